@@ -1,0 +1,788 @@
+"""Cleaning: plain text to blocks, boilerplate out, glued words apart.
+
+Every rule here is a general pattern (how affiliate notes, newsletter boxes, author bios
+and "More from" lists are phrased on any site), never a string from one site. The rules
+are deliberately conservative: dropping a real paragraph loses part of the story, while a
+missed "Share this article" line costs the reader a glance.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from .blocks import Block
+
+__all__ = ["PlainStory", "parse_plain_text", "remove_boilerplate", "split_glued_words"]
+
+
+@dataclass
+class PlainStory:
+    title: str
+    dek: str  # "" when none
+    blocks: list[Block]
+
+
+# --------------------------------------------------------------------------------------
+# Shared text helpers
+# --------------------------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+_EDGE_PUNCT = " \t.:;,!?-–—|•·»›>«‹<*#()[]\"'"
+# Prose ends a sentence; headlines, labels and link lists do not.
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_HARD_TERMINAL = re.compile(r"[.!?…:;,][\"'”’»)\]]*$")
+# A quotation or a reported-speech verb means the block is someone's words in a story,
+# not the site talking to its reader.
+_REPORTED = re.compile(r"[“”\"]|\b(?:said|says|told|according to)\b", re.I)
+
+
+def _collapse(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _norm(text: str) -> str:
+    return _collapse(text.translate(_QUOTES).lower()).strip(_EDGE_PUNCT)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+# --------------------------------------------------------------------------------------
+# Glued words
+# --------------------------------------------------------------------------------------
+
+# Below this a whole token is not a word wordfreq knows well enough to trust as-is.
+_WHOLE_MAX = 1.5
+# The content-word half of a split must be at least this common; short ones much more,
+# as wordfreq knows plenty of three-letter fragments ("eru", "gac") from names and typos.
+_PART_MIN = 2.0
+_PART_MIN_SHORT = {3: 3.5, 4: 3.0, 5: 3.0}
+# ...and next to a two-letter function word ("capacityis"), much more common, because
+# rare and foreign words end in "-is", "-in" or "-to" by chance ("personalis", "panto").
+_PART_MIN_BESIDE_SHORT = 3.5
+# A lost link space almost always sits next to a function word ("was"+"banned",
+# "find"+"their", "uninstalled"+"and"). Two content words side by side are far more
+# often a real compound or a coinage ("codebases", "overwatering", "toebox"), so a split
+# needs a function word on the correct side. Words that also work as prefixes or
+# endings ("over", "under", "up", "out", "back", "on", "an", "or"; "in-" and "by-" at
+# the start, "-is" at the end: "incredibility", "byword", "minoris") are missing.
+_HEAD_WORDS = frozenset(
+    ["the", "and", "of", "to", "for", "from", "with", "was", "were", "are", "has", "have", "had", "will", "would", "could", "should", "that", "this", "their", "its", "our", "your", "than", "into", "about", "after", "before", "between", "which", "when", "where", "while", "but", "not", "been", "also", "such", "some", "more", "most", "very", "said", "is", "at"]
+)
+_TAIL_WORDS = frozenset(
+    ["the", "and", "their", "that", "this", "with", "from", "for", "was", "were", "are", "has", "have", "had", "after", "before", "about", "into", "which", "when", "where", "while", "but", "than", "also", "been", "will", "would", "could", "should", "said", "says", "its", "not", "there", "these", "those", "they", "them", "then", "what", "who", "of", "to", "in", "by"]
+)
+# Function words that a lost link space glues to a capitalised name or acronym ("theUK",
+# "inLondon", "ViaTechCrunch"). "is", "has", "get", "on"… are missing on purpose: they
+# start code identifiers ("isNaN", "hasOwnProperty", "onClick").
+_GLUE_PREFIXES = frozenset(
+    ["the", "an", "and", "or", "but", "of", "in", "at", "to", "for", "from", "by", "with", "via", "into", "onto", "about", "after", "before", "as", "than", "that", "this", "its", "his", "her", "their", "our", "your", "was", "were", "are", "will", "would", "said", "says", "told", "like", "including", "between", "against", "during", "over", "under", "across", "while"]
+)
+_BRAND_PREFIXES = frozenset({"in", "the"})
+_CLITIC = re.compile(r"['’](?:s|t|re|ve|ll|d|m)$")
+_LOWER = re.compile(r"[^\W\d_A-Z]+")  # letters without ASCII capitals: "banned", "café"
+_ACRONYM_THEN_WORD = re.compile(r"([A-Z]{2,5})([a-z]{2,})")
+_LOWER_THEN_CAPITAL = re.compile(r"([a-z]{2,})([A-Z].*)")
+_TITLE_THEN_CAPITAL = re.compile(r"([A-Z][a-z]+)([A-Z].*)")
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+_ACRONYM = re.compile(r"[A-Z]{2,3}s?")
+_CAMEL_WORD = re.compile(r"(?=.*[a-z])[A-Z][a-z]*(?:[A-Z][a-z]*)+")
+# Links, addresses, handles, paths, code ("toFront()", "os.Create(") and dotted
+# abbreviations ("U.K.", "Node.js", "example.com") are left exactly as they are.
+_URLISH = re.compile(
+    r"://|www\.|[@/\\_=#<>{}|]|\":|\w\(|\)\.?\w|\.[a-z]{2,}\b|\.[A-Za-z]+\.|\d"
+)
+_TOKEN = re.compile(r"(?<!\w)[^\W\d_]+(?:['’][^\W\d_]+)*(?!\w)")
+# "commission.Here’s": a lowercase word, sentence punctuation, a capitalised word.
+_GLUED_SENTENCE = re.compile(
+    r"(?<![\w.])([^\W\d_A-Z]{2,})([.!?][\"'”’)]?)([A-Z][a-z]+(?:['’][a-z]+)?)(?![\w(.)])"
+)
+_SENTENCE_WORD_MIN = 3.0
+# Two-letter words that can end a sentence; "os.Create" and "io.Reader" are code.
+_SENTENCE_END_SHORT = frozenset(["it", "up", "us", "me", "go", "do", "so", "on", "in", "to", "be", "by", "no", "of", "as", "at"])
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+def _glued_pair_score(head: str, tail: str) -> float | None:
+    """How sure we are that head+tail is two words, or None when it is not a candidate."""
+    if head in _HEAD_WORDS:
+        function, content = head, tail
+    elif tail in _TAIL_WORDS:
+        function, content = tail, head
+    else:
+        return None
+    if len(content) < 3:
+        return None
+    z_content = _zipf(content)
+    if len(function) == 2 and (len(content) < 4 or z_content < _PART_MIN_BESIDE_SHORT):
+        return None
+    if z_content < _PART_MIN_SHORT.get(len(content), _PART_MIN):
+        return None
+    return z_content
+
+
+def _split_lowercase(word: str) -> str:
+    best: tuple[float, int] | None = None
+    for cut in range(2, len(word) - 1):
+        score = _glued_pair_score(word[:cut], word[cut:])
+        # Prefer the split whose content word is the most common.
+        if score is not None and (best is None or (score, cut) > best):
+            best = (score, cut)
+    if best is None:
+        return word
+    cut = best[1]
+    return f"{word[:cut]} {word[cut:]}"
+
+
+def _is_name_like(rest: str, *, title_ok: bool) -> bool:
+    """What a glued function word may precede: a name, an acronym, a known brand."""
+    if _ACRONYM.fullmatch(rest):
+        return True
+    if title_ok and _TITLE_WORD.fullmatch(rest):
+        return True
+    # "OpenAI", "TechCrunch" are known to wordfreq; "MerchantReturnPolicy" is code.
+    return bool(_CAMEL_WORD.fullmatch(rest)) and _zipf(rest.lower()) >= _WHOLE_MAX
+
+
+def _split_base(base: str) -> str:
+    if _zipf(base.lower()) >= _WHOLE_MAX:
+        return base
+    if _LOWER.fullmatch(base):
+        return _split_lowercase(base)
+    match = _ACRONYM_THEN_WORD.fullmatch(base)
+    if match:
+        # "USafter" splits; "OVHcloud", "CFexpress", "IDs" and "SMSing" do not.
+        acronym, rest = match.groups()
+        return f"{acronym} {rest}" if rest in _TAIL_WORDS and len(rest) >= 3 else base
+    match = _LOWER_THEN_CAPITAL.fullmatch(base)
+    if match:
+        # Only after a function word: "iPhone", "macOS", "easyJet" and "toString" stay.
+        # "in" and "the" also start many brands ("inReach", "theScore", "theCUBE"), so
+        # after them only an acronym or a known CamelCase name counts.
+        head, rest = match.groups()
+        title_ok = head not in _BRAND_PREFIXES
+        if head in _GLUE_PREFIXES and _is_name_like(rest, title_ok=title_ok):
+            return f"{head} {rest}"
+        return base
+    match = _TITLE_THEN_CAPITAL.fullmatch(base)
+    if match:
+        # "ViaTechCrunch" splits; "InDesign", "OnStar", "TheVerge" and "TheRealReal"
+        # could be brands, so the remainder must be an acronym or a known CamelCase name.
+        head, rest = match.groups()
+        if head.lower() in _GLUE_PREFIXES and _is_name_like(rest, title_ok=False):
+            return f"{head} {rest}"
+    return base
+
+
+@lru_cache(maxsize=200_000)
+def _split_token(token: str) -> str:
+    if len(token) < 4 or _zipf(token.lower()) >= _WHOLE_MAX:
+        return token
+    clitic = ""
+    match = _CLITIC.search(token)
+    if match:
+        clitic = match.group()
+        token = token[: match.start()]
+    if "'" in token or "’" in token:  # "O’Brien" and friends are names, not glue
+        return token + clitic
+    return _split_base(token) + clitic
+
+
+def _split_sentence(match: re.Match[str]) -> str:
+    before, punct, after = match.groups()
+    # Both sides must be ordinary words: "pathlib.Path" and "context.Context" are code.
+    if (
+        _zipf(before) < _SENTENCE_WORD_MIN
+        or _zipf(after.lower()) < _SENTENCE_WORD_MIN
+        or (len(before) == 2 and before not in _SENTENCE_END_SHORT)
+        or before == after.lower()
+    ):
+        return match.group()
+    return f"{before}{punct} {after}"
+
+
+@lru_cache(maxsize=200_000)
+def _split_chunk(chunk: str) -> str:
+    if _URLISH.search(chunk):
+        return chunk
+    chunk = _GLUED_SENTENCE.sub(_split_sentence, chunk)
+    return _TOKEN.sub(lambda m: _split_token(m.group()), chunk)
+
+
+_CHUNK = re.compile(r"\S{4,}")
+
+
+def split_glued_words(text: str) -> str:
+    """Put back spaces a scraper lost around links ("wasbanned" → "was banned").
+
+    Splits only when confident: the token is not a word wordfreq knows, and both parts
+    are common words (or an acronym and a common word). Names, brands, URLs and real
+    compounds are left alone.
+    """
+    if not text:
+        return text
+    return _CHUNK.sub(lambda m: _split_chunk(m.group()), text)
+
+
+# --------------------------------------------------------------------------------------
+# Boilerplate
+# --------------------------------------------------------------------------------------
+
+# Affiliate disclosures: the site, in the first person, earning from the reader's clicks.
+_AFFILIATE = re.compile(
+    r"""
+    \b(?:we|i|us|our\ site|this\ site|the\ site)\b[^.!?]{0,40}?
+        \b(?:earn|earns|receive|receives|get|gets|make|makes|collect|collects)\b[^.!?]{0,40}?
+        \b(?:commissions?|compensation|affiliate|a\ share\ of|a\ cut\ of|a\ (?:small\ )?fee)
+    | \b(?:may|might|could|will|can)\ earn\ (?:us|me)\b
+    | \b(?:this|these|our|some)\b(?:\s+[\w-]+){0,5}?
+        \s+(?:contains?|includes?|uses?|features?|are|is|may\ (?:contain|include|be))
+        \s+(?:\w+\s+)?affiliate\ links?\b
+    | \b(?:affiliate|advertising|ftc)\ (?:disclosure|disclaimer)\b
+    | \bas\ an\ amazon\ associate\b
+    | \breader[-\ ]supported\b
+    | \bsupported\ by\ (?:its|our)\ (?:audience|readers)\b
+    | \bwhen\ you\ (?:buy|purchase|shop|click|subscribe|sign\ up)\b[^.!?]{0,50}?
+        \b(?:(?:our|retail|retailer|affiliate)\ links?|links?\ (?:on|in)\ (?:our|this))
+    | \bat\ no\ (?:extra|additional)\ cost\ to\ you\b
+    | \b(?:we|i)\ (?:may|might|could)\ (?:be\ )?(?:compensated|paid)\b
+    """,
+    re.I | re.X,
+)
+
+# Newsletter boxes: an imperative at the start of a sentence, plus what is on offer.
+_NEWSLETTER_CTA = re.compile(
+    r"""
+    (?:^|[.!?]\s+)
+    (?:
+        (?:subscribe|sign[\ -]?up|join|register|opt[\ -]in)\b[^.!?]{0,120}?
+            \b(?:newsletters?|inbox|e-?mails?|mailing\ list|subscribers|updates|digest
+                |briefings?|alerts|news|deals|offers|stories|readers)\b
+      | (?:get|receive|want|stay|never\ miss|don['’]t\ miss|enjoy|love)\b[^.!?]{0,120}?
+            \b(?:newsletters?|in\ your\ inbox|to\ your\ inbox|mailing\ list)\b
+    )
+    """,
+    re.I | re.X,
+)
+_NEWSLETTER_PITCH = re.compile(
+    r"""
+    \b(?:delivered|straight|directly|right|sent)\ (?:to|into)\ your\ inbox\b
+    | \bin\ your\ inbox\ (?:every|each)\b
+    | \bunsubscribe\ (?:at\ )?any\ ?time\b
+    | \bby\ (?:submitting|signing\ up|subscribing|clicking|entering)\b[^.]{0,120}?
+        \b(?:agree|consent|privacy|terms)\b
+    | \bthanks?\ (?:you\ )?for\ (?:signing\ up|subscribing)\b
+    | \b(?:news|offers|emails?)\ (?:and\ offers\ )?from\ (?:other|our)\ (?:\w+\ )?(?:brands|partners)\b
+    | \bon\ behalf\ of\ our\ (?:trusted\ )?(?:partners|sponsors)\b
+    | \bjoin\ (?:over\ |more\ than\ |the\ )?[\d,.]+\s*[km+]*\s*(?:other\ |fellow\ )?
+        (?:subscribers|readers|professionals|people|members)\b
+    """,
+    re.I | re.X,
+)
+# After a newsletter prompt, the short blurb under it: the site addressing "you".
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you['’]ll|you['’]re)\b", re.I)
+_PROMO_WORDS = re.compile(
+    r"\b(?:news|stories|updates|deals|offers|tips|insights|analysis|features|guidance"
+    r"|coverage|briefing|inbox|e-?mail|weekly|daily|free|exclusive)\b",
+    re.I,
+)
+
+# Whole blocks that are a site's furniture: share bars, labels, ad markers, credits.
+_LABEL = re.compile(
+    r"""
+    (?:
+        share(?:\ (?:this|the)\ (?:article|story|post|page))?(?:\ (?:on|via)\ [\w ()]{1,30})?
+      | (?:tweet|pin|print|email|e-mail|copy\ link|copy\ url|link\ copied|save|bookmark)
+            (?:\ (?:this|article|story))?
+      | (?:facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|flipboard|telegram
+            |bluesky|threads|mastodon|email|e-mail|copy\ link|share|tweet)
+        (?:\ (?:facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|flipboard|telegram
+            |bluesky|threads|mastodon|email|e-mail|copy\ link|share|tweet))+
+      | advertisement | advertising | ad | ads | sponsored(?:\ (?:content|post|story|by\ .{1,40}))?
+      | (?:paid|partner|promoted)\ (?:content|post|partnership)
+      | (?:story|article|content)\ continues\ (?:below|after)(?:\ (?:the\ )?(?:advertisement|ad))?
+      | (?:scroll|continue\ reading)\ (?:down\ )?(?:to\ continue|below)(?:\ with\ content)?
+      | continue\ reading(?:\ (?:below|the\ (?:main\ )?story|after\ (?:the\ )?ad))?
+      | read\ (?:more|next|full\ story|the\ full\ (?:story|article))
+      | see\ more | show\ more | load\ more | view\ more | more\ stories
+      | (?:\d+\ )?comments? | leave\ a\ (?:comment|reply) | view\ comments
+      | join\ the\ (?:conversation|discussion) | add\ a\ comment
+      | (?:sign|log)\ in(?:\ to\ comment)? | skip\ to\ (?:main\ )?content | back\ to\ top
+      | newsletters? | (?:our|free|daily|weekly)\ newsletters?
+      | subscribe(?:\ now|\ today|\ for\ free)? | sign\ (?:me\ )?up(?:\ now|\ today|\ for\ free)?
+      | (?:your\ )?e-?mail(?:\ address)?\*? | enter\ your\ e-?mail(?:\ address)?(?:\ here)?
+      | learn\ more | find\ out\ more
+      # A credit names someone; "Photo: 12MP wide" is a spec line, so no digits.
+      | (?:image|photo|picture|photograph|illustration|graphic|header\ image
+            |featured\ image|lead\ image|top\ image|images|photos)
+            (?:\ (?:credit|credits|courtesy|source|by))?\s*:\ [^\d]{1,80}
+      | (?:credit|credits|source\ image|photo\ by|image\ by|images\ by)\s*:\ [^\d]{1,80}
+      | (?:tags?|topics?|filed\ under|categories|category)\s*:\ .{1,200}
+    )
+    """,
+    re.I | re.X,
+)
+# Imperative social and click prompts, alone in a short block.
+_PROMPT = re.compile(
+    r"""
+    ^(?:
+        click\ here\b
+      | tap\ here\b
+      | (?:you\ can\ (?:also\ )?)?follow\ (?:us|[\w.&'’ -]{1,40}?)\ on\ (?:twitter|x|facebook
+            |instagram|linkedin|threads|bluesky|mastodon|tiktok|youtube|google\ news
+            |whatsapp|telegram|flipboard|reddit|pinterest|social\ media)\b
+      | (?:like|join)\ us\ on\ (?:facebook|twitter|x|instagram|linkedin|threads|bluesky|tiktok)\b
+      | share\ this\ (?:article|story|post|page)\b
+      | (?:sign\ up|register)\ (?:now|today|for\ free)\b
+    )
+    """,
+    re.I | re.X,
+)
+_COOKIES = re.compile(
+    r"\b(?:we|this\ (?:web)?site|our\ (?:web)?site)\ uses?\ cookies\b"
+    r"|\bcookie\ (?:policy|settings|preferences|consent|notice)\b"
+    r"|\baccept\ (?:all\ )?cookies\b"
+    r"|\bby\ (?:continuing\ to\ (?:use|browse)|using)\ (?:this|our)\ (?:web)?site\b",
+    re.I | re.X,
+)
+# "Related: Apple’s new chip…", "Read more: …": a cross-link dropped into the story.
+_INLINE_LINK = re.compile(
+    r"^(?:related|read\ (?:more|next|also)|also\ read|see\ also|more|recommended"
+    r"|(?:must|editor['’]s)\ (?:read|pick)|don['’]t\ miss|trending|watch|listen"
+    r"|related\ (?:article|story|content|reading|coverage))\s*[:|–—»›]\s*\S",
+    re.I | re.X,
+)
+
+# The heading of a "More from…" box or a related-links list.
+_RELATED_HEADING = re.compile(
+    r"""
+    (?:
+        more\ (?:from|on|in|about|like\ this|stories|news|articles|to\ (?:read|explore)
+            |for\ you|coverage|reading)\b.*
+      | (?:related|similar)(?:\ (?:articles?|stories|posts|reading|content|news|coverage|links
+            |topics|guides|reviews|videos))?
+      | read\ (?:more|next|also|this\ next)\b.*
+      | (?:also\ read|see\ also|further\ reading|keep\ reading|what\ to\ read\ next)
+      | you\ (?:may|might|could|will)\ (?:also\ )?(?:like|love|enjoy|want\ to\ read
+            |be\ interested\ in)\b.*
+      | recommended(?:\ (?:for\ you|reading|stories|articles|videos|posts|content))?
+      | (?:the\ )?latest(?:\ (?:news|stories|articles|posts|videos|headlines|updates
+            |(?:in|from|on)\ .{1,40}))?
+      | (?:most\ )?(?:popular|read|viewed|shared|trending)(?:\ (?:now|today|this\ week
+            |stories|articles|posts|news|on\ .{1,40}))?
+      | (?:top|trending|featured|editor['’]?s?)\ (?:stories|picks|articles|news|reads)
+      | don['’]t\ miss(?:\ (?:these|this))?
+      | around\ the\ web | from\ the\ web | elsewhere\ on\ .{1,40}
+      | (?:other|more)\ (?:stories|articles|news)(?:\ (?:from|on|you\ might\ like)\b.*)?
+    )
+    """,
+    re.I | re.X,
+)
+
+# Author bios: a name (or pronoun) opening a third-person description of a writer.
+_BIO_OPENING = re.compile(
+    r"""
+    ^(?:
+        (?:[A-Z][\w'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’.-]+|[A-Z]\.|de|van|von|der|da|di|del|la|le|bin|al))*
+      | (?:she|he|they)
+    )
+    \s+(?:is|was|has|had|joined|covers|writes|reports|leads|lives|holds|graduated|studied
+        |previously|currently|began|started|spent|brings|specializes|specialises|focuses
+        |edits|runs|oversees|manages|heads)\b
+    """,
+    re.X,
+)
+_BIO_ROLE = re.compile(
+    r"\b(?:writer|reporter|editor|journalist|correspondent|contributor|columnist|blogger"
+    r"|author|editor-in-chief|reviewer|producer)s?\b",
+    re.I,
+)
+_BIO_STRONG: tuple[re.Pattern[str], ...] = (
+    # A career in writing.
+    re.compile(
+        r"\b(?:has|have|had|'s|’s)\s+(?:been\s+)?(?:writing|covering|reporting|blogging|written"
+        r"|covered|reported|contributed)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:work|writing|bylines?|articles)\s+(?:has|have)\s+(?:also\s+)?appeared\b", re.I),
+    # Joining a publication.
+    re.compile(r"\b(?:before|prior\s+to|since|after)\s+joining\b", re.I),
+    re.compile(r"\bjoined\s+[\w .&'’-]{1,40}?\s+(?:as|in\s+\d{4}|from)\b", re.I),
+    re.compile(r"\bpreviously\s+(?:worked|wrote|was|served|edited|reported)\b", re.I),
+    # Education.
+    re.compile(r"\b(?:BA|BSc|MA|MSc|MFA|PhD)\b"),
+    re.compile(
+        r"\b(?:(?:bachelor|master)['’]?s?\s+(?:degree|in|of)|degree\s+in|graduated?\s+(?:from|with)"
+        r"|alumn[ai]\s+of|stud(?:ied|ying)\s+(?:at|for|\w+\s+at))\b",
+        re.I,
+    ),
+    # Life outside work, and where to find them.
+    re.compile(r"\bwhen\s+(?:she|he|they)['’]?(?:s|\s+is|\s+are|re)?\s+not\b", re.I),
+    re.compile(r"\bin\s+(?:his|her|their)\s+(?:spare|free|down)\s+time\b", re.I),
+    re.compile(r"\b(?:lives|is\s+based|are\s+based)\s+in\b", re.I),
+    re.compile(r"\byou\s+can\s+(?:follow|find|reach|contact|email)\s+(?:him|her|them)\b", re.I),
+    # "… is a senior writer at …": the standard first line of a bio.
+    re.compile(
+        r"^[^.]{0,60}?\b(?:is|was)\s+(?:a|an|the|our)\s+(?:[\w-]+\s+){0,4}?(?:writer|reporter"
+        r"|editor|journalist|correspondent|contributor|columnist|blogger)\s+(?:at|for|with)\b",
+        re.I,
+    ),
+)
+# Bios speak of one person; "FlexClip is … built for creators" does not.
+_PERSONAL_PRONOUN = re.compile(
+    r"\b(?:he|she|his|her|him|hers|himself|herself)\b|\bthey(?:\s+(?:have|are|were)|['’](?:re|ve))\b",
+    re.I,
+)
+_ABOUT_AUTHOR = re.compile(
+    r"(?:about|meet)\ (?:the\ )?(?:author|writer|reporter|contributor|editor)s?|author\ bio"
+    r"|(?:author|writer)\ (?:profile|information|details)",
+    re.I | re.X,
+)
+# "Via TechCrunch", "Source: Reuters": credit lines readers expect to keep.
+_SOURCE_CREDIT = re.compile(r"^(?:via|source|sources|h/t|hat\ tip)\b", re.I | re.X)
+
+
+def _fullmatch_norm(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.fullmatch(_norm(text)) is not None
+
+
+def _is_affiliate(block: Block) -> bool:
+    text = block.text
+    return _words(text) <= 80 and not _REPORTED.search(text) and bool(_AFFILIATE.search(text))
+
+
+def _is_newsletter(block: Block) -> bool:
+    text = block.text
+    if _words(text) > 60 or _REPORTED.search(text):
+        return False
+    return bool(_NEWSLETTER_CTA.search(text) or _NEWSLETTER_PITCH.search(text))
+
+
+def _is_furniture(block: Block) -> bool:
+    text = block.text
+    words = _words(text)
+    if words > 40:
+        return False
+    if _fullmatch_norm(_LABEL, text):
+        return True
+    if words <= 25 and (_PROMPT.search(_norm(text)) or _INLINE_LINK.search(_norm(text))):
+        return True
+    return words <= 60 and bool(_COOKIES.search(text))
+
+
+def _is_prose(block: Block) -> bool:
+    """A real paragraph: the kind of block a related-links run never contains."""
+    if block.tag in {"pre", "table"}:
+        return True
+    if block.tag not in {"p", "blockquote"}:
+        return False
+    words = _words(block.text)
+    return words >= 30 or (words >= 8 and bool(_TERMINAL.search(block.text.strip())))
+
+
+_NOT_HEADLINE = re.compile(
+    r"\t|\s\|\s|↩|^\d{1,3}[.)]\s|[.!?][\"'”’)]*\s+\S"
+    # "Governance: who owns admin", "Slush - November 20-21": definitions and events.
+    r"|^[\w ]{1,25}:\s+[a-z]|\b\d{1,2}\s*[-–]\s*\d{1,2}\b"
+)
+# A teaser names things ("Google’s new AI…", "Best CDN provider of 2024"); a checklist
+# item ("Collect your marriage certificate") has no capital after its first word.
+_NAMES_SOMETHING = re.compile(r"\S\s+(?:[\W_]*[A-Z0-9])")
+
+
+def _is_headline_like(block: Block, *, min_words: int = 1, allow_question: bool = True) -> bool:
+    """A teaser title in a link list: short, one phrase, with no closing punctuation."""
+    if block.tag not in {"p", "h2", "h3", "h4"}:
+        return False
+    text = block.text.strip()
+    # Table rows, footnotes and numbered steps flattened to lines are not teasers.
+    if _NOT_HEADLINE.search(text):
+        return False
+    words = _words(text)
+    if not (min_words <= words <= 25) or (not text[:1].isupper() and not text[:1].isdigit()):
+        return False
+    if _HARD_TERMINAL.search(text):
+        return allow_question and text.rstrip("\"'”’»)]").endswith(("?", "!"))
+    return True
+
+
+def _is_bio(block: Block, *, after_about: bool) -> bool:
+    if block.tag not in {"p", "blockquote"}:
+        return False
+    text = block.text.strip()
+    if _words(text) > 150 or _REPORTED.search(text):
+        return False
+    strong = sum(1 for pattern in _BIO_STRONG if pattern.search(text))
+    if after_about:
+        return strong >= 1 or bool(_BIO_ROLE.search(text))
+    if not _BIO_OPENING.search(text):
+        return False
+    if strong >= 2:
+        return True
+    return strong >= 1 and bool(_BIO_ROLE.search(text)) and bool(_PERSONAL_PRONOUN.search(text))
+
+
+# How many blocks apart a repeat may be and still count as one.
+_REPEAT_GAP = 2
+
+
+class _Marks:
+    """Which blocks survive, plus navigation over the survivors."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = blocks
+        self.keep = [True] * len(blocks)
+
+    def alive(self, start: int = 0) -> list[int]:
+        return [i for i in range(start, len(self.blocks)) if self.keep[i]]
+
+    def drop(self, index: int) -> None:
+        self.keep[index] = False
+
+    def result(self) -> list[Block]:
+        return [b for b, k in zip(self.blocks, self.keep, strict=True) if k]
+
+
+def _drop_repeats(marks: _Marks, title: str) -> None:
+    """Drop a block that repeats one just before it (a double-rendered heading or box),
+    or the headline repeated in the body.
+
+    Only near repeats count: listicles and guides legitimately say "Pros and cons",
+    "Key results" or a whole warm-up routine again in every section.
+    """
+    last_seen: dict[str, int] = {}
+    title_key = _norm(title)
+    if _words(title_key) >= 2:
+        last_seen[title_key] = -1
+    for i, block in enumerate(marks.blocks):
+        key = _norm(block.text)
+        # Short things ("•", "1") legitimately repeat; only sentences and headings count.
+        if _words(key) < 2:
+            continue
+        previous = last_seen.get(key)
+        last_seen[key] = i
+        if previous is not None and i - previous <= _REPEAT_GAP:
+            marks.drop(i)
+
+
+def _drop_furniture(marks: _Marks) -> None:
+    checks: tuple[Callable[[Block], bool], ...] = (_is_affiliate, _is_newsletter, _is_furniture)
+    newsletter_at: list[int] = []
+    for i in marks.alive():
+        block = marks.blocks[i]
+        if block.tag in {"pre", "table"}:
+            continue
+        if block.tag == "figure":
+            # Figures are kept unless their caption is nothing but a credit line.
+            if block.text and _fullmatch_norm(_LABEL, block.text) and "<img" not in block.html:
+                marks.drop(i)
+            continue
+        if any(check(block) for check in checks):
+            marks.drop(i)
+            if _is_newsletter(block) or _fullmatch_norm(_LABEL, block.text):
+                newsletter_at.append(i)
+    # The short blurb under a newsletter heading ("The day's best stories, free.").
+    for i in newsletter_at:
+        block = marks.blocks[i]
+        if not (_is_newsletter(block) or "newsletter" in _norm(block.text)):
+            continue
+        following = marks.alive(i + 1)[:1]
+        if not following:
+            continue
+        nxt = marks.blocks[following[0]]
+        text = nxt.text
+        if (
+            nxt.tag in {"p", "h2", "h3", "h4"}
+            and _words(text) <= 40
+            and not _REPORTED.search(text)
+            and _SECOND_PERSON.search(text)
+            and _PROMO_WORDS.search(text)
+        ):
+            marks.drop(following[0])
+
+
+def _drop_bios(marks: _Marks) -> None:
+    total = len(marks.blocks)
+    # Only the tail of a story holds a bio; the same sentence at the top is the story.
+    tail_start = min(total // 2, max(0, total - 8))
+    after_about = False
+    for i in marks.alive():
+        block = marks.blocks[i]
+        if block.tag in {"p", "h2", "h3", "h4"} and _fullmatch_norm(_ABOUT_AUTHOR, block.text):
+            marks.drop(i)
+            after_about = True
+            continue
+        if (i >= tail_start or after_about) and _is_bio(block, after_about=after_about):
+            marks.drop(i)
+        after_about = False
+
+
+def _drop_related_lists(marks: _Marks) -> None:
+    for i in marks.alive():
+        if not marks.keep[i]:
+            continue
+        heading = marks.blocks[i]
+        if heading.tag not in {"p", "h2", "h3", "h4"} or _words(heading.text) > 8:
+            continue
+        # "Read more about the new chips." is a sentence, not the label of a list.
+        if heading.text.rstrip().endswith((".", "!")):
+            continue
+        if not _fullmatch_norm(_RELATED_HEADING, heading.text):
+            continue
+        run: list[int] = []
+        reached_prose = False
+        for j in marks.alive(i + 1):
+            block = marks.blocks[j]
+            if _is_prose(block) and not _is_bio(block, after_about=False):
+                reached_prose = True
+                break
+            if block.tag in {"ul", "ol", "figure"} or _is_headline_like(block):
+                run.append(j)
+                continue
+            reached_prose = True
+            break
+        # A real section heading just before the prose resumes belongs to the story.
+        if reached_prose and run and marks.blocks[run[-1]].is_heading:
+            run.pop()
+        if not run and reached_prose:
+            continue  # a heading that happens to read "Latest" over real text
+        marks.drop(i)
+        for j in run:
+            marks.drop(j)
+
+
+def _drop_trailing_headlines(marks: _Marks) -> None:
+    alive = marks.alive()
+    run: list[int] = []
+    for i in reversed(alive):
+        block = marks.blocks[i]
+        if _SOURCE_CREDIT.search(block.text.strip()):
+            break
+        if not _is_headline_like(block, min_words=4, allow_question=False):
+            break
+        run.append(i)
+    has_prose_before = any(_is_prose(marks.blocks[i]) for i in alive[: len(alive) - len(run)])
+    naming = sum(1 for i in run if _NAMES_SOMETHING.search(marks.blocks[i].text))
+    if len(run) >= 2 and has_prose_before and naming * 2 >= len(run):
+        for i in run:
+            marks.drop(i)
+
+
+def remove_boilerplate(blocks: list[Block], *, title: str = "") -> list[Block]:
+    """Drop the blocks that are the site rather than the story.
+
+    Works on blocks from any extractor and any site: affiliate disclosures, newsletter
+    boxes, share and cookie prompts, repeats, author bios at the end, and "More from…"
+    or related-headline lists. Returns the kept blocks, unchanged and in order.
+    """
+    marks = _Marks(list(blocks))
+    _drop_repeats(marks, title)
+    _drop_furniture(marks)
+    _drop_bios(marks)
+    _drop_related_lists(marks)
+    _drop_trailing_headlines(marks)
+    return marks.result()
+
+
+# --------------------------------------------------------------------------------------
+# Plain text
+# --------------------------------------------------------------------------------------
+
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+_BULLET = re.compile(r"^\s*[•·▪●◦*–-]\s+(.+)$")
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.+)$")
+_INNER_SENTENCE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z“\"]")
+_HEADING_MAX_WORDS = 12
+_DEK_MAX_WORDS = 30
+
+
+def _text_block(tag: str, text: str) -> Block:
+    return Block(tag, f"<{tag}>{html.escape(text, quote=False)}</{tag}>", text)
+
+
+def _list_block(tag: str, items: list[str]) -> Block:
+    inner = "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items)
+    return Block(tag, f"<{tag}>{inner}</{tag}>", " ".join(items))
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = _words(text)
+    if not 1 <= words <= _HEADING_MAX_WORDS:
+        return False
+    if not (text[:1].isupper() or text[:1].isdigit()):
+        return False
+    if _INNER_SENTENCE.search(text) or _SOURCE_CREDIT.search(text):
+        return False
+    if _HARD_TERMINAL.search(text):
+        # "What happens next?" is a heading; "Really?" is a line of dialogue.
+        return text.endswith("?") and words >= 3
+    return True
+
+
+def _looks_like_dek(text: str) -> bool:
+    return (
+        1 <= _words(text) <= _DEK_MAX_WORDS
+        and not _HARD_TERMINAL.search(text)
+        and not _SOURCE_CREDIT.search(text)
+        and not _is_furniture(_text_block("p", text))
+    )
+
+
+def _chunk_to_block(lines: list[str]) -> Block | None:
+    lines = [line for line in (_collapse(line) for line in lines) if line]
+    if not lines:
+        return None
+    bullets = [_BULLET.match(line) for line in lines]
+    numbers = [_NUMBERED.match(line) for line in lines]
+    if all(bullets) and (len(lines) >= 2 or lines[0].startswith("•")):
+        items = [split_glued_words(m.group(1)) for m in bullets if m]
+        return _list_block("ul", items)
+    if len(lines) >= 2 and all(numbers):
+        items = [split_glued_words(m.group(1)) for m in numbers if m]
+        return _list_block("ol", items)
+    text = split_glued_words(" ".join(lines))
+    return _text_block("h2" if _looks_like_heading(text) else "p", text)
+
+
+def parse_plain_text(text: str) -> PlainStory:
+    """Turn a story scraped to plain text into a title, a dek and clean blocks.
+
+    The first line is the title; a short unpunctuated line after it is the dek;
+    blank lines separate paragraphs, and short title-like lines become headings.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return PlainStory(title="", dek="", blocks=[])
+    title = split_glued_words(_collapse(lines[first]))
+    body = "\n".join(lines[first + 1 :])
+    if _BLANK_LINE.search(body):
+        chunks = [chunk.split("\n") for chunk in _BLANK_LINE.split(body)]
+    else:
+        # No blank lines at all: the scraper put one paragraph per line.
+        chunks = [[line] for line in body.split("\n")]
+    chunks = [chunk for chunk in chunks if any(line.strip() for line in chunk)]
+
+    dek = ""
+    if chunks and sum(1 for line in chunks[0] if line.strip()) == 1:
+        candidate = split_glued_words(_collapse(" ".join(chunks[0])))
+        if _looks_like_dek(candidate):
+            dek = candidate
+            chunks = chunks[1:]
+
+    blocks = [block for chunk in chunks if (block := _chunk_to_block(chunk)) is not None]
+    return PlainStory(title=title, dek=dek, blocks=remove_boilerplate(blocks, title=title))

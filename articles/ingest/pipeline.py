@@ -1,0 +1,236 @@
+"""One pipeline behind the CLI, the forms, the feeds and the worker:
+extract → clean → sanitize → store a StoryRevision (→ re-anchor, via `revision_added`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from newsreader.sanitizer import html_to_text, sanitize_article_html
+
+from ..models import Source, Story, StoryRevision
+from ..signals import revision_added
+from .blocks import Block
+from .clean import parse_plain_text, remove_boilerplate, split_glued_words
+from .extract import Extracted, ExtractionError, collapse, extract_html
+from .fetch import decode_body
+from .urls import canonicalize
+
+Origin = StoryRevision.Origin
+
+_WORD = re.compile(r"\w+")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+# Below this many words a page is a stub, an error page or a paywall, not an article.
+MIN_WORDS = 25
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    story: Story
+    revision: StoryRevision
+    created: bool  # the story is new
+    changed: bool  # a revision was added (always true when created)
+
+
+def read_input_file(path: Path) -> tuple[str, str]:
+    """Read a story file from disk: (decoded text, kind) where kind is "html" or "text".
+
+    Raises ExtractionError with a one-line reason for anything we will not ingest.
+    """
+    name = path.name.lower()
+    if name.endswith(HTML_SUFFIXES):
+        kind = "html"
+    elif name.endswith(TEXT_SUFFIXES):
+        kind = "text"
+    else:
+        raise ExtractionError("Unsupported file type (expected .html, .htm, .html.gz or .txt).")
+    if not path.exists():
+        raise ExtractionError("No such file.")
+    if not path.is_file():
+        raise ExtractionError("Not a regular file.")
+    limit = settings.INGEST_MAX_BYTES
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)
+    if name.endswith(".gz"):
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unzipped:
+                raw = unzipped.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise ExtractionError(f"Not a valid gzip file ({exc}).") from exc
+    if len(raw) > limit:
+        raise ExtractionError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    return decode_input(raw, kind), kind
+
+
+def decode_input(raw: bytes, kind: str) -> str:
+    if not raw.strip():
+        raise ExtractionError("The file is empty.")
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError("This is a binary file, not a web page or text.")
+    text, _encoding = decode_body(raw, "text/html" if kind == "html" else "text/plain")
+    # Decoding that needed many replacement characters means we guessed the charset wrong.
+    if text.count("\ufffd") > max(3, len(text) // 200):
+        raise ExtractionError("The file's character encoding could not be determined.")
+    if _looks_binary(text):
+        raise ExtractionError("This is a binary file, not a web page or text.")
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return control > len(sample) // 20
+
+
+def extract(content: str, kind: str, url: str | None = None) -> Extracted:
+    if kind == "html":
+        return extract_html(content, url=url)
+    plain = parse_plain_text(content)
+    if not plain.blocks:
+        raise ExtractionError("No article text could be found in this file.")
+    return Extracted(title=plain.title, dek=plain.dek, blocks=plain.blocks, url=url)
+
+
+def clean_blocks(extracted: Extracted) -> list[Block]:
+    blocks = list(extracted.blocks)
+    # Pages often repeat the headline as the body's first heading.
+    if blocks and blocks[0].is_heading and collapse(blocks[0].text) == collapse(extracted.title):
+        blocks = blocks[1:]
+    return remove_boilerplate(blocks, title=extracted.title)
+
+
+def build_body(blocks: list[Block]) -> tuple[str, str]:
+    """Sanitized body HTML and its text (the text contract: see html_to_text)."""
+    body_html = sanitize_article_html("\n".join(block.html for block in blocks))
+    return body_html, html_to_text(body_html)
+
+
+def ingest_content(
+    content: str,
+    kind: str,
+    *,
+    origin: str,
+    origin_detail: str = "",
+    url: str | None = None,
+    source: Source | None = None,
+) -> IngestResult:
+    """Run the whole pipeline on one decoded document and store the result."""
+    extracted = extract(content, kind, url=url)
+    return store(extracted, origin=origin, origin_detail=origin_detail, url=url, source=source)
+
+
+def store(
+    extracted: Extracted,
+    *,
+    origin: str,
+    origin_detail: str = "",
+    url: str | None = None,
+    source: Source | None = None,
+) -> IngestResult:
+    blocks = clean_blocks(extracted)
+    body_html, body_text = build_body(blocks)
+    word_count = len(_WORD.findall(body_text))
+    if word_count < MIN_WORDS:
+        raise ExtractionError(
+            f"Only {word_count} words of article text were found; this does not look like an "
+            "article."
+        )
+    title = split_glued_words(collapse(extracted.title))[:500] or "Untitled"
+    dek = split_glued_words(collapse(extracted.dek))
+    canonical = canonicalize(url or extracted.url or "") if (url or extracted.url) else None
+    content_hash = StoryRevision.hash_content(title, dek, body_html)
+    values = _StoryValues(extracted, title, dek, canonical, content_hash, source)
+    try:
+        return _store_revision(values, body_html, body_text, word_count, origin, origin_detail)
+    except IntegrityError:
+        # Another worker created the same story between our lookup and insert; the
+        # second attempt finds it and adds to it.
+        return _store_revision(values, body_html, body_text, word_count, origin, origin_detail)
+
+
+@dataclass(frozen=True)
+class _StoryValues:
+    extracted: Extracted
+    title: str
+    dek: str
+    canonical: str | None
+    content_hash: str
+    source: Source | None
+
+
+def _store_revision(
+    values: _StoryValues,
+    body_html: str,
+    body_text: str,
+    word_count: int,
+    origin: str,
+    origin_detail: str,
+) -> IngestResult:
+    extracted, title, dek = values.extracted, values.title, values.dek
+    canonical, content_hash, source = values.canonical, values.content_hash, values.source
+    with transaction.atomic():
+        story = _find_story(canonical, content_hash)
+        created = story is None
+        if story is None:
+            story = Story.objects.create(
+                url=canonical,
+                title=title,
+                sort_date=extracted.published or timezone.now(),
+                source=source,
+            )
+        current = story.current_revision
+        if current is not None and current.content_hash == content_hash:
+            return IngestResult(story=story, revision=current, created=False, changed=False)
+
+        number = (story.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        revision = StoryRevision.objects.create(
+            story=story,
+            number=number,
+            title=title,
+            dek=dek,
+            body_html=body_html,
+            body_text=body_text,
+            content_hash=content_hash,
+            word_count=word_count,
+            origin=origin,
+            origin_detail=origin_detail[:2000],
+        )
+        story.title = title
+        story.dek = dek
+        # Metadata only improves: a later fetch that lost the byline does not erase it.
+        story.byline = collapse(extracted.byline)[:300] or story.byline
+        story.site_name = collapse(extracted.site_name)[:200] or story.site_name
+        story.published = extracted.published or story.published
+        story.language = extracted.language or story.language
+        story.sort_date = story.published or story.sort_date
+        if source is not None and story.source_id is None:
+            story.source = source
+        story.current_revision = revision
+        story.save()
+        if current is not None:
+            revision_added.send(Story, story=story, revision=revision, previous=current)
+    return IngestResult(story=story, revision=revision, created=created, changed=True)
+
+
+def _find_story(canonical: str | None, content_hash: str) -> Story | None:
+    """The story this document is a version of, locked for the rest of the transaction."""
+    stories = Story.objects.select_for_update(of=("self",)).select_related("current_revision")
+    if canonical:
+        return stories.filter(url=canonical).first()
+    # Without a URL, only identical content identifies a story (an uploaded file twice).
+    return stories.filter(url__isnull=True, revisions__content_hash=content_hash).first()
+
+
+def ingest_file(path: Path, *, url: str | None = None) -> IngestResult:
+    content, kind = read_input_file(path)
+    return ingest_content(content, kind, origin=Origin.FILE, origin_detail=path.name, url=url)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("newsreader.accounts_urls")),
+    path("healthz", healthz, name="healthz"),
+    path("", include("articles.urls")),
+]

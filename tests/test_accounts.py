@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_signs_up_and_logs_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "reader",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(username="reader").exists()
+    assert b"reader" in client.get("/").content
+
+
+def test_it_rejects_a_bad_signup(client):
+    response = client.post(
+        "/accounts/signup/", {"username": "reader", "password1": "x", "password2": "y"}
+    )
+    assert response.status_code == 400
+    assert not User.objects.exists()
+
+
+def test_it_logs_in_and_out(client):
+    User.objects.create_user("ada", password="correct-horse-battery")
+    response = client.post(
+        "/accounts/login/", {"username": "ada", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert client.get("/").context["user"].is_authenticated
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_it_needs_post_to_log_out(client):
+    assert client.get("/accounts/logout/").status_code == 405
