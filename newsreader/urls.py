@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("newsreader.accounts_urls")),
     path("healthz", healthz, name="healthz"),
+    path("", include("annotations.urls")),
     path("", include("articles.urls")),
 ]
