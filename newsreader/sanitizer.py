@@ -14,9 +14,10 @@ editing one file behind three functions:
 bleach is not the only guard. The pipeline parses bleach's output once more and
 checks every element and attribute against the same allowlist (a second,
 independent check). The stored string is canonical: parsing it gives back the
-DOM it was serialized from. The pages that show this HTML also send a
-Content-Security-Policy that forbids inline script, so one missed attribute is
-still not enough to run code.
+DOM it was serialized from. The pages that show this HTML are also served with
+the Content-Security-Policy in ``settings.SECURE_CSP`` (scripts only from
+'self' or with a nonce), so one missed attribute is still not enough to run
+code.
 """
 
 from __future__ import annotations
@@ -133,7 +134,10 @@ def _parser() -> Any:
 
 def _parse_fragment(html: str) -> ET.Element:
     # A <div> context with scripting on is what `div.innerHTML = html` does in
-    # a browser. This is the parse we compare everything against.
+    # a browser. This is the parse we compare everything against. html5lib
+    # differs from browsers in a few rare malformed cases (for example
+    # html5lib/html5lib-python#111, <li> fostered out of a table). Sanitized
+    # output is canonical, so it never contains them.
     root: ET.Element = _parser().parseFragment(html, container="div", scripting=True)
     return root
 
@@ -151,10 +155,6 @@ def _serialize(root: ET.Element) -> str:
         use_best_quote_char=False,
     )
     return str(serializer.render(getTreeWalker("etree")(root)))
-
-
-def _local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
 
 def _is_foreign(tag: str) -> bool:
@@ -359,8 +359,8 @@ def _markdown() -> markdown.Markdown:
     md: markdown.Markdown | None = getattr(_local, "markdown", None)
     if md is None:
         md = markdown.Markdown(extensions=["fenced_code", "nl2br", "sane_lists"])
-        # Raw HTML is never passed through. Without these two steps
-        # Markdown's serializer escapes "<" and "&" as text.
+        # Raw HTML is never passed through. With the HTML block and inline
+        # HTML steps removed, Markdown escapes "<" as ordinary text.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         # Comments carry no images: ![alt](url) is left as "!" plus a link.

@@ -65,7 +65,11 @@ def text_content(markup: str) -> str:
         node = stack.pop()
         if node.nodeType == node.TEXT_NODE:
             out.append(node.data)
-        elif node.nodeType == node.ELEMENT_NODE and node.localName != "template":
+        elif node.nodeType == node.ELEMENT_NODE:
+            # Only the HTML <template> has separate content; an SVG <template>
+            # is an ordinary element.
+            if node.localName == "template" and node.namespaceURI == XHTML:
+                continue
             stack.extend(reversed(node.childNodes))
     return "".join(out)
 
@@ -414,6 +418,7 @@ def test_it_renders_empty_comment_as_empty() -> None:
         ("a\r\nb\rc", "a\nb\nc"),
         ("a<!-- no -->b", "ab"),
         ("a<template>no</template>b", "ab"),
+        ("<svg><template>yes</template></svg>", "yes"),
         ("&copy &notit; &#x80; &#0; a < b", "© ¬it; € \ufffd a < b"),
         ("<table>x<tr><td>y</td></tr></table>", "xy"),
         ("<table><tr><td>y</td></tr>x</table>", "xy"),

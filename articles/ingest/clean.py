@@ -41,7 +41,12 @@ _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _HARD_TERMINAL = re.compile(r"[.!?…:;,][\"'”’»)\]]*$")
 # A quotation or a reported-speech verb means the block is someone's words in a story,
 # not the site talking to its reader.
-_REPORTED = re.compile(r"[“”\"]|\b(?:said|says|told|according to)\b", re.I)
+_SPOKEN = re.compile(r"[“”\"]|\b(?:said|says|told|according to)\b", re.I)
+_REPORTED = re.compile(
+    _SPOKEN.pattern + r"|\b(?:explained|added|noted|wrote|claimed|argued|stated|admitted)\b",
+    re.I,
+)
+_ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _collapse(text: str) -> str:
@@ -60,6 +65,11 @@ def _words(text: str) -> int:
 # Glued words
 # --------------------------------------------------------------------------------------
 
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Below this a whole token is not a word wordfreq knows well enough to trust as-is.
 _WHOLE_MAX = 1.5
 # The content-word half of a split must be at least this common; short ones much more,
@@ -75,21 +85,32 @@ _PART_MIN_BESIDE_SHORT = 3.5
 # needs a function word on the correct side. Words that also work as prefixes or
 # endings ("over", "under", "up", "out", "back", "on", "an", "or"; "in-" and "by-" at
 # the start, "-is" at the end: "incredibility", "byword", "minoris") are missing.
-_HEAD_WORDS = frozenset(
-    ["the", "and", "of", "to", "for", "from", "with", "was", "were", "are", "has", "have", "had", "will", "would", "could", "should", "that", "this", "their", "its", "our", "your", "than", "into", "about", "after", "before", "between", "which", "when", "where", "while", "but", "not", "been", "also", "such", "some", "more", "most", "very", "said", "is", "at"]
+_HEAD_WORDS = _wordset(
+    """
+    the and of to for from with was were are has have had will would could should that
+    this their its our your than into about after before between which when where while
+    but not been also such some more most very said is at
+    """
 )
-_TAIL_WORDS = frozenset(
-    ["the", "and", "their", "that", "this", "with", "from", "for", "was", "were", "are", "has", "have", "had", "after", "before", "about", "into", "which", "when", "where", "while", "but", "than", "also", "been", "will", "would", "could", "should", "said", "says", "its", "not", "there", "these", "those", "they", "them", "then", "what", "who", "of", "to", "in", "by"]
+_TAIL_WORDS = _wordset(
+    """
+    the and their that this with from for was were are has have had after before about
+    into which when where while but than also been will would could should said says its
+    not there these those they them then what who of to in by
+    """
 )
 # Function words that a lost link space glues to a capitalised name or acronym ("theUK",
 # "inLondon", "ViaTechCrunch"). "is", "has", "get", "on"… are missing on purpose: they
 # start code identifiers ("isNaN", "hasOwnProperty", "onClick").
-_GLUE_PREFIXES = frozenset(
-    ["the", "an", "and", "or", "but", "of", "in", "at", "to", "for", "from", "by", "with", "via", "into", "onto", "about", "after", "before", "as", "than", "that", "this", "its", "his", "her", "their", "our", "your", "was", "were", "are", "will", "would", "said", "says", "told", "like", "including", "between", "against", "during", "over", "under", "across", "while"]
+_GLUE_PREFIXES = _wordset(
+    """
+    the an and or but of in at to for from by with via into onto about after before as
+    than that this its his her their our your was were are will would said says told
+    like including between against during over under across while
+    """
 )
 _BRAND_PREFIXES = frozenset({"in", "the"})
 _CLITIC = re.compile(r"['’](?:s|t|re|ve|ll|d|m)$")
-_LOWER = re.compile(r"[^\W\d_A-Z]+")  # letters without ASCII capitals: "banned", "café"
 _ACRONYM_THEN_WORD = re.compile(r"([A-Z]{2,5})([a-z]{2,})")
 _LOWER_THEN_CAPITAL = re.compile(r"([a-z]{2,})([A-Z].*)")
 _TITLE_THEN_CAPITAL = re.compile(r"([A-Z][a-z]+)([A-Z].*)")
@@ -98,9 +119,7 @@ _ACRONYM = re.compile(r"[A-Z]{2,3}s?")
 _CAMEL_WORD = re.compile(r"(?=.*[a-z])[A-Z][a-z]*(?:[A-Z][a-z]*)+")
 # Links, addresses, handles, paths, code ("toFront()", "os.Create(") and dotted
 # abbreviations ("U.K.", "Node.js", "example.com") are left exactly as they are.
-_URLISH = re.compile(
-    r"://|www\.|[@/\\_=#<>{}|]|\":|\w\(|\)\.?\w|\.[a-z]{2,}\b|\.[A-Za-z]+\.|\d"
-)
+_URLISH = re.compile(r"://|www\.|[@/\\_=#<>{}|]|\":|\w\(|\)\.?\w|\.[a-z]{2,}\b|\.[A-Za-z]+\.|\d")
 _TOKEN = re.compile(r"(?<!\w)[^\W\d_]+(?:['’][^\W\d_]+)*(?!\w)")
 # "commission.Here’s": a lowercase word, sentence punctuation, a capitalised word.
 _GLUED_SENTENCE = re.compile(
@@ -108,7 +127,7 @@ _GLUED_SENTENCE = re.compile(
 )
 _SENTENCE_WORD_MIN = 3.0
 # Two-letter words that can end a sentence; "os.Create" and "io.Reader" are code.
-_SENTENCE_END_SHORT = frozenset(["it", "up", "us", "me", "go", "do", "so", "on", "in", "to", "be", "by", "no", "of", "as", "at"])
+_SENTENCE_END_SHORT = _wordset("it up us me go do so on in to be by no of as at")
 
 
 @lru_cache(maxsize=200_000)
@@ -160,7 +179,7 @@ def _is_name_like(rest: str, *, title_ok: bool) -> bool:
 def _split_base(base: str) -> str:
     if _zipf(base.lower()) >= _WHOLE_MAX:
         return base
-    if _LOWER.fullmatch(base):
+    if base.islower():
         return _split_lowercase(base)
     match = _ACRONYM_THEN_WORD.fullmatch(base)
     if match:
@@ -255,6 +274,7 @@ _AFFILIATE = re.compile(
     | \bas\ an\ amazon\ associate\b
     | \breader[-\ ]supported\b
     | \bsupported\ by\ (?:its|our)\ (?:audience|readers)\b
+    | \bsupported\ by\ (?:commissions|affiliate|referral\ fees)\b
     | \bwhen\ you\ (?:buy|purchase|shop|click|subscribe|sign\ up)\b[^.!?]{0,50}?
         \b(?:(?:our|retail|retailer|affiliate)\ links?|links?\ (?:on|in)\ (?:our|this))
     | \bat\ no\ (?:extra|additional)\ cost\ to\ you\b
@@ -267,6 +287,8 @@ _AFFILIATE = re.compile(
 _NEWSLETTER_CTA = re.compile(
     r"""
     (?:^|[.!?]\s+)
+    # "For daily tips, sign up…": a short lead-in before the imperative.
+    (?:(?:for|to|if|like|love|enjoy(?:ed)?|want)\b[^.!?,]{0,40},\s+)?
     (?:
         (?:subscribe|sign[\ -]?up|join|register|opt[\ -]in)\b[^.!?]{0,120}?
             \b(?:newsletters?|inbox|e-?mails?|mailing\ list|subscribers|updates|digest
@@ -285,8 +307,12 @@ _NEWSLETTER_PITCH = re.compile(
     | \bby\ (?:submitting|signing\ up|subscribing|clicking|entering)\b[^.]{0,120}?
         \b(?:agree|consent|privacy|terms)\b
     | \bthanks?\ (?:you\ )?for\ (?:signing\ up|subscribing)\b
-    | \b(?:news|offers|emails?)\ (?:and\ offers\ )?from\ (?:other|our)\ (?:\w+\ )?(?:brands|partners)\b
+    | \b(?:news|offers|emails?)\ (?:and\ offers\ )?from\ (?:other|our)\ (?:\w+\ )?
+        (?:brands|partners)\b
     | \bon\ behalf\ of\ our\ (?:trusted\ )?(?:partners|sponsors)\b
+    | \bconsider\ [^.!?]{0,40}\b(?:subscribing|signing\ up)\b
+    | \breceive\ (?:e-?mail\ )?notifications\ (?:about|of|for)\ new\ (?:posts|articles|stories)\b
+    | \b(?:funded|supported|made\ possible)\ by\ (?:readers|members|listeners|viewers)\ like\ you\b
     | \bjoin\ (?:over\ |more\ than\ |the\ )?[\d,.]+\s*[km+]*\s*(?:other\ |fellow\ )?
         (?:subscribers|readers|professionals|people|members)\b
     """,
@@ -312,6 +338,8 @@ _LABEL = re.compile(
         (?:\ (?:facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|flipboard|telegram
             |bluesky|threads|mastodon|email|e-mail|copy\ link|share|tweet))+
       | advertisement | advertising | ad | ads | sponsored(?:\ (?:content|post|story|by\ .{1,40}))?
+      | (?:advertisement|sponsored|promoted|partner\ content)\s*[:|–—-]\s*.{1,60}
+      | (?:advertiser|advertising|affiliate)\ (?:disclosure|policy)
       | (?:paid|partner|promoted)\ (?:content|post|partnership)
       | (?:story|article|content)\ continues\ (?:below|after)(?:\ (?:the\ )?(?:advertisement|ad))?
       | (?:scroll|continue\ reading)\ (?:down\ )?(?:to\ continue|below)(?:\ with\ content)?
@@ -322,9 +350,29 @@ _LABEL = re.compile(
       | join\ the\ (?:conversation|discussion) | add\ a\ comment
       | (?:sign|log)\ in(?:\ to\ comment)? | skip\ to\ (?:main\ )?content | back\ to\ top
       | newsletters? | (?:our|free|daily|weekly)\ newsletters?
+      | (?:never|don['’]t)\ miss\ (?:a|an|another|out\ on\ (?:a|the|our))?\ ?
+            (?:story|thing|update|post|article|deal|beat|headline)s?
       | subscribe(?:\ now|\ today|\ for\ free)? | sign\ (?:me\ )?up(?:\ now|\ today|\ for\ free)?
       | (?:your\ )?e-?mail(?:\ address)?\*? | enter\ your\ e-?mail(?:\ address)?(?:\ here)?
       | learn\ more | find\ out\ more
+      # Calls to action that are one button.
+      | start\ (?:your\ |a\ )?(?:free\ |\d+[-\ ]day\ )?(?:free\ )?trial | book\ a\ (?:demo|call)
+      | request\ a\ (?:quote|demo) | apply\ now | get\ started(?:\ (?:today|now|for\ free))?
+      | contact\ us(?:\ today)? | register(?:\ now|\ today)? | subscribe\ to\ us
+      | follow\ us | pin\ (?:this|it)(?:\ for\ later)? | pin\ for\ later
+      | (?:see|view|check|compare)\ (?:the\ )?(?:latest\ )?(?:price|prices|deal|deals|plans)
+            (?:\ (?:at|on)\ [\w .'’&-]{1,30})?
+      | (?:view|buy|shop)\ (?:it\ )?(?:now\ )?(?:at|on)\ [\w .'’&-]{1,30}
+      | already\ have\ an\ account\??(?:\ (?:log|sign)\ in)?
+      # Page chrome.
+      | table\ of\ contents | in\ this\ article | (?:article\ )?tags | \d+\ min(?:ute)?s?\ read
+      | back\ to\ (?:blog|top|home|all\ (?:posts|articles|stories|news))
+      | (?:next|previous|prev)\ (?:article|post|story|topic)
+      | privacy\ policy | terms\ (?:of\ (?:use|service)|and\ conditions|&\ conditions)
+      | cookie\ (?:policy|settings|preferences)
+      | (?:©|\(c\)|copyright\ ©?\s*\d{4}).{0,100} | .{0,100}\ball\ rights\ reserved
+      | (?:written|reviewed|edited|fact[-\ ]checked|medically\ reviewed)\ by\ [^\d]{1,60}
+      | this\ (?:article|story|content)\ is\ (?:exclusive|only\ available)\ (?:to|for)\ .{0,40}
       # A credit names someone; "Photo: 12MP wide" is a spec line, so no digits.
       | (?:image|photo|picture|photograph|illustration|graphic|header\ image
             |featured\ image|lead\ image|top\ image|images|photos)
@@ -372,8 +420,10 @@ _RELATED_HEADING = re.compile(
     (?:
         more\ (?:from|on|in|about|like\ this|stories|news|articles|to\ (?:read|explore)
             |for\ you|coverage|reading)\b.*
-      | (?:related|similar)(?:\ (?:articles?|stories|posts|reading|content|news|coverage|links
-            |topics|guides|reviews|videos))?
+      | (?:related|similar)(?:\ (?:articles?|stories|posts|reads|reading|content|news|coverage
+            |links|topics|guides|reviews|videos|resources))?
+      | (?:browse|explore|discover|see|view)\ (?:more\ |related\ |other\ |all\ |our\ )*
+            (?:articles|stories|posts|guides|news)
       | read\ (?:more|next|also|this\ next)\b.*
       | (?:also\ read|see\ also|further\ reading|keep\ reading|what\ to\ read\ next)
       | you\ (?:may|might|could|will)\ (?:also\ )?(?:like|love|enjoy|want\ to\ read
@@ -383,7 +433,7 @@ _RELATED_HEADING = re.compile(
             |(?:in|from|on)\ .{1,40}))?
       | (?:most\ )?(?:popular|read|viewed|shared|trending)(?:\ (?:now|today|this\ week
             |stories|articles|posts|news|on\ .{1,40}))?
-      | (?:top|trending|featured|editor['’]?s?)\ (?:stories|picks|articles|news|reads)
+      | (?:top|trending|featured)\ (?:stories|articles|news|reads) | editor['’]?s?\ picks
       | don['’]t\ miss(?:\ (?:these|this))?
       | around\ the\ web | from\ the\ web | elsewhere\ on\ .{1,40}
       | (?:other|more)\ (?:stories|articles|news)(?:\ (?:from|on|you\ might\ like)\b.*)?
@@ -410,14 +460,36 @@ _BIO_ROLE = re.compile(
     r"|author|editor-in-chief|reviewer|producer)s?\b",
     re.I,
 )
-_BIO_STRONG: tuple[re.Pattern[str], ...] = (
-    # A career in writing.
+_STAFF_ROLE = re.compile(
+    r"\b(?:senior|staff|junior|contributing|freelance|deputy|associate|managing|executive"
+    r"|principal|lead)\s+(?:[\w-]+\s+)?(?:writer|reporter|editor|journalist|correspondent)\b",
+    re.I,
+)
+# A career in writing: what makes a bio an *author* bio, not a profile in a story.
+_BIO_WRITING: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"\b(?:has|have|had|'s|’s)\s+(?:been\s+)?(?:writing|covering|reporting|blogging|written"
         r"|covered|reported|contributed)\b",
         re.I,
     ),
-    re.compile(r"\b(?:work|writing|bylines?|articles)\s+(?:has|have)\s+(?:also\s+)?appeared\b", re.I),
+    re.compile(
+        r"\b(?:has|'s|’s)\s+been\s+an?\s+(?:[\w-]+\s+){0,3}?(?:contributor|writer|reporter"
+        r"|editor|journalist|columnist|correspondent)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:work|writing|bylines?|articles|coverage|stories|reporting)\s+(?:has|have)\s+"
+        r"(?:also\s+)?appeared\b",
+        re.I,
+    ),
+    # "… is a senior writer at …": the standard first line of a bio.
+    re.compile(
+        r"^[^.]{0,60}?\b(?:is|was)\s+(?:a|an|the|our)\s+(?:[\w-]+\s+){0,4}?(?:writer|reporter"
+        r"|editor|journalist|correspondent|contributor|columnist|blogger)\s+(?:at|for|with)\b",
+        re.I,
+    ),
+)
+_BIO_OTHER: tuple[re.Pattern[str], ...] = (
     # Joining a publication.
     re.compile(r"\b(?:before|prior\s+to|since|after)\s+joining\b", re.I),
     re.compile(r"\bjoined\s+[\w .&'’-]{1,40}?\s+(?:as|in\s+\d{4}|from)\b", re.I),
@@ -432,14 +504,8 @@ _BIO_STRONG: tuple[re.Pattern[str], ...] = (
     # Life outside work, and where to find them.
     re.compile(r"\bwhen\s+(?:she|he|they)['’]?(?:s|\s+is|\s+are|re)?\s+not\b", re.I),
     re.compile(r"\bin\s+(?:his|her|their)\s+(?:spare|free|down)\s+time\b", re.I),
-    re.compile(r"\b(?:lives|is\s+based|are\s+based)\s+in\b", re.I),
+    re.compile(r"\b(?:lives|living|is\s+based|are\s+based)\s+in\b", re.I),
     re.compile(r"\byou\s+can\s+(?:follow|find|reach|contact|email)\s+(?:him|her|them)\b", re.I),
-    # "… is a senior writer at …": the standard first line of a bio.
-    re.compile(
-        r"^[^.]{0,60}?\b(?:is|was)\s+(?:a|an|the|our)\s+(?:[\w-]+\s+){0,4}?(?:writer|reporter"
-        r"|editor|journalist|correspondent|contributor|columnist|blogger)\s+(?:at|for|with)\b",
-        re.I,
-    ),
 )
 # Bios speak of one person; "FlexClip is … built for creators" does not.
 _PERSONAL_PRONOUN = re.compile(
@@ -523,18 +589,34 @@ def _is_bio(block: Block, *, after_about: bool) -> bool:
     if block.tag not in {"p", "blockquote"}:
         return False
     text = block.text.strip()
-    if _words(text) > 150 or _REPORTED.search(text):
+    # Bios say "she wrote for…", so only speech and quotes rule one out.
+    if _words(text) > 150 or _SPOKEN.search(text):
         return False
-    strong = sum(1 for pattern in _BIO_STRONG if pattern.search(text))
+    writing = sum(1 for pattern in _BIO_WRITING if pattern.search(text))
+    other = sum(1 for pattern in _BIO_OTHER if pattern.search(text))
+    role = bool(_BIO_ROLE.search(text))
     if after_about:
-        return strong >= 1 or bool(_BIO_ROLE.search(text))
-    if not _BIO_OPENING.search(text):
+        # Under "About the author" any short paragraph is the bio.
+        return 5 <= _words(text) <= _ABOUT_BIO_MAX_WORDS
+    # A profile of an artist or a CEO in the story has the same shape; an author bio
+    # always says the person writes.
+    if not _BIO_OPENING.search(text) or not (writing or role):
         return False
-    if strong >= 2:
+    if writing + other >= 2:
         return True
-    return strong >= 1 and bool(_BIO_ROLE.search(text)) and bool(_PERSONAL_PRONOUN.search(text))
+    # One signal is enough only for the staff-bio formula ("She is a senior writer at…");
+    # "He is a reporter for the Journal" alone may be the news itself.
+    return writing + other >= 1 and bool(
+        _STAFF_ROLE.search(text) and _PERSONAL_PRONOUN.search(text)
+    )
 
 
+# A bio under an "About the author" heading is about this long at most.
+_ABOUT_BIO_MAX_WORDS = 100
+# A newsletter box's pitch line is about this long at most.
+_BLURB_MAX_WORDS = 30
+# Teaser titles in a related-links list are about this long at most.
+_LINK_ITEM_MAX_WORDS = 20
 # How many blocks apart a repeat may be and still count as one.
 _REPEAT_GAP = 2
 
@@ -569,8 +651,9 @@ def _drop_repeats(marks: _Marks, title: str) -> None:
         last_seen[title_key] = -1
     for i, block in enumerate(marks.blocks):
         key = _norm(block.text)
-        # Short things ("•", "1") legitimately repeat; only sentences and headings count.
-        if _words(key) < 2:
+        # Short things ("•", "$14.26") legitimately repeat; only sentences and headings
+        # count.
+        if len(_ALPHA_WORD.findall(key)) < 2:
             continue
         previous = last_seen.get(key)
         last_seen[key] = i
@@ -594,10 +677,14 @@ def _drop_furniture(marks: _Marks) -> None:
             marks.drop(i)
             if _is_newsletter(block) or _fullmatch_norm(_LABEL, block.text):
                 newsletter_at.append(i)
-    # The short blurb under a newsletter heading ("The day's best stories, free.").
+    # The short blurb under a newsletter box's title ("Get the Daily" → "The day's best
+    # stories, in your inbox."). Only under a title: after a whole sentence-long prompt
+    # the next block is as likely to be the story going on.
     for i in newsletter_at:
         block = marks.blocks[i]
         if not (_is_newsletter(block) or "newsletter" in _norm(block.text)):
+            continue
+        if _words(block.text) > _HEADING_MAX_WORDS or _TERMINAL.search(block.text.strip()):
             continue
         following = marks.alive(i + 1)[:1]
         if not following:
@@ -606,7 +693,7 @@ def _drop_furniture(marks: _Marks) -> None:
         text = nxt.text
         if (
             nxt.tag in {"p", "h2", "h3", "h4"}
-            and _words(text) <= 40
+            and _words(text) <= _BLURB_MAX_WORDS
             and not _REPORTED.search(text)
             and _SECOND_PERSON.search(text)
             and _PROMO_WORDS.search(text)
@@ -631,11 +718,12 @@ def _drop_bios(marks: _Marks) -> None:
 
 
 def _drop_related_lists(marks: _Marks) -> None:
-    for i in marks.alive():
-        if not marks.keep[i]:
+    for i, heading in enumerate(marks.blocks):
+        if heading.tag not in {"p", "h2", "h3", "h4"} or _words(heading.text) > 12:
             continue
-        heading = marks.blocks[i]
-        if heading.tag not in {"p", "h2", "h3", "h4"} or _words(heading.text) > 8:
+        # A heading already dropped as furniture ("Read more") still opens its list; a
+        # paragraph "Read more" is a button under a teaser and opens nothing.
+        if not marks.keep[i] and not heading.is_heading:
             continue
         # "Read more about the new chips." is a sentence, not the label of a list.
         if heading.text.rstrip().endswith((".", "!")):
@@ -649,19 +737,42 @@ def _drop_related_lists(marks: _Marks) -> None:
             if _is_prose(block) and not _is_bio(block, after_about=False):
                 reached_prose = True
                 break
-            if block.tag in {"ul", "ol", "figure"} or _is_headline_like(block):
+            if block.tag == "figure" or _is_link_list(block) or _is_headline_like(block):
                 run.append(j)
                 continue
             reached_prose = True
             break
-        # A real section heading just before the prose resumes belongs to the story.
-        if reached_prose and run and marks.blocks[run[-1]].is_heading:
-            run.pop()
+        if reached_prose:
+            # The story resumes: a heading as prominent as the list's own opens the next
+            # section, and failing that, so does a heading right before the prose.
+            rank = _heading_rank(heading)
+            ends = [
+                k
+                for k, j in enumerate(run)
+                if marks.blocks[j].is_heading and _heading_rank(marks.blocks[j]) <= rank
+            ]
+            if ends:
+                del run[ends[0] :]
+            elif run and marks.blocks[run[-1]].is_heading:
+                run.pop()
         if not run and reached_prose:
             continue  # a heading that happens to read "Latest" over real text
         marks.drop(i)
         for j in run:
             marks.drop(j)
+
+
+def _heading_rank(block: Block) -> int:
+    # A label in a paragraph ("Also read:") ranks like a section heading.
+    return int(block.tag[1]) if block.is_heading else 2
+
+
+def _is_link_list(block: Block) -> bool:
+    """A list of teaser titles, not a list of steps or specs written as sentences."""
+    if block.tag not in {"ul", "ol"}:
+        return False
+    items = max(1, block.html.count("<li"))
+    return _words(block.text) / items <= _LINK_ITEM_MAX_WORDS
 
 
 def _drop_trailing_headlines(marks: _Marks) -> None:
@@ -705,8 +816,9 @@ _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 _BULLET = re.compile(r"^\s*[•·▪●◦*–-]\s+(.+)$")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.+)$")
 _INNER_SENTENCE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z“\"]")
+_BYLINE = re.compile(r"^[Bb]y\s+[A-Z]")
 _HEADING_MAX_WORDS = 12
-_DEK_MAX_WORDS = 30
+_DEK_MAX_WORDS = 25
 
 
 def _text_block(tag: str, text: str) -> Block:
@@ -724,7 +836,10 @@ def _looks_like_heading(text: str) -> bool:
         return False
     if not (text[:1].isupper() or text[:1].isdigit()):
         return False
-    if _INNER_SENTENCE.search(text) or _SOURCE_CREDIT.search(text):
+    if _INNER_SENTENCE.search(text) or _SOURCE_CREDIT.search(text) or _BYLINE.search(text):
+        return False
+    # "March 3, 2025" and "$1,299" are data, not section titles.
+    if sum(ch.isdigit() for ch in text) >= sum(ch.isalpha() for ch in text):
         return False
     if _HARD_TERMINAL.search(text):
         # "What happens next?" is a heading; "Really?" is a line of dialogue.
@@ -733,10 +848,13 @@ def _looks_like_heading(text: str) -> bool:
 
 
 def _looks_like_dek(text: str) -> bool:
+    # A dek says something: "By Jane Doe" or "March 3, 2025" under the title is metadata.
     return (
-        1 <= _words(text) <= _DEK_MAX_WORDS
+        len(_ALPHA_WORD.findall(text)) >= 3
+        and _words(text) <= _DEK_MAX_WORDS
         and not _HARD_TERMINAL.search(text)
         and not _SOURCE_CREDIT.search(text)
+        and not _BYLINE.search(text)
         and not _is_furniture(_text_block("p", text))
     )
 
