@@ -8,14 +8,17 @@ text. Unlike Hypothesis (fuzzy matching without a threshold) it prefers losing a
 needs positive evidence and a clear winner:
 
 1. ANCHORED: the exact quote is still at the same offsets and its context agrees at least as
-   well as at any other occurrence.
+   well as at any other occurrence of the quote.
 2. MOVED: the exact quote occurs elsewhere; pick the occurrence whose surroundings agree best
-   with prefix/suffix. It must be clearly better than the runner-up, and the verbatim
-   stretch (quote + agreeing context) must be long enough not to be a coincidence.
-3. CHANGED: the quote was edited. Prefix and suffix (whole, or their halves nearest the
-   quote) are located with ``str.find``; the text between/next to them is compared with the
-   quote by Levenshtein similarity on that bounded window only.
-4. ORPHANED otherwise.
+   with prefix/suffix. It must beat the runner-up by CONTEXT_MARGIN characters, and the
+   verbatim stretch (quote + agreeing context) must be MIN_EVIDENCE long.
+3. CHANGED: the quote was edited. The prefix and suffix (whole, or their halves nearest the
+   quote) are located with ``str.find``; the text between them, or next to one of them, is
+   compared with the quote by Levenshtein similarity on that bounded window only.
+4. ORPHANED otherwise, and whenever two places compete: two verbatim copies with equally
+   good context, or a verbatim copy elsewhere while the old neighbours still enclose an
+   edited version of the quote (a pull quote keeping the old wording), or two edited
+   candidates of similar similarity.
 
 Only ``str.find`` scans the whole text; rapidfuzz only ever sees windows about the size of
 the quote, so anchoring stays in the sub-millisecond range on 100 KB texts (see
@@ -45,9 +48,6 @@ MIN_EVIDENCE = 32
 # Two exact occurrences whose context agreement differs by less than this are a tie: we
 # orphan rather than guess. Chance agreement is typically 1-4 characters (". ", "the ").
 CONTEXT_MARGIN = 8
-# Context agreement of at least this much on one side is "real" context (half the
-# selector's context). A verbatim match with less is double-checked against step 3.
-STRONG_CONTEXT = 16
 # Search keys made of the half of the prefix/suffix nearest to the quote.
 KEY = 16
 # A key occurring more often than this is boilerplate and locates nothing.
@@ -193,7 +193,7 @@ def _exact(selectors: Selectors, text: str) -> tuple[int, int, bool] | None:
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
     positions, unseen = _occurrences(selectors, text, required - len(exact))
     best_position = best_context = -1
-    runner_up = unseen  # best context agreement among the other occurrences
+    runner_up = unseen  # best context agreement among the other occurrences (-1: none)
     same_offset_context = -1
     for position in positions:
         context = _prefix_agreement(text, position, prefix) + _suffix_agreement(
@@ -216,7 +216,8 @@ def _exact(selectors: Selectors, text: str) -> tuple[int, int, bool] | None:
         return None
     if len(exact) + best_context < required:
         return None
-    return best_position, best_context, best_context - runner_up < CONTEXT_MARGIN
+    ambiguous = runner_up >= 0 and best_context - runner_up < CONTEXT_MARGIN
+    return best_position, best_context, ambiguous
 
 
 def _occurrences(selectors: Selectors, text: str, needed: int) -> tuple[list[int], int]:
@@ -342,11 +343,13 @@ class _Survey:
         before = {start: _prefix_agreement(text, start, prefix) for start in starts}
         after = {end: _suffix_agreement(text, end, suffix) for end in ends}
 
+        # Old neighbours sharing characters where they now meet ("\n\n") overlap a little:
+        # that is an empty sandwich too.
         self.sandwiches = [
-            (start, end)
+            (start, max(start, end))
             for start in starts
             for end in ends
-            if 0 <= end - start <= 2 * length + CONTEXT
+            if -SNAP <= end - start <= 2 * length + CONTEXT
             and before[start] >= KEY
             and after[end] >= KEY
         ]
@@ -362,7 +365,7 @@ class _Survey:
                 limit = start + longest
                 head = suffix[:KEY]
                 if len(head) >= SNAP:
-                    found = text.find(head, start, limit + len(head))
+                    found = text.find(head, max(0, start - len(head) + 1), limit + len(head))
                     limit = limit if found == -1 else found
                 end = _best_end(text, exact, start, shortest, limit)
                 if end is not None:
@@ -371,7 +374,7 @@ class _Survey:
             limit = end - longest
             tail = prefix[-KEY:]
             if len(tail) >= SNAP:
-                found = text.rfind(tail, max(0, limit - len(tail)), end)
+                found = text.rfind(tail, max(0, limit - len(tail)), end + len(tail) - 1)
                 limit = limit if found == -1 else found + len(tail)
             begin = _best_start(text, exact, end, shortest, limit)
             if begin is not None:

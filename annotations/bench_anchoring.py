@@ -4,6 +4,15 @@ run_benchmark() makes edited versions of the given texts with a known truth, anc
 selections in them and counts the outcomes. "wrong" (an anchor on anything but the true
 passage, or any anchor for a deleted passage) must stay 0; "orphaned" is the price paid for
 that.
+
+Scenarios, per selection (a word-aligned span, sometimes running into the next paragraph):
+unchanged; insert_before / insert_after (a paragraph of random words); delete_elsewhere (a
+paragraph); move_paragraph (the one holding the passage); duplicate_elsewhere (a copy of the
+passage as its own paragraph); reword (a word replaced, inserted or deleted, or a typo,
+strictly inside the passage; correct = overlapping the edited passage);
+reword_and_insert_before; delete_passage (truth: orphaned; only when the quote does not
+survive elsewhere). Edits that would make the truth ambiguous (moving or deleting one of
+two identical paragraphs) are not generated.
 """
 
 from __future__ import annotations
@@ -137,14 +146,39 @@ def _cases(
         made.append(_Case("insert_after", insertion(at, new_paragraph()), (start, end)))
 
     # Delete a whole paragraph that does not hold any of the selection.
+    # (Not a copy of the selection's own paragraph: deleting either copy gives one text.)
+    own = {
+        m.group().strip()
+        for m in re.finditer(r"[^\n]+", text)
+        if m.start() < end and start < m.end()
+    }
     paragraphs = [
-        m for m in re.finditer(r"[^\n]+\n*", text) if m.end() <= start or m.start() >= end
+        m
+        for m in re.finditer(r"[^\n]+\n*", text)
+        if (m.end() <= start or m.start() >= end) and m.group().strip() not in own
     ]
     if paragraphs:
         gone = rng.choice(paragraphs)
         edited = text[: gone.start()] + text[gone.end() :]
         shift = -(gone.end() - gone.start()) if gone.end() <= start else 0
         made.append(_Case("delete_elsewhere", edited, _shift(start, end, shift)))
+
+    # The paragraph holding the passage moved elsewhere (editors reorder paragraphs).
+    holder = next(
+        (m for m in re.finditer(r"[^\n]+\n+", text) if m.start() <= start and end < m.end()),
+        None,
+    )
+    # Moving one of two identical paragraphs gives the same text as moving the other:
+    # no truth to check against.
+    if holder is not None and "\n" not in exact and text.count(holder.group().strip()) == 1:
+        rest = text[: holder.start()] + text[holder.end() :]
+        spots = sorted(
+            {0, *(m.end() for m in re.finditer(r"\n+", rest))} - {holder.start(), len(rest)}
+        )
+        if spots:
+            at = rng.choice(spots)
+            moved = rest[:at] + holder.group() + rest[at:]
+            made.append(_Case("move_paragraph", moved, _shift(start, end, at - holder.start())))
 
     # A copy of the passage elsewhere (a pull quote, a repeated heading).
     far = [b for b in boundaries if b < start - 40 or b > end + 40]
