@@ -50,6 +50,9 @@ types: install
 check: install
 	DEBUG=1 $(MANAGE) check --fail-level WARNING
 	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+	@echo "== deployment checks with production settings =="
+	SECRET_KEY="$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')" DEBUG=0 \
+	  ALLOWED_HOSTS=newsreader.example $(MANAGE) check --deploy --fail-level WARNING
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
