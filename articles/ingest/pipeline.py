@@ -5,10 +5,13 @@ extract → clean → sanitize → store a StoryRevision (→ re-anchor, via `re
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,8 +25,8 @@ from ..signals import revision_added
 from .blocks import Block
 from .clean import parse_plain_text, remove_boilerplate, split_glued_words
 from .extract import Extracted, ExtractionError, collapse, extract_html
-from .fetch import decode_body
-from .urls import canonicalize
+from .fetch import FetchError, decode_body, fetch
+from .urls import canonicalize, is_web_url
 
 Origin = StoryRevision.Origin
 
@@ -234,3 +237,205 @@ def _find_story(canonical: str | None, content_hash: str) -> Story | None:
 def ingest_file(path: Path, *, url: str | None = None) -> IngestResult:
     content, kind = read_input_file(path)
     return ingest_content(content, kind, origin=Origin.FILE, origin_detail=path.name, url=url)
+
+
+# --- From the web: pages by URL and feed entries --------------------------------------------
+
+# A refetch whose body has fewer than this share of the stored words is a broken page (a
+# paywall, an error page served with 200, a redesign the extractor misreads), not an edit.
+MIN_REFETCH_RATIO = 0.3
+_PAGE_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
+_FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml"}
+)
+
+
+class RefetchRefused(ExtractionError):
+    """The page was fetched, but storing it would lose most of the stored story."""
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # as requested
+    final_url: str  # after redirects
+    text: str
+    kind: str  # "html" or "text"
+
+
+def fetch_page(url: str) -> FetchedPage:
+    """GET a page for ingestion; FetchError or ExtractionError with a message for the user."""
+    result = fetch(url)
+    content_type = result.content_type
+    if content_type in _FEED_TYPES or (
+        content_type in {"application/xml", "text/xml"} and _looks_like_feed(result.content)
+    ):
+        raise ExtractionError("This address is a feed, not a page: add it on the Sources page.")
+    if content_type == "text/plain":
+        kind = "text"
+    elif content_type in _PAGE_TYPES:
+        kind = "html"
+    else:
+        raise ExtractionError(f"This address gives {content_type}, not a web page.")
+    raw = result.content
+    if not raw.strip():
+        raise ExtractionError("The page is empty.")
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError("This is a binary file, not a web page.")
+    text = result.text
+    if _looks_binary(text):
+        raise ExtractionError("This is a binary file, not a web page.")
+    return FetchedPage(url=url, final_url=result.final_url, text=text, kind=kind)
+
+
+def _looks_like_feed(content: bytes) -> bool:
+    head = content[:2048].lower()
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+def page_identity(declared: str | None, final_url: str) -> str:
+    """The story's URL: the page's rel=canonical / og:url, else where the fetch ended."""
+    candidate = urljoin(final_url, declared) if declared else ""
+    if not candidate or not is_web_url(candidate):
+        return canonicalize(final_url)
+    # Some sites point every page's canonical at their home page; that would fold all of
+    # their stories into one.
+    if urlsplit(candidate).path in {"", "/"} and urlsplit(final_url).path not in {"", "/"}:
+        return canonicalize(final_url)
+    return canonicalize(candidate)
+
+
+def check_refetch(extracted: Extracted, url: str) -> None:
+    """Refuse a new version of a stored story that lost most of its text (see
+    MIN_REFETCH_RATIO); nothing is checked for a story we do not have yet."""
+    story = Story.objects.filter(url=url).select_related("current_revision").first()
+    if story is None or story.current_revision is None:
+        return
+    old = story.current_revision.word_count
+    _body_html, body_text = build_body(clean_blocks(extracted))
+    new = len(_WORD.findall(body_text))
+    if old and new < old * MIN_REFETCH_RATIO:
+        raise RefetchRefused(
+            f"The page now has {new} words of article text, far fewer than the {old} stored; "
+            "the stored story was kept."
+        )
+
+
+def ingest_url(
+    url: str,
+    *,
+    origin: str = Origin.URL,
+    source: Source | None = None,
+    story_url: str | None = None,
+    published: datetime | None = None,
+) -> IngestResult:
+    """Fetch a page, extract it and store it. `story_url` overrides the page's identity;
+    `published` is used when the page gives no date (a feed entry's date)."""
+    page = fetch_page(url)
+    extracted = extract(page.text, page.kind, url=page.final_url)
+    identity = (
+        canonicalize(story_url) if story_url else page_identity(extracted.url, page.final_url)
+    )
+    extracted.published = extracted.published or published
+    check_refetch(extracted, identity)
+    return store(
+        extracted, origin=origin, origin_detail=page.final_url, url=identity, source=source
+    )
+
+
+def feed_content_document(title: str, content_html: str) -> str:
+    """A feed item's text as a minimal page, so it goes through the same extraction."""
+    safe_title = html.escape(title)
+    return (
+        f"<!doctype html><html><head><title>{safe_title}</title></head>"
+        f"<body><article><h1>{safe_title}</h1>\n{content_html}\n</article></body></html>"
+    )
+
+
+def ingest_feed_entry(
+    *,
+    link: str,
+    title: str,
+    content_html: str,
+    author: str = "",
+    published: datetime | None = None,
+    source: Source | None = None,
+    feed_url: str = "",
+    story: Story | None = None,
+) -> IngestResult:
+    """A feed item becomes a story: from its page when it can be fetched and extracted,
+    else from the feed's own text, marked with why (StoryRevision.page_error).
+
+    `story` is the one this item became before, if any. A story we already have from its
+    page is never replaced by the feed's shorter text.
+    """
+    if link:
+        try:
+            return ingest_url(link, origin=Origin.FEED, source=source, published=published)
+        except RefetchRefused:
+            raise
+        except (FetchError, ExtractionError) as exc:
+            page_error = str(exc).rstrip(".")
+    else:
+        page_error = "the feed gives no link to it"
+    canonical = canonicalize(link) if link else None
+    stored = story
+    if stored is None and canonical:
+        stored = Story.objects.filter(url=canonical).select_related("current_revision").first()
+    if stored and stored.current_revision and not stored.current_revision.page_error:
+        raise ExtractionError(
+            f"The page could not be fetched ({page_error}); the stored story was kept."
+        )
+    if stored is not None and stored.url:
+        # The story this item became (maybe under its page's canonical URL) gets the revision.
+        canonical = stored.url
+    if not content_html.strip():
+        raise ExtractionError(
+            f"The page could not be fetched ({page_error}) and the feed has no text for it."
+        )
+    too_short = ExtractionError(
+        f"The page could not be fetched ({page_error}), and the feed's own text for it is too "
+        "short to make a story."
+    )
+    try:
+        extracted = extract_html(feed_content_document(title, content_html), url=canonical)
+    except ExtractionError as exc:
+        raise too_short from exc
+    extracted.title = title or extracted.title
+    extracted.byline = author or extracted.byline
+    extracted.site_name = source.name if source else extracted.site_name
+    extracted.published = published
+    extracted.url = canonical
+    # The notice in the reading view quotes this; one line, bounded.
+    reason = collapse(page_error)[:500]
+    with transaction.atomic():
+        try:
+            result = store(
+                extracted,
+                origin=Origin.FEED,
+                origin_detail=feed_url,
+                url=canonical,
+                source=source,
+            )
+        except ExtractionError as exc:
+            raise too_short from exc
+        if result.changed:
+            StoryRevision.objects.filter(pk=result.revision.pk).update(page_error=reason)
+            result.revision.page_error = reason
+    return result
+
+
+def ingest_document(
+    content: str,
+    kind: str,
+    *,
+    origin: str,
+    origin_detail: str = "",
+    url: str | None = None,
+) -> IngestResult:
+    """ingest_content for what a user uploads or pastes: a new version of a stored story
+    that lost most of its text is refused (RefetchRefused), as for a refetched page."""
+    extracted = extract(content, kind, url=url)
+    identity = url or extracted.url
+    if identity:
+        check_refetch(extracted, canonicalize(identity))
+    return store(extracted, origin=origin, origin_detail=origin_detail, url=url)

@@ -1,0 +1,151 @@
+"""Forms for bringing stories and feeds in. They check what can be checked without the
+network; the views run the pipeline and put its errors on the form."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from .ingest.extract import ExtractionError
+from .ingest.pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, decode_input
+from .ingest.urls import is_web_url
+
+_HTML_HINT = re.compile(r"<(!doctype|html|head|body|p|div|article|h[1-6]|br|ul|ol|section)\b", re.I)
+
+
+def _size_limit_message() -> str:
+    return f"This is larger than {settings.INGEST_MAX_BYTES // (1024 * 1024)} MB."
+
+
+class WebURLField(forms.URLField):
+    """An http(s) URL; "example.com/page" is read as https://example.com/page."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 2000)
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def clean(self, value: object) -> str:
+        url: str = super().clean(value)
+        if url and not is_web_url(url):
+            raise forms.ValidationError("Give an http:// or https:// address.")
+        return url
+
+
+class UrlForm(forms.Form):
+    url = WebURLField(
+        label="Page address",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/news/story"}),
+    )
+
+
+class OptionalUrlMixin(forms.Form):
+    url = WebURLField(
+        label="Original address (optional)",
+        required=False,
+        help_text="Where the story lives on the web; it identifies the story.",
+    )
+
+
+class UploadForm(OptionalUrlMixin):
+    file = forms.FileField(
+        label="File",
+        help_text="A saved web page (.html, .htm, .html.gz) or plain text (.txt).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".html,.htm,.xhtml,.gz,.txt,.text,.md"}),
+    )
+    field_order = ["file", "url"]
+
+    def clean_file(self) -> tuple[str, str, str]:
+        """(decoded text, kind, file name)."""
+        upload: UploadedFile = self.cleaned_data["file"]
+        name = PurePath(upload.name or "upload").name
+        lower = name.lower()
+        if lower.endswith(HTML_SUFFIXES):
+            kind = "html"
+        elif lower.endswith(TEXT_SUFFIXES):
+            kind = "text"
+        else:
+            raise forms.ValidationError(
+                "Upload a web page (.html, .htm, .html.gz) or a text file (.txt)."
+            )
+        limit = settings.INGEST_MAX_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(_size_limit_message())
+        raw = upload.read(limit + 1)
+        if lower.endswith(".gz"):
+            raw = _gunzip(raw, limit)
+        if len(raw) > limit:
+            raise forms.ValidationError(_size_limit_message())
+        try:
+            return decode_input(raw, kind), kind, name
+        except ExtractionError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unzipped:
+            return unzipped.read(limit + 1)
+    except (OSError, EOFError) as exc:
+        raise forms.ValidationError(f"Not a valid gzip file ({exc}).") from None
+
+
+class PasteForm(OptionalUrlMixin):
+    FORMATS = [("auto", "Detect"), ("html", "HTML"), ("text", "Plain text")]
+
+    text = forms.CharField(
+        label="Text or HTML",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="Plain text: the first line is the title. HTML: a page or its article part.",
+    )
+    format = forms.ChoiceField(choices=FORMATS, initial="auto", widget=forms.RadioSelect)
+    field_order = ["text", "format", "url"]
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError("Paste some text or HTML.")
+        if len(text.encode()) > settings.INGEST_MAX_BYTES:
+            raise forms.ValidationError(_size_limit_message())
+        try:
+            # The same checks as a file (binary junk, undecodable), on the same bytes.
+            return decode_input(text.encode(), "text")
+        except ExtractionError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    @property
+    def kind(self) -> str:
+        chosen = self.cleaned_data.get("format", "auto")
+        if chosen in {"html", "text"}:
+            return chosen
+        return "html" if _HTML_HINT.search(self.cleaned_data.get("text", "")[:5000]) else "text"
+
+
+class FeedForm(forms.Form):
+    url = WebURLField(
+        label="Feed or site address",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/feed.xml"}),
+        help_text="RSS, Atom or JSON Feed; or a site's address, if its pages name their feed.",
+    )
+
+
+class OpmlForm(forms.Form):
+    file = forms.FileField(
+        label="OPML file",
+        help_text="An export from another reader: every feed it lists is added.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".opml,.xml,text/x-opml,text/xml"}),
+    )
+
+    def clean_file(self) -> bytes:
+        upload: UploadedFile = self.cleaned_data["file"]
+        limit = settings.INGEST_MAX_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(_size_limit_message())
+        return upload.read(limit + 1)[:limit]
