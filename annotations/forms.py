@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .anchoring import CONTEXT, Selectors
+from .models import MAX_COMMENT, MAX_QUOTE, Annotation, Colour, Visibility, parse_tags
+
+
+class TagsField(forms.CharField):
+    """Comma-separated tag names in, a list of normalized names out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("help_text", "Separate tags with commas.")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().clean(value)
+        try:
+            return parse_tags(text or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+
+def _comment_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown: *emphasis*, **strong**, `code`, [links](https://…), lists.",
+    )
+
+
+class AnnotationCreateForm(forms.Form):
+    """What the selection toolbar posts: W3C selectors plus the annotation's fields."""
+
+    revision = forms.IntegerField(min_value=1, required=False)
+    # strip=False: the quote must match the story text character for character.
+    exact = forms.CharField(
+        strip=False,
+        max_length=MAX_QUOTE,
+        error_messages={
+            "required": "Select some text in the story first.",
+            "max_length": f"That selection is too long to highlight (at most {MAX_QUOTE:,} "
+            "characters).",
+        },
+    )
+    # The form metaclass moves fields out of the class, so this does not shadow Form.prefix.
+    prefix = forms.CharField(  # type: ignore[assignment]
+        strip=False, required=False, max_length=CONTEXT * 2
+    )
+    suffix = forms.CharField(strip=False, required=False, max_length=CONTEXT * 2)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=0)
+    colour = forms.ChoiceField(choices=Colour.choices)
+    comment = _comment_field()
+    tags = TagsField()
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, required=False, initial=Visibility.PRIVATE
+    )
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data.get("visibility") or Visibility.PRIVATE
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and start >= end:
+            raise forms.ValidationError("Select some text in the story first.")
+        return data
+
+    def selectors(self) -> Selectors:
+        data = self.cleaned_data
+        return Selectors(
+            exact=data["exact"],
+            prefix=data.get("prefix") or "",
+            suffix=data.get("suffix") or "",
+            start=data["start"],
+            end=data["end"],
+        )
+
+
+class AnnotationEditForm(forms.ModelForm[Annotation]):
+    tags = TagsField()
+    comment = _comment_field()
+
+    class Meta:
+        model = Annotation
+        fields = ["colour", "comment", "visibility"]
+        widgets = {"colour": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = self.instance.tag_names()
+        # The field ids must be unique among the many cards of a story page.
+        self.auto_id = f"id_annotation_{self.instance.pk}_%s"
+
+    def save(self, commit: bool = True) -> Annotation:
+        annotation = super().save(commit=False)
+        annotation.set_comment(self.cleaned_data["comment"])
+        annotation.save()
+        annotation.set_tags(self.cleaned_data["tags"])
+        return annotation
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write something to reply."},
+    )
+
+    def __init__(self, *args: Any, annotation_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if annotation_id is not None:
+            self.auto_id = f"id_reply_{annotation_id}_%s"
+
+
+class HighlightFilterForm(forms.Form):
+    """The filters of "My highlights". Invalid values are ignored, not errors."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Colour.choices])
+    tag = forms.ChoiceField(required=False, choices=[("", "Any tag")])
+    story = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, choices=[("", "Any story")]
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        tags: list[str] | None = None,
+        stories: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        tag_field = self.fields["tag"]
+        story_field = self.fields["story"]
+        assert isinstance(tag_field, forms.ChoiceField)
+        assert isinstance(story_field, forms.ChoiceField)
+        tag_field.choices = [("", "Any tag"), *((name, name) for name in tags or [])]
+        story_field.choices = [("", "Any story"), *(stories or [])]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; a bad one (a story you never annotated) is dropped."""
+        if self.is_valid():
+            return self.cleaned_data
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

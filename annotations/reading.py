@@ -1,0 +1,65 @@
+"""What the reading view needs from the annotations app: the story body with its marks
+drawn, and the annotations for the sidebar, in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from articles.models import Story, StoryRevision
+
+from .highlighting import draw_highlights
+from .models import Annotation, Colour, Viewer, Visibility
+
+
+@dataclass(frozen=True)
+class StoryAnnotations:
+    story: Story
+    revision: StoryRevision
+    anchored: list[Annotation]  # drawn in the body, in text order
+    detached: list[Annotation]  # orphaned: listed with their original quote
+
+    @classmethod
+    def load(cls, story: Story, revision: StoryRevision, user: Viewer) -> StoryAnnotations:
+        annotations = (
+            Annotation.objects.visible_to(user).filter(story=story).in_text_order().with_thread()
+        )
+        anchored: list[Annotation] = []
+        detached: list[Annotation] = []
+        story_url = story.get_absolute_url()
+        for annotation in annotations:
+            annotation.story = story  # the cards link to it: no query per card
+            annotation.show_to(user, story_url)
+            (anchored if annotation.anchored_in(revision) else detached).append(annotation)
+        detached.sort(key=lambda annotation: (annotation.created, annotation.pk))
+        return cls(story, revision, anchored, detached)
+
+    @property
+    def count(self) -> int:
+        return len(self.anchored) + len(self.detached)
+
+    def body_html(self) -> str:
+        return draw_highlights(
+            self.revision.body_html,
+            [annotation.highlight() for annotation in self.anchored],
+            body_text=self.revision.body_text,
+        )
+
+    def next_after(self, annotation: Annotation) -> Annotation | None:
+        """The card that follows annotation's in the sidebar (for inserting it in place)."""
+        for index, candidate in enumerate(self.anchored):
+            if candidate.pk == annotation.pk:
+                following = self.anchored[index + 1 : index + 2]
+                return following[0] if following else None
+        return None
+
+    def context(self) -> dict[str, Any]:
+        """Template context for articles/story_detail.html (body, sidebar, toolbar)."""
+        return {
+            "body_html": self.body_html(),
+            "annotations": self.anchored,
+            "detached_annotations": self.detached,
+            "annotation_count": self.count,
+            "colours": Colour.choices,
+            "visibilities": Visibility.choices,
+        }

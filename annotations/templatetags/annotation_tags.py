@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """ "just now", "5 minutes ago", "3 days ago"; the date once it is over a week old."""
+    if value is None:
+        return ""
+    age = timezone.now() - value
+    if age < timedelta(minutes=1):
+        return "just now"
+    if age < timedelta(days=7):
+        return f"{timesince(value, depth=1)} ago"
+    return format_date(timezone.localtime(value), "j M Y")

@@ -1,0 +1,42 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from annotations.management.commands.bench_anchoring import sample_texts, write_section
+
+
+def test_it_reads_the_sample_stories_once_each():
+    texts = sample_texts()
+    # The shared sample is also among our own: it counts once.
+    assert len(texts) == len(set(texts.values())) >= 9
+    assert "techradar-kaspersky-uk.txt" in texts
+
+
+def test_it_writes_its_own_section_and_keeps_the_others(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text(
+        "# Benchmarks\n\n## Extraction\n\nF1 0.9\n\n## Anchoring\n\nold numbers\n\n## Later\n\nkept\n"
+    )
+    out = StringIO()
+    call_command("bench_anchoring", "--selections", "2", "--write", str(path), stdout=out)
+    call_command("bench_anchoring", "--selections", "2", "--write", str(path), stdout=StringIO())
+    text = path.read_text()
+    assert text.count("## Anchoring") == 1
+    assert "old numbers" not in text
+    assert "## Extraction\n\nF1 0.9\n" in text
+    assert "## Later\n\nkept\n" in text
+    assert text.index("## Extraction") < text.index("## Anchoring") < text.index("## Later")
+    section = text[text.index("## Anchoring") : text.index("## Later")]
+    assert "| **all** |" in section
+    assert "- Machine: " in section and "CPU: " in section and "- Date: " in section
+    assert "Time per `anchor()` call" in section
+    totals = next(line for line in section.splitlines() if line.startswith("| **all** |"))
+    assert totals.endswith("| 0 |")  # nothing anchored to the wrong passage
+    assert "Wrong anchors" not in section
+    assert "| **all** |" in out.getvalue()
+
+
+def test_it_adds_the_section_to_a_new_file(tmp_path):
+    path = tmp_path / "docs" / "benchmarks.md"
+    write_section(path, "## Anchoring\n\nnumbers\n")
+    assert path.read_text() == "# Benchmarks\n\n## Anchoring\n\nnumbers\n"
