@@ -1,3 +1,27 @@
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    # Four segments: "stories/<id>/<slug>/" must never swallow it, whatever the title.
+    path(
+        "stories/<int:story_id>/annotations/new/",
+        views.annotation_create,
+        name="annotation_create",
+    ),
+    path("annotations/<int:annotation_id>/", views.annotation_detail, name="annotation_detail"),
+    path("annotations/<int:annotation_id>/edit/", views.annotation_edit, name="annotation_edit"),
+    path(
+        "annotations/<int:annotation_id>/delete/",
+        views.annotation_delete,
+        name="annotation_delete",
+    ),
+    path(
+        "annotations/<int:annotation_id>/replies/",
+        views.annotation_replies,
+        name="annotation_replies",
+    ),
+    path("annotations/<int:annotation_id>/replies/new/", views.reply_form, name="reply_form"),
+    path("replies/<int:reply_id>/delete/", views.reply_delete, name="reply_delete"),
+    path("highlights/", views.my_highlights, name="my_highlights"),
+]

@@ -7,84 +7,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0001_initial'),
+        ("articles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Annotation',
+            name="Annotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('exact', models.TextField()),
-                ('prefix', models.CharField(blank=True, max_length=64)),
-                ('suffix', models.CharField(blank=True, max_length=64)),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('anchor_state', models.CharField(choices=[('anchored', 'Anchored'), ('moved', 'Moved'), ('changed', 'Text changed'), ('orphaned', 'Detached')], default='anchored', max_length=16)),
-                ('anchor_score', models.FloatField(default=1.0)),
-                ('original_exact', models.TextField()),
-                ('original_prefix', models.CharField(blank=True, max_length=64)),
-                ('original_suffix', models.CharField(blank=True, max_length=64)),
-                ('original_start', models.PositiveIntegerField()),
-                ('original_end', models.PositiveIntegerField()),
-                ('colour', models.CharField(choices=[('yellow', 'Important'), ('green', 'Insight'), ('blue', 'Reference'), ('pink', 'Question'), ('purple', 'Disagree')], default='yellow', max_length=16)),
-                ('comment', models.TextField(blank=True, max_length=10000)),
-                ('comment_html', models.TextField(blank=True, editable=False)),
-                ('visibility', models.CharField(choices=[('private', 'Only me'), ('public', 'Public')], default='private', max_length=16)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to=settings.AUTH_USER_MODEL)),
-                ('original_revision', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='articles.storyrevision')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='annotations', to='articles.storyrevision')),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='articles.story')),
-                ('tags', models.ManyToManyField(blank=True, related_name='annotations', to='annotations.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("exact", models.TextField()),
+                ("prefix", models.CharField(blank=True, max_length=64)),
+                ("suffix", models.CharField(blank=True, max_length=64)),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                (
+                    "anchor_state",
+                    models.CharField(
+                        choices=[
+                            ("anchored", "Anchored"),
+                            ("moved", "Moved"),
+                            ("changed", "Text changed"),
+                            ("orphaned", "Detached"),
+                        ],
+                        default="anchored",
+                        max_length=16,
+                    ),
+                ),
+                ("anchor_score", models.FloatField(default=1.0)),
+                ("original_exact", models.TextField()),
+                ("original_prefix", models.CharField(blank=True, max_length=64)),
+                ("original_suffix", models.CharField(blank=True, max_length=64)),
+                ("original_start", models.PositiveIntegerField()),
+                ("original_end", models.PositiveIntegerField()),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[
+                            ("yellow", "Important"),
+                            ("green", "Insight"),
+                            ("blue", "Reference"),
+                            ("pink", "Question"),
+                            ("purple", "Disagree"),
+                        ],
+                        default="yellow",
+                        max_length=16,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=10000)),
+                ("comment_html", models.TextField(blank=True, editable=False)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("private", "Only me"), ("public", "Public")],
+                        default="private",
+                        max_length=16,
+                    ),
+                ),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "original_revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="+",
+                        to="articles.storyrevision",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="annotations",
+                        to="articles.storyrevision",
+                    ),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotations",
+                        to="articles.story",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="annotations", to="annotations.tag"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reply',
+            name="Reply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=10000)),
-                ('body_html', models.TextField(editable=False)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('annotation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='annotations.annotation')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotation_replies', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=10000)),
+                ("body_html", models.TextField(editable=False)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "annotation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="annotations.annotation",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotation_replies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'replies',
-                'ordering': ['created', 'id'],
+                "verbose_name_plural": "replies",
+                "ordering": ["created", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['author', '-created', '-id'], name='annotation_author_idx'),
+            model_name="annotation",
+            index=models.Index(fields=["author", "-created", "-id"], name="annotation_author_idx"),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['story', 'visibility'], name='annotation_story_idx'),
+            model_name="annotation",
+            index=models.Index(fields=["story", "visibility"], name="annotation_story_idx"),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='annotation_span'),
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lt", models.F("end"))), name="annotation_span"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.CheckConstraint(condition=models.Q(('original_start__lt', models.F('original_end'))), name='annotation_original_span'),
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("original_start__lt", models.F("original_end"))),
+                name="annotation_original_span",
+            ),
         ),
     ]

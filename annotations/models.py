@@ -1,0 +1,605 @@
+"""Highlights, comments, tags and replies, anchored to a story's text.
+
+An annotation keeps two sets of W3C selectors (TextQuoteSelector + TextPositionSelector,
+offsets in code points of a revision's body_text):
+
+* ``original_*``: what the reader selected, in the revision they were reading. Written once,
+  never changed, so the quote they highlighted is never lost whatever the story becomes.
+* the current anchor (``revision``, ``exact``, ``prefix``, ``suffix``, ``start``, ``end``):
+  where that passage is now. Every new revision of the story moves it (see ``reanchor``),
+  inside the transaction that stores the revision.
+
+``anchor_state`` says how the current anchor relates to the original: the same place,
+moved, the words changed, or not found at all (orphaned: the annotation is kept, listed as
+detached, and its current anchor is the last place it was found).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from rapidfuzz.distance import Levenshtein
+
+from articles.models import Story, StoryRevision
+from newsreader.sanitizer import render_comment
+
+from .anchoring import AnchorState, Selectors, anchor, describe
+from .highlighting import Highlight
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+# Whoever is looking: request.user.
+Viewer = AbstractBaseUser | AnonymousUser
+
+MAX_QUOTE = 10_000  # code points; a selection longer than this is not a highlight
+MAX_COMMENT = 10_000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+_TAG_JUNK = re.compile(r"[^\w\-]+")
+
+
+class Colour(models.TextChoices):
+    """The highlight palette. The label is what a colour means to the reader."""
+
+    YELLOW = "yellow", "Important"
+    GREEN = "green", "Insight"
+    BLUE = "blue", "Reference"
+    PINK = "pink", "Question"
+    PURPLE = "purple", "Disagree"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Only me"
+    # Anyone holding the annotation's share link (annotations/sharing.py); never listed.
+    LINK = "link", "Anyone with the link"
+    PUBLIC = "public", "Public"
+
+
+SHAREABLE = (Visibility.LINK, Visibility.PUBLIC)
+
+
+def new_share_token() -> str:
+    """A capability for a share link: 176 random bits, URL-safe (30 characters)."""
+    return secrets.token_urlsafe(22)
+
+
+class Anchoring(models.TextChoices):
+    """annotations.anchoring.AnchorState as stored (the values are the same)."""
+
+    ANCHORED = "anchored", "Anchored"
+    MOVED = "moved", "Moved"
+    CHANGED = "changed", "Text changed"
+    ORPHANED = "orphaned", "Detached"
+
+
+class SelectionError(ValueError):
+    """A selection the server cannot find in the story: the message is for the reader."""
+
+
+def parse_tags(value: str | Iterable[str]) -> list[str]:
+    """Tag names from user input: comma separated, lower-case, words joined by "-".
+
+    "#Rust, supply chain" -> ["rust", "supply-chain"]. Raises ValueError for too many
+    or too long tags.
+    """
+    pieces = value.split(",") if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for piece in pieces:
+        name = _TAG_JUNK.sub("-", piece.strip().lstrip("#").lower()).strip("-_")
+        if not name:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValueError(f"A tag can have at most {MAX_TAG_LENGTH} characters.")
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise ValueError(f"At most {MAX_TAGS} tags.")
+    return names
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=MAX_TAG_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnotationQuerySet(models.QuerySet["Annotation"]):
+    def visible_to(self, user: Viewer) -> AnnotationQuerySet:
+        """Public annotations, plus the user's own (private and link-only) ones.
+
+        Link-only annotations of others are not here: they are reached only through their
+        share token (annotations/sharing.py), never by id, in a list or a search.
+        """
+        if not user.is_authenticated:
+            return self.filter(visibility=Visibility.PUBLIC)
+        return self.filter(Q(visibility=Visibility.PUBLIC) | Q(author_id=user.pk))
+
+    def with_thread(self, *, replies: bool = True) -> list[Annotation]:
+        """The annotations with their author, tags and replies (tag_list, thread).
+
+        Three queries however many annotations there are, none included: the tags and
+        replies are selected by a subquery, not by a list of ids, so they run even when
+        there is nothing to attach them to and a page's query count never varies.
+        """
+        annotations: list[Annotation] = list(self.select_related("author"))
+        ids = self.values("pk")
+        tags: dict[int, list[Tag]] = {annotation.pk: [] for annotation in annotations}
+        links = Annotation.tags.through.objects.filter(annotation_id__in=ids)
+        for link in links.select_related("tag").order_by("tag__name"):
+            tags.setdefault(link.annotation_id, []).append(link.tag)
+        threads: dict[int, list[Reply]] = {annotation.pk: [] for annotation in annotations}
+        if replies:
+            for reply in Reply.objects.filter(annotation_id__in=ids).select_related("author"):
+                threads.setdefault(reply.annotation_id, []).append(reply)
+        for annotation in annotations:
+            annotation.attach(tags[annotation.pk], threads[annotation.pk] if replies else None)
+        return annotations
+
+    def shareable(self) -> AnnotationQuerySet:
+        """Annotations a share link may show (link-only and public)."""
+        return self.filter(visibility__in=SHAREABLE)
+
+    def in_text_order(self) -> AnnotationQuerySet:
+        return self.order_by("start", "-end", "id")
+
+    def search(self, query: str) -> AnnotationQuerySet:
+        return self.filter(
+            Q(exact__icontains=query)
+            | Q(original_exact__icontains=query)
+            | Q(comment__icontains=query)
+        )
+
+    def before(self, when: Any, pk: int) -> AnnotationQuerySet:
+        """Keyset paging, newest first: annotations older than the one at (when, pk)."""
+        return self.filter(Q(created__lt=when) | Q(created=when, pk__lt=pk))
+
+
+class _AnnotationManager(models.Manager["Annotation"]):
+    def create_from_selection(
+        self,
+        *,
+        story: Story,
+        author: User,
+        revision_id: int | None,
+        selectors: Selectors,
+        colour: str,
+        comment: str = "",
+        tags: Sequence[str] = (),
+        visibility: str = Visibility.PRIVATE,
+    ) -> Annotation:
+        """Store what a reader selected in the story (raises SelectionError).
+
+        The browser's selectors are checked against the current revision: its offsets
+        must hold its quote. A selection made in a revision that has since been replaced
+        is looked up by its quote and context instead, and only an exact match is
+        accepted: a note must not land on words the reader did not see.
+        """
+        with transaction.atomic():
+            # Lock the story like the ingest pipeline does, so a revision stored at the
+            # same moment either re-anchors this annotation or is the one it anchors to.
+            story = (
+                Story.objects.select_for_update(of=("self",))
+                .select_related("current_revision")
+                .get(pk=story.pk)
+            )
+            revision = story.current_revision
+            if revision is None:
+                raise SelectionError("This story has no text to highlight.")
+            start, end = locate_selection(
+                revision.body_text, selectors, same_revision=revision_id == revision.pk
+            )
+            described = describe(revision.body_text, start, end)
+            annotation = self.model(
+                story=story,
+                author=author,
+                colour=colour,
+                visibility=visibility,
+                revision=revision,
+                original_revision=revision,
+            )
+            annotation.set_anchor(described)
+            annotation.set_original(described)
+            annotation.set_comment(comment)
+            annotation.save()
+            annotation.set_tags(tags)
+        return annotation
+
+    def reanchor(self, revision: StoryRevision) -> int:
+        """Move every annotation on revision's story into revision; return how many moved."""
+        text = revision.body_text
+        annotations = list(self.filter(story_id=revision.story_id).exclude(revision_id=revision.pk))
+        for annotation in annotations:
+            annotation.move_to(revision, text)
+        self.bulk_update(annotations, _ANCHOR_FIELDS, batch_size=500)
+        return len(annotations)
+
+
+AnnotationManager = _AnnotationManager.from_queryset(AnnotationQuerySet)
+
+
+def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) -> tuple[int, int]:
+    """[start, end) in text of what the reader selected, without surrounding whitespace."""
+    start, end = selectors.start, selectors.end
+    if len(selectors.exact) > MAX_QUOTE:
+        raise SelectionError(
+            f"That selection is too long to highlight (at most {MAX_QUOTE:,} characters)."
+        )
+    if not (same_revision and 0 <= start < end <= len(text) and text[start:end] == selectors.exact):
+        found = anchor(selectors, text) if selectors.exact.strip() else None
+        if found is None or found.state not in (AnchorState.ANCHORED, AnchorState.MOVED):
+            if same_revision:
+                raise SelectionError(
+                    "The selected text could not be found in the story. "
+                    "Reload the page and select it again."
+                )
+            raise SelectionError(
+                "The story has changed since you opened it and the selected text could not "
+                "be found. Reload the page and select it again."
+            )
+        assert found.start is not None and found.end is not None
+        start, end = found.start, found.end
+    # Double-clicks and drags pick up the spaces around words.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise SelectionError("Select some words to highlight, not only spaces.")
+    return start, end
+
+
+_ANCHOR_FIELDS = ["revision", "exact", "prefix", "suffix", "start", "end"]
+_ANCHOR_FIELDS += ["anchor_state", "anchor_score"]
+
+
+class Annotation(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations"
+    )
+
+    # The current anchor: W3C selectors into this revision's body_text.
+    # RESTRICT, not PROTECT: a revision cannot be deleted from under an annotation, but
+    # deleting the story deletes both.
+    revision = models.ForeignKey(
+        StoryRevision, on_delete=models.RESTRICT, related_name="annotations"
+    )
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    anchor_state = models.CharField(
+        max_length=16, choices=Anchoring.choices, default=Anchoring.ANCHORED
+    )
+    # 1.0 for the exact original words; their similarity when the text changed.
+    anchor_score = models.FloatField(default=1.0)
+
+    # What the reader selected, as they saw it. Never rewritten.
+    original_revision = models.ForeignKey(
+        StoryRevision, on_delete=models.RESTRICT, related_name="+"
+    )
+    original_exact = models.TextField()
+    original_prefix = models.CharField(max_length=64, blank=True)
+    original_suffix = models.CharField(max_length=64, blank=True)
+    original_start = models.PositiveIntegerField()
+    original_end = models.PositiveIntegerField()
+
+    colour = models.CharField(max_length=16, choices=Colour.choices, default=Colour.YELLOW)
+    comment = models.TextField(blank=True, max_length=MAX_COMMENT)
+    # Rendered once, when the comment is written (newsreader.sanitizer.render_comment).
+    comment_html = models.TextField(blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="annotations")
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # The capability in the annotation's share link. Every annotation has one, so making
+    # one shareable needs no write on a page view; rotating it revokes the old link.
+    share_token = models.CharField(
+        max_length=40, unique=True, editable=False, default=new_share_token
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = AnnotationManager()
+
+    if TYPE_CHECKING:
+        replies: RelatedManager[Reply]
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["author", "-created", "-id"], name="annotation_author_idx"),
+            models.Index(fields=["story", "visibility"], name="annotation_story_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_span"),
+            models.CheckConstraint(
+                condition=Q(original_start__lt=F("original_end")),
+                name="annotation_original_span",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.original_exact
+        return f"“{quote[:60]}…”" if len(quote) > 60 else f"“{quote}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotation_detail", args=[self.pk])
+
+    # --- Reading
+
+    @property
+    def selectors(self) -> Selectors:
+        return Selectors(self.exact, self.prefix, self.suffix, self.start, self.end)
+
+    @property
+    def original_selectors(self) -> Selectors:
+        return Selectors(
+            self.original_exact,
+            self.original_prefix,
+            self.original_suffix,
+            self.original_start,
+            self.original_end,
+        )
+
+    @property
+    def is_detached(self) -> bool:
+        return self.anchor_state == Anchoring.ORPHANED
+
+    @property
+    def text_changed(self) -> bool:
+        return self.anchor_state == Anchoring.CHANGED
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+    @property
+    def is_shareable(self) -> bool:
+        return self.visibility in SHAREABLE
+
+    @property
+    def is_link_only(self) -> bool:
+        return self.visibility == Visibility.LINK
+
+    def share_path(self) -> str:
+        """The share link, scrolled to the passage (or the card of a detached one)."""
+        anchor = "annotation" if self.is_detached else "hl"
+        return f"{reverse('shared', args=[self.share_token])}#{anchor}-{self.pk}"
+
+    def original_passage_url(self) -> str:
+        """The story's original page with a text fragment for the passage ("" without one)."""
+        from .textfragment import fragment_url
+
+        if not self.story.url or self.is_detached:
+            return ""
+        return fragment_url(self.story.url, self.exact, self.prefix, self.suffix)
+
+    def rotate_share_token(self) -> None:
+        """Revoke the share link: the old one answers 404 from now on."""
+        self.share_token = new_share_token()
+        self.save(update_fields=["share_token"])
+
+    def anchored_in(self, revision: StoryRevision) -> bool:
+        return not self.is_detached and self.revision_id == revision.pk
+
+    def highlight(self) -> Highlight:
+        return Highlight(self.pk, self.start, self.end, self.colour, emphasized=bool(self.comment))
+
+    def can_edit(self, user: Viewer) -> bool:
+        return user.is_authenticated and user.pk == self.author_id
+
+    # Set by AnnotationQuerySet.with_thread; looked up one by one otherwise.
+    _tag_list: list[Tag] | None = None
+    _thread: list[Reply] | None = None
+    _story_url: str | None = None
+    # Who the annotation is shown to (show_to): the card's links depend on it. Unset, it
+    # offers nothing but reading; the views check permissions on their own anyway.
+    viewer_pk: int | None = None
+
+    def show_to(self, viewer: Viewer, story_url: str | None = None) -> Annotation:
+        self.viewer_pk = viewer.pk if viewer.is_authenticated else None
+        if story_url is not None:
+            self._story_url = story_url
+        return self
+
+    @property
+    def is_own(self) -> bool:
+        return self.viewer_pk is not None and self.viewer_pk == self.author_id
+
+    @property
+    def story_url(self) -> str:
+        # Computed once: a story page shows it on every card (reverse + slugify each time).
+        if self._story_url is None:
+            self._story_url = self.story.get_absolute_url()
+        return self._story_url
+
+    def attach(self, tags: list[Tag], thread: list[Reply] | None) -> None:
+        self._tag_list, self._thread = tags, thread
+
+    @property
+    def tag_list(self) -> list[Tag]:
+        if self._tag_list is None:
+            self._tag_list = list(self.tags.order_by("name"))
+        return self._tag_list
+
+    @property
+    def thread(self) -> list[Reply]:
+        if self._thread is None:
+            self._thread = list(self.replies.select_related("author"))
+        return self._thread
+
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tag_list]
+
+    # --- Writing
+
+    def set_anchor(self, selectors: Selectors) -> None:
+        self.exact, self.prefix, self.suffix = selectors.exact, selectors.prefix, selectors.suffix
+        self.start, self.end = selectors.start, selectors.end
+
+    def set_original(self, selectors: Selectors) -> None:
+        self.original_exact = selectors.exact
+        self.original_prefix, self.original_suffix = selectors.prefix, selectors.suffix
+        self.original_start, self.original_end = selectors.start, selectors.end
+
+    def set_comment(self, source: str) -> None:
+        self.comment = source.strip()
+        self.comment_html = render_comment(self.comment)
+
+    def set_tags(self, names: Iterable[str]) -> None:
+        self._tag_list = None
+        wanted = list(dict.fromkeys(names))
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
+        missing = [Tag(name=name) for name in wanted if name not in existing]
+        if missing:
+            Tag.objects.bulk_create(missing, ignore_conflicts=True)
+            existing = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
+        self.tags.set([existing[name] for name in wanted])
+
+    def move_to(self, revision: StoryRevision, text: str) -> None:
+        """Re-anchor in revision (whose body_text is text); does not save.
+
+        The last known place is tried first, then, for a passage lost since, the original
+        one (an edit that was undone brings it back). Not found: orphaned, and the current
+        selectors stay where the passage was last seen.
+        """
+        found = anchor(self.selectors, text)
+        if found.is_orphaned and self.selectors != self.original_selectors:
+            found = anchor(self.original_selectors, text)
+        if found.is_orphaned or found.start is None or found.end is None:
+            self.anchor_state, self.anchor_score = Anchoring.ORPHANED, 0.0
+            return
+        described = describe(text, found.start, found.end)
+        self.revision = revision
+        self.set_anchor(described)
+        if described.exact != self.original_exact:
+            self.anchor_state = Anchoring.CHANGED
+            self.anchor_score = Levenshtein.normalized_similarity(
+                self.original_exact, described.exact
+            )
+        else:
+            moved = described.start != self.original_start
+            self.anchor_state = Anchoring.MOVED if moved else Anchoring.ANCHORED
+            self.anchor_score = 1.0
+
+    # --- Sharing
+
+    def as_w3c(self, base_url: str = "") -> dict[str, Any]:
+        """This annotation as W3C Web Annotation JSON-LD.
+
+        base_url ("https://host") makes the ids absolute. The target's source is the
+        story's original URL when it has one; the TimeState says which text the
+        selectors apply to (the revision they point into, by the time it was stored).
+        """
+        story_url = base_url + self.story.get_absolute_url()
+        body: list[dict[str, Any]] = []
+        if self.comment:
+            body.append(
+                {
+                    "type": "TextualBody",
+                    "value": self.comment,
+                    "format": "text/markdown",
+                    "purpose": "commenting",
+                }
+            )
+        body.extend(
+            {"type": "TextualBody", "value": name, "purpose": "tagging"}
+            for name in self.tag_names()
+        )
+        data: dict[str, Any] = {
+            "@context": "http://www.w3.org/ns/anno.jsonld",
+            "id": base_url + self.get_absolute_url(),
+            "type": "Annotation",
+            "motivation": "commenting" if self.comment else "highlighting",
+            "created": self.created.isoformat(),
+            "modified": self.updated.isoformat(),
+            "creator": {"type": "Person", "nickname": self.author.get_username()},
+            "target": {
+                "type": "SpecificResource",
+                "source": self.story.url or story_url,
+                "styleClass": f"hl-{self.colour}",
+                "state": {
+                    "type": "TimeState",
+                    "sourceDate": self.revision.created.isoformat(),
+                    "cached": story_url,
+                },
+                "selector": self.selectors.as_w3c(),
+            },
+        }
+        if body:
+            data["body"] = body
+        return data
+
+
+class Reply(models.Model):
+    """A comment in the thread under an annotation."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotation_replies"
+    )
+    body = models.TextField(max_length=MAX_COMMENT)
+    body_html = models.TextField(editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "replies"
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply by {self.author_id} on {self.annotation_id}"
+
+    def set_body(self, source: str) -> None:
+        self.body = source.strip()
+        self.body_html = render_comment(self.body)
+
+    def can_delete(self, user: Viewer) -> bool:
+        return user.is_authenticated and user.pk == self.author_id
+
+
+class StoryShare(models.Model):
+    """A link to one reader's annotated version of a story: their link-only and public
+    annotations on it. One per reader and story; revoking rotates its token."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="shares")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_shares"
+    )
+    token = models.CharField(max_length=40, unique=True, default=new_share_token)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "author"], name="story_share_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}'s version of story {self.story_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shared", args=[self.token])
+
+    def rotate(self) -> None:
+        self.token = new_share_token()
+        self.save(update_fields=["token"])
+
+
+# Personal API tokens live with the API's authentication.
+from .tokens import ApiToken  # noqa: E402, F401

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from articles.models import Story
+from newsreader.http import HtmxHttpRequest
+from newsreader.ratelimit import ratelimit
+
+from .forms import AnnotationCreateForm, AnnotationEditForm, HighlightFilterForm, ReplyForm
+from .models import Annotation, Reply, SelectionError, Tag
+from .reading import StoryAnnotations
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+PAGE_SIZE = 25
+CARD = "annotations/annotation.html#card"
+
+
+# --- Access helpers: whatever the user may not see is a 404.
+
+
+def _get_story(story_id: int) -> Story:
+    return get_object_or_404(
+        Story.objects.select_related("current_revision").filter(current_revision__isnull=False),
+        pk=story_id,
+    )
+
+
+def _get_annotation_for_user(request: HtmxHttpRequest, annotation_id: int) -> Annotation:
+    annotation = get_object_or_404(
+        Annotation.objects.visible_to(request.user).select_related("story", "author"),
+        pk=annotation_id,
+    )
+    return annotation.show_to(request.user)
+
+
+def _get_own_annotation(request: HtmxHttpRequest, annotation_id: int) -> Annotation:
+    annotation = _get_annotation_for_user(request, annotation_id)
+    if not annotation.can_edit(request.user):
+        raise PermissionDenied("Only the author can change this annotation.")
+    return annotation
+
+
+def _get_reply_for_user(request: HtmxHttpRequest, reply_id: int) -> Reply:
+    visible = Annotation.objects.visible_to(request.user)
+    return get_object_or_404(
+        Reply.objects.filter(annotation__in=visible).select_related("annotation"), pk=reply_id
+    )
+
+
+def _signed_in(request: HtmxHttpRequest) -> User:
+    """request.user in a view behind login_required."""
+    assert request.user.is_authenticated
+    return cast("User", request.user)
+
+
+def _in_story(annotation: Annotation, anchor: str = "annotation") -> str:
+    return f"{annotation.story_url}#{anchor}-{annotation.pk}"
+
+
+# --- Fragments sent back to the reading view.
+
+
+def _fragments(request: HtmxHttpRequest, *parts: tuple[str, dict[str, Any]]) -> HttpResponse:
+    """One response made of several rendered partials (the first is the swap target's)."""
+    return HttpResponse(
+        "".join(render_to_string(template, context, request) for template, context in parts)
+    )
+
+
+def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, dict[str, Any]]]:
+    """Out-of-band swaps that redraw the story body's marks and the sidebar's count."""
+    story = _get_story(story.pk)
+    revision = story.current_revision
+    assert revision is not None
+    annotations = StoryAnnotations.load(story, revision, request.user)
+    return [
+        (
+            "articles/story_detail.html#body",
+            {"revision": revision, "body_html": annotations.body_html(), "oob": True},
+        ),
+        (
+            "annotations/sidebar.html#summary",
+            {"annotation_count": annotations.count, "oob": True},
+        ),
+    ]
+
+
+# --- Views
+
+
+@require_POST
+@login_required
+@ratelimit(key="user", rate="120/m", scope="annotate")
+def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
+    story = _get_story(story_id)
+    form = AnnotationCreateForm(request.POST)
+    annotation: Annotation | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            annotation = Annotation.objects.create_from_selection(
+                story=story,
+                author=_signed_in(request),
+                revision_id=data["revision"],
+                selectors=form.selectors(),
+                colour=data["colour"],
+                comment=data["comment"],
+                tags=data["tags"],
+                visibility=data["visibility"],
+            )
+        except SelectionError as exc:
+            form.add_error(None, str(exc))
+    if annotation is None:
+        errors = [error for field_errors in form.errors.values() for error in field_errors]
+        if request.htmx:
+            # Shown in the toolbar, where the reader acted; what they typed stays there.
+            response = render(request, "annotations/toolbar.html#error", {"errors": errors})
+            return reswap(retarget(response, "#annotate-error"), "outerHTML")
+        return render(
+            request,
+            "annotations/create_error.html",
+            {"story": story, "errors": errors},
+            status=400,
+        )
+    if not request.htmx:
+        return redirect(_in_story(annotation, "hl"))
+
+    story = _get_story(story.pk)
+    revision = story.current_revision
+    assert revision is not None
+    annotations = StoryAnnotations.load(story, revision, request.user)
+    created = next(
+        (a for a in annotations.anchored if a.pk == annotation.pk), annotation.show_to(request.user)
+    )
+    following = annotations.next_after(created)
+    oob_swap = (
+        f"beforebegin:#annotation-{following.pk}"
+        if following is not None
+        else "beforeend:#annotation-list"
+    )
+    response = _fragments(
+        request,
+        (
+            "articles/story_detail.html#body",
+            {"revision": revision, "body_html": annotations.body_html()},
+        ),
+        ("annotations/annotation.html#card_oob", {"annotation": created, "oob_swap": oob_swap}),
+        (
+            "annotations/sidebar.html#summary",
+            {"annotation_count": annotations.count, "oob": True},
+        ),
+    )
+    return trigger_client_event(response, "annotation-created", {"id": annotation.pk})
+
+
+@require_GET
+def annotation_detail(request: HtmxHttpRequest, annotation_id: int) -> HttpResponse:
+    annotation = _get_annotation_for_user(request, annotation_id)
+    template = "annotations/annotation.html"
+    if request.htmx:
+        template = CARD
+    return render(request, template, {"annotation": annotation})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def annotation_edit(request: HtmxHttpRequest, annotation_id: int) -> HttpResponseBase:
+    annotation = _get_own_annotation(request, annotation_id)
+    form = AnnotationEditForm(request.POST or None, instance=annotation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if not request.htmx:
+            return redirect(_in_story(annotation))
+        annotation = _get_own_annotation(request, annotation_id)
+        return _fragments(
+            request,
+            (CARD, {"annotation": annotation}),
+            *_story_updates(request, annotation.story),
+        )
+    status = 400 if request.method == "POST" and not request.htmx else 200
+    template = "annotations/annotation.html"
+    if request.htmx:
+        template += "#edit_card"
+    context = {"annotation": annotation, "form": form, "editing": True}
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def annotation_delete(request: HtmxHttpRequest, annotation_id: int) -> HttpResponseBase:
+    annotation = _get_own_annotation(request, annotation_id)
+    story = annotation.story
+    annotation.delete()
+    if not request.htmx:
+        messages.success(request, "Annotation deleted.")
+        return redirect(f"{story.get_absolute_url()}#annotations")
+    # The card's target swap gets nothing: it disappears.
+    return _fragments(request, *_story_updates(request, story))
+
+
+def _replies(
+    request: HtmxHttpRequest,
+    annotation: Annotation,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    template = "annotations/annotation.html"
+    if request.htmx:
+        template += "#replies"
+    context = {"annotation": annotation, "reply_form": reply_form}
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user", rate="30/m", scope="reply")
+def annotation_replies(request: HtmxHttpRequest, annotation_id: int) -> HttpResponseBase:
+    """GET: the thread. POST: reply (signed-in readers who can see the annotation)."""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    annotation = _get_annotation_for_user(request, annotation_id)
+    if request.method == "GET":
+        return _replies(request, annotation)
+    form = ReplyForm(request.POST, annotation_id=annotation.pk)
+    if not form.is_valid():
+        return _replies(request, annotation, form, status=200 if request.htmx else 400)
+    reply = Reply(annotation=annotation, author=_signed_in(request))
+    reply.set_body(form.cleaned_data["body"])
+    reply.save()
+    if not request.htmx:
+        return redirect(f"{annotation.story.get_absolute_url()}#reply-{reply.pk}")
+    return _replies(request, _get_annotation_for_user(request, annotation_id))
+
+
+@require_GET
+@login_required
+def reply_form(request: HtmxHttpRequest, annotation_id: int) -> HttpResponse:
+    annotation = _get_annotation_for_user(request, annotation_id)
+    return _replies(request, annotation, ReplyForm(annotation_id=annotation.pk))
+
+
+@require_POST
+@login_required
+def reply_delete(request: HtmxHttpRequest, reply_id: int) -> HttpResponseBase:
+    reply = _get_reply_for_user(request, reply_id)
+    if not reply.can_delete(request.user):
+        raise PermissionDenied("Only the author can delete this reply.")
+    annotation_id = reply.annotation_id
+    reply.delete()
+    annotation = _get_annotation_for_user(request, annotation_id)
+    if not request.htmx:
+        return redirect(_in_story(annotation))
+    return _replies(request, annotation)
+
+
+# --- My highlights
+
+
+def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """Keyset cursor "<created ISO>~<id>"; a bad cursor just means the first page."""
+    if not value or "~" not in value:
+        return None
+    when, _, pk = value.rpartition("~")
+    try:
+        return datetime.fromisoformat(when), int(pk)
+    except ValueError:
+        return None
+
+
+@require_GET
+@login_required
+def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
+    mine = Annotation.objects.filter(author_id=request.user.pk)
+    tags = list(Tag.objects.filter(annotations__author_id=request.user.pk).distinct())
+    stories = list(
+        Story.objects.filter(annotations__author_id=request.user.pk)
+        .distinct()
+        .order_by("title")
+        .values_list("pk", "title")
+    )
+    form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags], stories=stories)
+    filters = form.filters()
+    annotations = mine.select_related("story")
+    if filters.get("q"):
+        annotations = annotations.search(filters["q"])
+    if filters.get("colour"):
+        annotations = annotations.filter(colour=filters["colour"])
+    if filters.get("tag"):
+        annotations = annotations.filter(tags__name=filters["tag"])
+    if filters.get("story"):
+        annotations = annotations.filter(story_id=filters["story"])
+    cursor = _parse_cursor(request.GET.get("before"))
+    if cursor is not None:
+        annotations = annotations.before(*cursor)
+    page = annotations.order_by("-created", "-id")[: PAGE_SIZE + 1].with_thread(replies=False)
+    next_query = None
+    if len(page) > PAGE_SIZE:
+        last = page[PAGE_SIZE - 1]
+        query = request.GET.copy()
+        query["before"] = f"{last.created.isoformat()}~{last.pk}"
+        next_query = query.urlencode()
+    context = {
+        "form": form,
+        "annotations": page[:PAGE_SIZE],
+        "next_query": next_query,
+        "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story")),
+    }
+    template = "annotations/highlights.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#page" if cursor is not None else "#results"
+    return render(request, template, context)

@@ -1,0 +1,155 @@
+"""Exports: Markdown and W3C Web Annotation JSON-LD, per story and all annotations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations.export import iter_collection
+from annotations.models import Visibility
+from annotations.testing import annotate
+from tests.factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+BODY = [
+    "The ordinance requires every vendor to publish an audit of the model before it is used.",
+    "Critics said the audit rule was vague, and that café owners would never read it at all.",
+]
+
+
+@pytest.fixture
+def ada():
+    return User.objects.create_user("ada", password="pw")
+
+
+@pytest.fixture
+def story():
+    return make_story("The Ordinance: what it means", body=BODY, url="https://ex.com/o").story
+
+
+@pytest.fixture
+def annotations(story, ada):
+    return [
+        annotate(story, ada, "publish an audit", comment="Who *audits*?", tags=["policy", "ai"]),
+        annotate(story, ada, "café owners", visibility=Visibility.PRIVATE, colour="pink"),
+    ]
+
+
+def test_it_downloads_markdown_for_a_story(client, ada, story, annotations):
+    client.force_login(ada)
+    response = client.get(reverse("story_export", args=[story.pk]), {"format": "md"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="newsreader-the-ordinance-what-it-means-annotations.md"'
+    )
+    text = response.content.decode()
+    story_url = f"http://testserver{story.get_absolute_url()}"
+    assert f"## [The Ordinance: what it means]({story_url})" in text
+    assert "Original: <https://ex.com/o>" in text
+    assert "> publish an audit\n" in text
+    assert "Who *audits*?" in text
+    assert "#ai #policy" in text
+    assert f"[link]({story_url}#hl-{annotations[0].pk})" in text
+    assert "> café owners" in text and "Question · Only me" in text
+    # Text order.
+    assert text.index("publish an audit") < text.index("café owners")
+
+
+def test_markdown_is_the_default(client, ada, story, annotations):
+    client.force_login(ada)
+    response = client.get(reverse("story_export", args=[story.pk]))
+    assert response["Content-Disposition"].endswith('-annotations.md"')
+
+
+def test_it_downloads_json_ld_for_everything(client, ada, story, annotations):
+    client.force_login(ada)
+    response = client.get(reverse("annotation_export"), {"format": "jsonld"})
+    assert response["Content-Type"] == (
+        'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+    )
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="newsreader-ada-annotations.jsonld"'
+    )
+    data = json.loads(response.content)
+    assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert data["type"] == "AnnotationCollection"
+    assert data["total"] == 2
+    assert data["first"]["type"] == "AnnotationPage"
+    items = iter_collection(data)
+    assert len(items) == 2
+    for item in items:
+        # The model's required fields.
+        assert item["type"] == "Annotation"
+        assert item["id"].startswith("http://testserver/api/annotations/")
+        assert item["created"] and item["modified"]
+        assert item["creator"] == {"type": "Person", "nickname": "ada"}
+        assert item["motivation"] in ("commenting", "highlighting")
+        target = item["target"]
+        assert target["source"] == "https://ex.com/o"
+        types = {selector["type"] for selector in target["selector"]}
+        assert types == {"TextQuoteSelector", "TextPositionSelector"}
+    first = next(i for i in items if i["target"]["selector"][0]["exact"] == "publish an audit")
+    assert {"type": "TextualBody", "value": "ai", "purpose": "tagging"} in first["body"]
+    assert first["body"][0]["value"] == "Who *audits*?"
+
+
+def test_json_ld_pages_chain_through_next(rf, ada, story):
+    from annotations.export import collection
+
+    items = [annotate(story, ada, word) for word in ("ordinance", "vendor", "audit of", "model")]
+    data = collection(items, lambda path: f"https://h{path}", "https://h/x", "t", page_size=3)
+    assert data["first"]["startIndex"] == 0
+    assert data["first"]["next"]["startIndex"] == 3
+    assert len(iter_collection(data)) == 4
+
+
+def test_it_exports_only_the_readers_own(client, ada, story, annotations):
+    bob = User.objects.create_user("bob", password="pw")
+    annotate(story, bob, "vendor", comment="Bob was here")
+    client.force_login(ada)
+    text = client.get(reverse("annotation_export")).content.decode()
+    assert "Bob was here" not in text
+    client.force_login(bob)
+    text = client.get(reverse("annotation_export")).content.decode()
+    assert "Bob was here" in text and "Who *audits*?" not in text
+
+
+def test_an_export_needs_an_account(client, story):
+    for url in (reverse("annotation_export"), reverse("story_export", args=[story.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_unknown_story_is_404(client, ada):
+    client.force_login(ada)
+    assert client.get(reverse("story_export", args=[999])).status_code == 404
+
+
+def test_an_empty_export_is_still_a_file(client, ada):
+    client.force_login(ada)
+    data = json.loads(client.get(reverse("annotation_export"), {"format": "jsonld"}).content)
+    assert data["total"] == 0 and "first" not in data
+    assert client.get(reverse("annotation_export")).content.decode().startswith("# Annotations")
+
+
+def test_an_export_costs_a_constant_number_of_queries(client, ada, story, annotations):
+    client.force_login(ada)
+
+    def count(fmt: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("annotation_export"), {"format": fmt})
+        return len(queries)
+
+    before = count("md"), count("jsonld")
+    other = make_story("Another", body=BODY).story
+    for quote in ("every vendor", "the model", "vague"):
+        annotate(other, ada, quote, tags=[quote.split()[-1]])
+    assert (count("md"), count("jsonld")) == before
