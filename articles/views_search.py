@@ -1,0 +1,269 @@
+"""One search box for stories and highlights, with the library's filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET
+
+from annotations.models import Annotation, AnnotationQuerySet, Tag
+from library import reading, search
+from library.forms import HIGHLIGHTS, STORIES, SearchForm
+from library.models import ReadingState
+from library.query import HIT_START, SearchQuery, mark_hits
+from newsreader.http import HtmxHttpRequest
+
+from .models import Source, Story, StoryQuerySet
+
+PAGE_SIZE = 20
+# Highlights shown above the stories that match; the Highlights tab has all of them.
+HIGHLIGHT_PREVIEW = 3
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    story: Story
+    title_html: SafeString
+    snippet_html: SafeString | None
+
+
+@dataclass(frozen=True)
+class HighlightResult:
+    annotation: Annotation
+    quote_html: SafeString
+    comment_html: SafeString | None
+
+
+@dataclass(frozen=True)
+class Page:
+    results: list[Any]
+    cursor: str | None  # where the next page starts; None on the last page
+
+
+def _parse_date_cursor(value: str | None) -> tuple[datetime, int] | None:
+    if not value or "~" not in value:
+        return None
+    when, _, pk = value.rpartition("~")
+    try:
+        return datetime.fromisoformat(when), int(pk)
+    except ValueError:
+        return None
+
+
+# --- The filters, as querysets of what may be shown
+
+
+def _stories(form: SearchForm, request: HtmxHttpRequest) -> StoryQuerySet:
+    data = form.cleaned_data
+    stories = Story.objects.filter(current_revision__isnull=False)
+    if data.get("source"):
+        stories = stories.filter(source_id=data["source"])
+    since, until = form.date_range()
+    if since:
+        stories = stories.filter(sort_date__gte=since)
+    if until:
+        stories = stories.filter(sort_date__lt=until)
+    return reading.filter_stories(
+        stories,
+        request.user,
+        unread=data.get("unread", False),
+        saved=data.get("saved", False),
+        annotated=data.get("annotated", False),
+        tag=data.get("tag", ""),
+        colour=data.get("colour", ""),
+    )
+
+
+def _highlights(form: SearchForm, request: HtmxHttpRequest) -> AnnotationQuerySet:
+    """Highlights the reader may see; "with my highlights" narrows them to their own, and
+    the date range is when they were made."""
+    data, user = form.cleaned_data, request.user
+    annotations = Annotation.objects.visible_to(user)
+    if data.get("source"):
+        annotations = annotations.filter(story__source_id=data["source"])
+    since, until = form.date_range()
+    if since:
+        annotations = annotations.filter(created__gte=since)
+    if until:
+        annotations = annotations.filter(created__lt=until)
+    if user.is_authenticated:
+        states = ReadingState.objects.filter(story=OuterRef("story"), user_id=user.pk)
+        if data.get("unread"):
+            annotations = annotations.filter(~Exists(states.filter(read_at__isnull=False)))
+        if data.get("saved"):
+            annotations = annotations.filter(Exists(states.filter(saved_at__isnull=False)))
+        if data.get("annotated"):
+            annotations = annotations.filter(author_id=user.pk)
+        if data.get("tag"):
+            annotations = annotations.filter(tags__name=data["tag"])
+        if data.get("colour"):
+            annotations = annotations.filter(colour=data["colour"])
+    return annotations
+
+
+# --- One page of results
+
+
+def _search_stories(
+    query: SearchQuery, allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None
+) -> Page:
+    hits = search.rank(search.STORIES, query, allowed, search.Cursor.parse(after), PAGE_SIZE + 1)
+    page = hits[:PAGE_SIZE]
+    ids = [hit.pk for hit in page]
+    stories = reading.with_reading_state(Story.objects.for_listing(), request.user).in_bulk(ids)
+    snippets = search.snippets(search.STORIES, query, ids)
+    results = []
+    for pk in ids:
+        story = stories.get(pk)
+        if story is None:  # deleted between the two queries
+            continue
+        title, dek, _byline, body = snippets.get(pk, (story.title, "", "", ""))
+        # The body's best fragment; the dek when only the dek has the words.
+        snippet = dek if HIT_START not in body and HIT_START in dek else body
+        results.append(StoryResult(story, mark_hits(title), mark_hits(snippet) or None))
+    cursor = str(page[-1].cursor) if len(hits) > PAGE_SIZE else None
+    return Page(results, cursor)
+
+
+def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None) -> Page:
+    """No words to search for, only filters: newest first, like the front page."""
+    stories = reading.with_reading_state(
+        Story.objects.for_listing().filter(pk__in=allowed.values("pk")), request.user
+    )
+    cursor = _parse_date_cursor(after)
+    if cursor is not None:
+        stories = stories.before(*cursor)
+    found = list(stories[: PAGE_SIZE + 1])
+    results = [StoryResult(story, mark_hits(story.title), None) for story in found[:PAGE_SIZE]]
+    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
+    return Page(results, f"{last.sort_date.isoformat()}~{last.pk}" if last else None)
+
+
+def _highlight_results(
+    annotations: list[Annotation], snippets: dict[int, tuple[str, ...]]
+) -> list[HighlightResult]:
+    results = []
+    for annotation in annotations:
+        quote, _tags, comment = snippets.get(annotation.pk, (annotation.exact, "", ""))
+        results.append(
+            HighlightResult(annotation, mark_hits(quote), mark_hits(comment) if comment else None)
+        )
+    return results
+
+
+def _load_annotations(ids: list[int]) -> list[Annotation]:
+    found = {
+        annotation.pk: annotation
+        for annotation in Annotation.objects.filter(pk__in=ids)
+        .select_related("story")
+        .with_thread(replies=False)
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _search_highlights(
+    query: SearchQuery, allowed: QuerySet[Annotation], after: str | None, limit: int = PAGE_SIZE
+) -> Page:
+    hits = search.rank(search.ANNOTATIONS, query, allowed, search.Cursor.parse(after), limit + 1)
+    page = hits[:limit]
+    ids = [hit.pk for hit in page]
+    results = _highlight_results(
+        _load_annotations(ids), search.snippets(search.ANNOTATIONS, query, ids)
+    )
+    cursor = str(page[-1].cursor) if len(hits) > limit else None
+    return Page(results, cursor)
+
+
+def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
+    annotations = allowed.order_by("-created", "-id")
+    cursor = _parse_date_cursor(after)
+    if cursor is not None:
+        annotations = annotations.before(*cursor)
+    found = list(annotations.values_list("pk", "created")[: PAGE_SIZE + 1])
+    ids = [pk for pk, _created in found[:PAGE_SIZE]]
+    results = _highlight_results(_load_annotations(ids), {})
+    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
+    return Page(results, f"{last[1].isoformat()}~{last[0]}" if last else None)
+
+
+# --- The view
+
+
+def _choices(request: HtmxHttpRequest) -> dict[str, Any]:
+    has_stories = Story.objects.filter(source=OuterRef("pk"), current_revision__isnull=False)
+    sources = list(
+        Source.objects.filter(Exists(has_stories))
+        .order_by(Lower("name"), "pk")
+        .values_list("pk", "name")
+    )
+    tags = None
+    if request.user.is_authenticated:
+        tags = list(
+            Tag.objects.filter(annotations__author_id=request.user.pk)
+            .distinct()
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+    return {"sources": sources, "tags": tags}
+
+
+@require_GET
+def search_view(request: HtmxHttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET, **_choices(request))
+    kind = form.selected_kind
+    after = request.GET.get("after")
+    page = Page([], None)
+    preview = Page([], None)
+    active = False
+    if form.is_valid():
+        query = form.query
+        active = query.is_searchable or form.filtered()
+        if kind == STORIES and query.is_searchable:
+            page = _search_stories(query, _stories(form, request), request, after)
+            if not after:
+                preview = _search_highlights(
+                    query, _highlights(form, request), None, HIGHLIGHT_PREVIEW
+                )
+        elif kind == STORIES and active:
+            page = _browse_stories(_stories(form, request), request, after)
+        elif kind == HIGHLIGHTS and query.is_searchable:
+            page = _search_highlights(query, _highlights(form, request), after)
+        elif kind == HIGHLIGHTS and active:
+            page = _browse_highlights(_highlights(form, request), after)
+
+    params = request.GET.copy()
+    params.pop("after", None)
+    next_query = None
+    if page.cursor:
+        following = params.copy()
+        following["after"] = page.cursor
+        next_query = following.urlencode()
+    tabs = []
+    for value, label in (STORIES, "Stories"), (HIGHLIGHTS, "Highlights"):
+        tab = params.copy()
+        tab["kind"] = value
+        tabs.append({"kind": value, "label": label, "query": tab.urlencode()})
+    context = {
+        "form": form,
+        "kind": kind,
+        "active": active,
+        "results": page.results,
+        "next_query": next_query,
+        "preview": preview.results,
+        "more_highlights": preview.cursor is not None,
+        "highlights_query": tabs[1]["query"],
+        "tabs": tabs,
+        "q": form.cleaned_data.get("q", "") if form.is_valid() else request.GET.get("q", ""),
+    }
+    template = "articles/search.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#page" if after else "#results"
+        context["oob_errors"] = not after
+    return render(request, template, context)

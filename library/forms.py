@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from annotations.models import Colour
+
+from .models import UserPreferences
+from .query import SearchQuery, parse
+
+STORIES, HIGHLIGHTS = "stories", "highlights"
+KINDS = [(STORIES, "Stories"), (HIGHLIGHTS, "Highlights")]
+MAX_QUERY = 200
+
+
+class SearchForm(forms.Form):
+    """The search box and its filters. Errors are shown beside the field they are about;
+    the results then stay empty rather than quietly ignoring what the reader asked for."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=MAX_QUERY,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        error_messages={"max_length": f"Search for at most {MAX_QUERY} characters."},
+    )
+    kind = forms.ChoiceField(choices=KINDS, required=False, widget=forms.HiddenInput)
+    source = forms.TypedChoiceField(
+        label="Source", required=False, coerce=int, empty_value=None, choices=[]
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    unread = forms.BooleanField(label="Unread", required=False)
+    saved = forms.BooleanField(label="Saved", required=False)
+    annotated = forms.BooleanField(label="With my highlights", required=False)
+    tag = forms.ChoiceField(label="My tag", required=False, choices=[])
+    colour = forms.ChoiceField(
+        label="Colour", required=False, choices=[("", "Any colour"), *Colour.choices]
+    )
+
+    READER_FIELDS = ("unread", "saved", "annotated", "tag", "colour")
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: list[tuple[int, str]],
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        source_field = self.fields["source"]
+        tag_field = self.fields["tag"]
+        assert isinstance(source_field, forms.ChoiceField)
+        assert isinstance(tag_field, forms.ChoiceField)
+        source_field.choices = [("", "Any source"), *sources]
+        for name, field in self.fields.items():
+            # The errors' place is stable, so that htmx can fill it in (see search.html).
+            field.widget.attrs.setdefault("aria-describedby", f"errors-{name}")
+        if tags is None:
+            # A visitor: the filters about one's own reading and highlights do not apply.
+            for name in self.READER_FIELDS:
+                del self.fields[name]
+        else:
+            tag_field.choices = [("", "Any tag"), *((name, f"#{name}") for name in tags)]
+
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data["q"]
+        if text and parse(text).is_empty:
+            raise forms.ValidationError("Search for a word or a phrase in quotes.")
+        if text and not parse(text).is_searchable:
+            raise forms.ValidationError(
+                "Add a word to search for: “-word” only leaves stories with that word out."
+            )
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    @property
+    def selected_kind(self) -> str:
+        value = self.data.get("kind")
+        return value if value in dict(KINDS) else STORIES
+
+    @property
+    def query(self) -> SearchQuery:
+        return parse(self.cleaned_data.get("q") or "")
+
+    def filtered(self) -> bool:
+        """Is anything asked for besides the query?"""
+        return any(self.cleaned_data.get(name) for name in self.fields if name not in {"q", "kind"})
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) in the current time zone, whole days, for the date filters."""
+        return _day_start(self.cleaned_data.get("since")), _day_start(
+            self.cleaned_data.get("until"), days=1
+        )
+
+
+def _day_start(day: date | None, days: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=days), time.min, timezone.get_current_timezone())
+
+
+class PreferencesForm(forms.ModelForm[UserPreferences]):
+    class Meta:
+        model = UserPreferences
+        fields = ["theme", "text_size"]
+        labels = {"theme": "Theme", "text_size": "Text size"}
+        widgets = {"theme": forms.RadioSelect, "text_size": forms.RadioSelect}

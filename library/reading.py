@@ -1,0 +1,179 @@
+"""What the lists and the reading view need to know about a reader's library, each in a
+constant number of indexed queries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from annotations.models import Annotation
+from articles.models import Story
+
+from .models import ReadingState
+
+if TYPE_CHECKING:
+    from .models import Viewer
+
+ALL, UNREAD, SAVED, ANNOTATED = "all", "unread", "saved", "annotated"
+SHOWS = [(ALL, "All"), (UNREAD, "Unread"), (SAVED, "Saved"), (ANNOTATED, "Annotated")]
+
+
+def parse_show(value: str | None, user: Viewer) -> str:
+    """The front page's filter; an unknown one, or any but "all" for a visitor, is "all"."""
+    if not user.is_authenticated or value not in dict(SHOWS):
+        return ALL
+    return value
+
+
+def _reader_id(user: Viewer) -> int:
+    assert user.pk is not None, "only for a signed-in reader"
+    return int(user.pk)
+
+
+def with_reading_state[S: QuerySet[Story]](stories: S, user: Viewer) -> S:
+    """Annotate is_read, is_saved, progress and highlight_count (the reader's own) on each
+    story: one LEFT JOIN and one subquery in the same query, for any number of stories."""
+    if not user.is_authenticated:
+        return stories.annotate(
+            is_read=Value(False), is_saved=Value(False), progress=Value(0.0)
+        ).annotate(highlight_count=Value(0))
+    mine = (
+        Annotation.objects.filter(story=OuterRef("pk"), author_id=_reader_id(user))
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return stories.annotate(
+        state=FilteredRelation(
+            "reading_states", condition=Q(reading_states__user_id=_reader_id(user))
+        ),
+    ).annotate(
+        is_read=ExpressionWrapper(Q(state__read_at__isnull=False), output_field=BooleanField()),
+        is_saved=ExpressionWrapper(Q(state__saved_at__isnull=False), output_field=BooleanField()),
+        progress=Coalesce(F("state__progress"), Value(0.0), output_field=FloatField()),
+        highlight_count=Coalesce(Subquery(mine, output_field=IntegerField()), Value(0)),
+    )
+
+
+def _states(user: Viewer) -> QuerySet[ReadingState]:
+    return ReadingState.objects.filter(story=OuterRef("pk"), user_id=_reader_id(user))
+
+
+def _my_annotations(user: Viewer) -> QuerySet[Annotation]:
+    return Annotation.objects.filter(story=OuterRef("pk"), author_id=_reader_id(user))
+
+
+def only[S: QuerySet[Story]](stories: S, user: Viewer, show: str) -> S:
+    """The stories of one front-page filter."""
+    if show == UNREAD:
+        return stories.filter(~Exists(_states(user).filter(read_at__isnull=False)))
+    if show == SAVED:
+        return stories.filter(Exists(_states(user).filter(saved_at__isnull=False)))
+    if show == ANNOTATED:
+        return stories.filter(Exists(_my_annotations(user)))
+    return stories
+
+
+def filter_stories[S: QuerySet[Story]](
+    stories: S,
+    user: Viewer,
+    *,
+    unread: bool = False,
+    saved: bool = False,
+    annotated: bool = False,
+    tag: str = "",
+    colour: str = "",
+) -> S:
+    """The search page's reader filters; tag and colour mean "with a highlight of mine
+    with that tag and that colour"."""
+    if not user.is_authenticated:
+        return stories
+    if unread:
+        stories = only(stories, user, UNREAD)
+    if saved:
+        stories = only(stories, user, SAVED)
+    if annotated or tag or colour:
+        highlights = _my_annotations(user)
+        if tag:
+            highlights = highlights.filter(tags__name=tag)
+        if colour:
+            highlights = highlights.filter(colour=colour)
+        stories = stories.filter(Exists(highlights))
+    return stories
+
+
+def counts(user: Viewer) -> dict[str, int]:
+    """How many stories each front-page filter shows, from indexes: the stories, the
+    reader's own reading states and annotations; never a pass over every story per
+    reader."""
+    total = Story.objects.filter(current_revision__isnull=False).count()
+    if not user.is_authenticated:
+        return {ALL: total}
+    states = ReadingState.objects.filter(user_id=_reader_id(user)).aggregate(
+        read=Count("pk", filter=Q(read_at__isnull=False)),
+        saved=Count("pk", filter=Q(saved_at__isnull=False)),
+    )
+    annotated = (
+        Annotation.objects.filter(author_id=_reader_id(user))
+        .order_by()
+        .values("story_id")
+        .distinct()
+    ).count()
+    return {
+        ALL: total,
+        UNREAD: max(0, total - states["read"]),
+        SAVED: states["saved"],
+        ANNOTATED: annotated,
+    }
+
+
+def neighbours(story: Story) -> tuple[Story | None, Story | None]:
+    """The stories before (newer) and after (older) this one on the front page.
+
+    Two lookups on the (sort_date, id) listing index. The range condition on sort_date
+    alone is what lets the database start at the story in the index; the tie-break on id
+    only filters stories sharing its date.
+    """
+    listed: QuerySet[Story] = Story.objects.filter(current_revision__isnull=False).only(
+        "id", "title", "sort_date"
+    )
+    when, pk = story.sort_date, story.pk
+    newer = (
+        listed.filter(sort_date__gte=when)
+        .filter(Q(sort_date__gt=when) | Q(pk__gt=pk))
+        .order_by("sort_date", "id")
+        .first()
+    )
+    older = (
+        listed.filter(sort_date__lte=when)
+        .filter(Q(sort_date__lt=when) | Q(pk__lt=pk))
+        .order_by("-sort_date", "-id")
+        .first()
+    )
+    return newer, older
+
+
+def story_state_context(story: Any, state: ReadingState | None) -> dict[str, Any]:
+    """Context for the save / read toggles ("articles/story_list.html#story_state")."""
+    return {
+        "story": story,
+        "is_read": state.is_read if state else False,
+        "is_saved": state.is_saved if state else False,
+    }

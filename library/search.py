@@ -1,0 +1,467 @@
+"""Full-text search over stories and annotations, on PostgreSQL and on SQLite.
+
+Both databases keep a stored index, written when a story gets a revision or an annotation
+changes (library.signals) and never computed per query:
+
+* PostgreSQL: a weighted ``tsvector`` per row (``setweight`` A > B > C > D) with a GIN index,
+  matched with ``websearch_to_tsquery`` and ranked with ``ts_rank``; snippets by
+  ``ts_headline``.
+* SQLite: an FTS5 table (porter stemming, diacritics folded) matched with a MATCH
+  expression built from the parsed query (library.query: user input never reaches MATCH
+  raw); snippets by ``snippet()``/``highlight()``.
+
+Ranking must not depend on the rest of the corpus: results are paged by a (rank, id)
+keyset cursor, and a rank that moved when other stories arrived (as FTS5's bm25() does,
+through its document frequencies and average length) would skip or repeat results between
+pages. ``ts_rank`` looks at one document only. On SQLite the rank is computed in the same
+spirit from the index's own term positions (an ``fts5vocab`` instance table): for each
+query term and column, ``weight × 1000·tf/(tf+1)``, an integer, so equal ranks compare
+equal across queries.
+
+The SQL below is assembled from this module's own table and column names only (hence the
+S608 exemptions); everything a user typed is a query parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.db.models import QuerySet
+
+from .query import HIT_END, HIT_START, SearchQuery
+
+TS_CONFIG = "english"
+FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
+SNIPPET_WORDS = 30
+SHORT_TEXT = 200  # characters: about as much as a snippet of SNIPPET_WORDS words
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    weight: str  # PostgreSQL's setweight class
+    points: int  # SQLite: what one occurrence in this column is worth
+    whole: bool = False  # a snippet shows all of it (a title), not fragments
+
+
+@dataclass(frozen=True)
+class Index:
+    """One searchable kind of thing: its index table and where its text comes from."""
+
+    table: str  # PostgreSQL: (key, document tsvector); SQLite: FTS5 with rowid = key
+    key: str
+    columns: tuple[Column, ...]
+
+    @property
+    def terms_table(self) -> str:
+        """SQLite: the fts5vocab instance table over the FTS5 table."""
+        return f"{self.table}_terms"
+
+    def source_sql(self, vendor: str, where: str) -> str:
+        """SELECT id, c0, c1, … for the rows to index (WHERE clause on alias "src_id")."""
+        raise NotImplementedError
+
+
+class _StoryIndex(Index):
+    def source_sql(self, vendor: str, where: str) -> str:
+        from articles.models import Story, StoryRevision
+
+        q = connection.ops.quote_name
+        return (
+            "SELECT s.id AS id, s.title AS c0, s.dek AS c1, s.byline AS c2, r.body_text AS c3 "  # noqa: S608
+            f"FROM {q(Story._meta.db_table)} s "
+            f"JOIN {q(StoryRevision._meta.db_table)} r ON r.id = s.current_revision_id "
+            f"WHERE {where.replace('src_id', 's.id')}"
+        )
+
+
+class _AnnotationIndex(Index):
+    def source_sql(self, vendor: str, where: str) -> str:
+        from annotations.models import Annotation, Tag
+
+        q = connection.ops.quote_name
+        through = Annotation.tags.through._meta.db_table
+        join_tags = "string_agg" if vendor == "postgresql" else "group_concat"
+        # The words highlighted now and, when the story's text has changed since, the
+        # words the reader highlighted: either finds it.
+        return (
+            "SELECT a.id AS id, a.exact || CASE WHEN a.original_exact <> a.exact "  # noqa: S608
+            "THEN ' … ' || a.original_exact ELSE '' END AS c0, "
+            f"COALESCE((SELECT {join_tags}(t.name, ' ') FROM {q(through)} at "
+            f"JOIN {q(Tag._meta.db_table)} t ON t.id = at.tag_id "
+            "WHERE at.annotation_id = a.id), '') AS c1, "
+            "a.comment AS c2 "
+            f"FROM {q(Annotation._meta.db_table)} a WHERE {where.replace('src_id', 'a.id')}"
+        )
+
+
+STORIES = _StoryIndex(
+    table="library_story_search",
+    key="story_id",
+    columns=(
+        Column("title", "A", 8, whole=True),
+        Column("dek", "B", 4),
+        Column("byline", "C", 2),
+        Column("body", "D", 1),
+    ),
+)
+ANNOTATIONS = _AnnotationIndex(
+    table="library_annotation_search",
+    key="annotation_id",
+    columns=(
+        Column("quote", "A", 8),
+        Column("tags", "A", 8),
+        Column("comment", "B", 4),
+    ),
+)
+INDEXES = (STORIES, ANNOTATIONS)
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    """Where a page of results ends: the last result's rank and id."""
+
+    rank: float
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.rank!r}~{self.pk}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Cursor | None:
+        """A bad cursor means the first page."""
+        if not value or "~" not in value:
+            return None
+        rank, _, pk = value.rpartition("~")
+        try:
+            parsed = cls(float(rank), int(pk))
+        except ValueError:
+            return None
+        if parsed.rank != parsed.rank or parsed.rank in (float("inf"), float("-inf")):
+            return None
+        return parsed
+
+
+@dataclass(frozen=True)
+class Hit:
+    pk: int
+    rank: float
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.rank, self.pk)
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+class Backend:
+    vendor = ""
+
+    # --- Writing
+
+    def index(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int] | None) -> None:
+        """(Re)write the index rows of ids, or of everything when ids is None."""
+        if ids is not None and not ids:
+            return
+        if ids is None:
+            cursor.execute(f"DELETE FROM {spec.table}")  # noqa: S608
+            where, params = "1 = 1", []
+        else:
+            self.remove(cursor, spec, ids)
+            where, params = f"src_id IN ({_placeholders(ids)})", list(ids)
+        self._insert(cursor, spec, spec.source_sql(self.vendor, where), params)
+
+    def remove(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
+        raise NotImplementedError
+
+    def _insert(self, cursor: CursorWrapper, spec: Index, source: str, params: list[Any]) -> None:
+        raise NotImplementedError
+
+    # --- Reading
+
+    def rank(
+        self,
+        cursor: CursorWrapper,
+        spec: Index,
+        query: SearchQuery,
+        allowed: tuple[str, tuple[Any, ...]],
+        after: Cursor | None,
+        limit: int,
+    ) -> list[Hit]:
+        raise NotImplementedError
+
+    def snippets(
+        self, cursor: CursorWrapper, spec: Index, query: SearchQuery, ids: Sequence[int]
+    ) -> dict[int, tuple[str, ...]]:
+        raise NotImplementedError
+
+
+def _page(ranked: str, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
+    """Order (id, rank) rows best first and keep those after the cursor."""
+    sql = f"SELECT ranked.id, ranked.rank FROM ({ranked}) ranked"  # noqa: S608
+    params: list[Any] = []
+    if after is not None:
+        sql += " WHERE ranked.rank < %s OR (ranked.rank = %s AND ranked.id < %s)"
+        params = [after.rank, after.rank, after.pk]
+    sql += " ORDER BY ranked.rank DESC, ranked.id DESC LIMIT %s"
+    return sql, [*params, limit]
+
+
+# Private-use code points standing in for "<" and ">" inside ts_headline.
+_STAND_INS = "\ue002\ue003"
+
+
+class PostgresBackend(Backend):
+    vendor = "postgresql"
+
+    def remove(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
+        cursor.execute(f"DELETE FROM {spec.table} WHERE {spec.key} = ANY(%s)", [list(ids)])  # noqa: S608
+
+    def _insert(self, cursor: CursorWrapper, spec: Index, source: str, params: list[Any]) -> None:
+        # Without the stand-ins for "<" and ">" the parser would skip "<vessel>" as a tag.
+        document = " || ".join(
+            f"setweight(to_tsvector('{TS_CONFIG}', translate(COALESCE(src.c{i}, ''), '<>', %s)),"
+            f" '{column.weight}')"
+            for i, column in enumerate(spec.columns)
+        )
+        cursor.execute(
+            f"INSERT INTO {spec.table} ({spec.key}, document) "  # noqa: S608
+            f"SELECT src.id, {document} FROM ({source}) src",
+            [*[_STAND_INS] * len(spec.columns), *params],
+        )
+
+    def rank(
+        self,
+        cursor: CursorWrapper,
+        spec: Index,
+        query: SearchQuery,
+        allowed: tuple[str, tuple[Any, ...]],
+        after: Cursor | None,
+        limit: int,
+    ) -> list[Hit]:
+        allowed_sql, allowed_params = allowed
+        # Ranked by what is searched for: ts_rank gives every document the same
+        # negligible rank when the query has a NOT in it. float8: ts_rank is a float4,
+        # and the cursor must compare equal to it exactly.
+        ranked = (
+            f"SELECT d.{spec.key} AS id, ts_rank(d.document, r)::float8 AS rank "  # noqa: S608
+            f"FROM {spec.table} d, websearch_to_tsquery('{TS_CONFIG}', %s) q, "
+            f"websearch_to_tsquery('{TS_CONFIG}', %s) r "
+            f"WHERE d.document @@ q AND d.{spec.key} IN ({allowed_sql})"
+        )
+        sql, params = _page(ranked, after, limit)
+        positive = query.without_exclusions().websearch()
+        cursor.execute(sql, [query.websearch(), positive, *allowed_params, *params])
+        return [Hit(pk, rank) for pk, rank in cursor.fetchall()]
+
+    def snippets(
+        self, cursor: CursorWrapper, spec: Index, query: SearchQuery, ids: Sequence[int]
+    ) -> dict[int, tuple[str, ...]]:
+        marks = f"StartSel={HIT_START}, StopSel={HIT_END}"
+        whole = f"{marks}, HighlightAll=true"
+        fragments = (
+            f"{marks}, MaxFragments=2, MinWords=8, MaxWords={SNIPPET_WORDS}, "
+            'FragmentDelimiter=" … "'
+        )
+        # The parser reads <…> as markup and ts_headline drops it ("Vec<T>" would lose
+        # "<T>"): angle brackets travel as stand-ins and come back afterwards.
+        # A short text is shown whole, as FTS5's snippet() does: fragments would cut it.
+        headlines, params = [], []
+        for i, column in enumerate(spec.columns):
+            text = f"translate(COALESCE(src.c{i}, ''), '<>', %s)"
+            whole_text = f"ts_headline('{TS_CONFIG}', {text}, q, %s)"
+            if column.whole:
+                headlines.append(whole_text)
+                params += [_STAND_INS, whole]
+            else:
+                headlines.append(
+                    f"CASE WHEN length(src.c{i}) <= {SHORT_TEXT} THEN {whole_text} "
+                    f"ELSE ts_headline('{TS_CONFIG}', {text}, q, %s) END"
+                )
+                params += [_STAND_INS, whole, _STAND_INS, fragments]
+        source = spec.source_sql(self.vendor, f"src_id IN ({_placeholders(ids)})")
+        cursor.execute(
+            f"SELECT src.id, {', '.join(headlines)} FROM ({source}) src, "  # noqa: S608
+            f"websearch_to_tsquery('{TS_CONFIG}', %s) q",
+            [*params, *ids, query.websearch()],
+        )
+        restore = str.maketrans(_STAND_INS, "<>")
+        return {
+            row[0]: tuple(part.translate(restore) for part in row[1:]) for row in cursor.fetchall()
+        }
+
+
+class SQLiteBackend(Backend):
+    vendor = "sqlite"
+
+    def remove(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
+        cursor.execute(f"DELETE FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})", ids)  # noqa: S608
+
+    def _insert(self, cursor: CursorWrapper, spec: Index, source: str, params: list[Any]) -> None:
+        names = ", ".join(column.name for column in spec.columns)
+        values = ", ".join(f"COALESCE(src.c{i}, '')" for i in range(len(spec.columns)))
+        cursor.execute(
+            f"INSERT INTO {spec.table} (rowid, {names}) "  # noqa: S608
+            f"SELECT src.id, {values} FROM ({source}) src",
+            params,
+        )
+
+    def stems(self, cursor: CursorWrapper, words: Sequence[str]) -> list[str]:
+        """The index terms for words, from the same tokenizer the index uses: they are
+        written into a temporary FTS5 table (per connection, never in the database file)
+        and read back from its vocabulary. Remembered per connection: a page that
+        searches stories and highlights asks once."""
+        known: dict[tuple[str, ...], list[str]] = connection.__dict__.setdefault(
+            "_library_stems", {}
+        )
+        key = tuple(words)
+        if key not in known:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.library_probe "
+                f"USING fts5(text, tokenize='{FTS5_TOKENIZER}')"
+            )
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.library_probe_terms "
+                "USING fts5vocab(temp, library_probe, row)"
+            )
+            cursor.execute("DELETE FROM temp.library_probe")
+            cursor.execute("INSERT INTO temp.library_probe (text) VALUES (%s)", [" ".join(key)])
+            cursor.execute("SELECT term FROM temp.library_probe_terms")
+            if len(known) > 256:
+                known.clear()
+            known[key] = [row[0] for row in cursor.fetchall()]
+        return known[key]
+
+    def rank(
+        self,
+        cursor: CursorWrapper,
+        spec: Index,
+        query: SearchQuery,
+        allowed: tuple[str, tuple[Any, ...]],
+        after: Cursor | None,
+        limit: int,
+    ) -> list[Hit]:
+        allowed_sql, allowed_params = allowed
+        terms = self.stems(cursor, query.words()) or [""]
+        points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
+        # Matching is FTS5's (phrases, OR, NOT exactly); the rank adds up, per term and
+        # column, a saturating function of how often the term occurs there. Every match
+        # is listed with 0 and its terms' scores added (a UNION, not a join: SQLite would
+        # scan the grouped scores once per match). "+rowid": were the filter's ids handed
+        # to FTS5 as rowid constraints, it would run the query once per id.
+        matched = f"FROM {spec.table} WHERE {spec.table} MATCH %s AND +rowid IN ({allowed_sql})"
+        ranked = (
+            f"SELECT id, SUM(score) AS rank FROM (SELECT rowid AS id, 0 AS score {matched} "  # noqa: S608
+            f"UNION ALL SELECT doc, (CASE col {points} ELSE 1 END) "
+            "* (1000 * COUNT(*) / (COUNT(*) + 1)) "
+            f"FROM {spec.terms_table} WHERE term IN ({_placeholders(terms)}) "
+            f"AND doc IN (SELECT rowid {matched}) "
+            "GROUP BY doc, col, term) GROUP BY id"
+        )
+        sql, params = _page(ranked, after, limit)
+        expression = query.fts5()
+        cursor.execute(
+            sql,
+            [expression, *allowed_params, *terms, expression, *allowed_params, *params],
+        )
+        return [Hit(pk, float(rank)) for pk, rank in cursor.fetchall()]
+
+    def snippets(
+        self, cursor: CursorWrapper, spec: Index, query: SearchQuery, ids: Sequence[int]
+    ) -> dict[int, tuple[str, ...]]:
+        parts = ", ".join(
+            f"highlight({spec.table}, {i}, %s, %s)"
+            if column.whole
+            else f"snippet({spec.table}, {i}, %s, %s, ' … ', {SNIPPET_WORDS})"
+            for i, column in enumerate(spec.columns)
+        )
+        cursor.execute(
+            f"SELECT rowid, {parts} FROM {spec.table} "  # noqa: S608
+            f"WHERE {spec.table} MATCH %s AND rowid IN ({_placeholders(ids)})",
+            [*[HIT_START, HIT_END] * len(spec.columns), query.fts5(), *ids],
+        )
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+_BACKENDS: dict[str, Backend] = {
+    "postgresql": PostgresBackend(),
+    "sqlite": SQLiteBackend(),
+}
+
+
+def backend(vendor: str | None = None) -> Backend:
+    vendor = vendor or connection.vendor
+    try:
+        return _BACKENDS[vendor]
+    except KeyError:
+        raise NotImplementedError(f"Search is not implemented for {vendor}.") from None
+
+
+# --- The API the rest of the app uses
+
+
+def index_stories(ids: Sequence[int]) -> None:
+    with connection.cursor() as cursor:
+        backend().index(cursor, STORIES, ids)
+
+
+def remove_stories(ids: Sequence[int]) -> None:
+    if ids:
+        with connection.cursor() as cursor:
+            backend().remove(cursor, STORIES, ids)
+
+
+def index_annotations(ids: Sequence[int]) -> None:
+    with connection.cursor() as cursor:
+        backend().index(cursor, ANNOTATIONS, ids)
+
+
+def remove_annotations(ids: Sequence[int]) -> None:
+    if ids:
+        with connection.cursor() as cursor:
+            backend().remove(cursor, ANNOTATIONS, ids)
+
+
+def rebuild() -> None:
+    """Rewrite both indexes from the stories and annotations (a migration, or
+    `manage.py rebuild_search_index` after restoring a backup)."""
+    with connection.cursor() as cursor:
+        for spec in INDEXES:
+            backend().index(cursor, spec, None)
+            if connection.vendor == "postgresql":
+                # Fresh statistics, or the planner guesses the new table's size.
+                cursor.execute(f"ANALYZE {spec.table}")
+
+
+def rank(
+    spec: Index,
+    query: SearchQuery,
+    allowed: QuerySet[Any],
+    after: Cursor | None = None,
+    limit: int = 25,
+) -> list[Hit]:
+    """The best `limit` matches among `allowed` (a queryset: the filters), after `after`.
+
+    Runs one query, which ranks every match (relevance has no index to walk) and returns
+    one page: no OFFSET, and a page boundary stays put however many rows arrive.
+    """
+    if not query.is_searchable:
+        return []
+    allowed_sql, allowed_params = allowed.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        return backend().rank(cursor, spec, query, (allowed_sql, allowed_params), after, limit)
+
+
+def snippets(spec: Index, query: SearchQuery, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Per id, each column's text with the hits between HIT_START and HIT_END: whole for
+    a `whole` column (a title), else the best fragments."""
+    if not ids or not query.is_searchable:
+        return {}
+    with connection.cursor() as cursor:
+        return backend().snippets(cursor, spec, query, ids)

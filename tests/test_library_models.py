@@ -1,0 +1,174 @@
+"""library.models and library.reading: reading state, preferences, counts, neighbours."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from annotations.testing import annotate
+from articles.models import Story
+from library import reading
+from library.models import ReadingState, UserPreferences
+
+from .factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+BASE = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def ada():
+    return User.objects.create_user("ada", password="pw")
+
+
+@pytest.fixture
+def bob():
+    return User.objects.create_user("bob", password="pw")
+
+
+def _story(title="A story", days=0):
+    return make_story(title, published=BASE + timedelta(days=days)).story
+
+
+def test_opening_a_story_reads_it_once(ada):
+    story = _story()
+    first = ReadingState.objects.mark_read(ada, story)
+    assert first.is_read
+    again = ReadingState.objects.mark_read(ada, story)
+    assert again.read_at == first.read_at
+    assert ReadingState.objects.count() == 1
+
+
+def test_a_story_marked_unread_is_read_again_when_opened(ada):
+    story = _story()
+    ReadingState.objects.set_flags(ada, story, read=False)
+    assert ReadingState.objects.mark_read(ada, story).is_read
+
+
+def test_flags_are_set_not_toggled(ada):
+    story = _story()
+    state = ReadingState.objects.set_flags(ada, story, saved=True)
+    saved_at = state.saved_at
+    state = ReadingState.objects.set_flags(ada, story, saved=True)
+    assert state.is_saved and state.saved_at == saved_at
+    assert not state.is_read
+    state = ReadingState.objects.set_flags(ada, story, read=True, saved=False)
+    assert state.is_read and not state.is_saved
+
+
+def test_progress_is_stored_and_reads_the_story(ada):
+    story = _story()
+    ReadingState.objects.record_progress(ada, story, 0.4)
+    state = ReadingState.objects.get()
+    assert state.progress == 0.4 and state.is_read
+    read_at = state.read_at
+    ReadingState.objects.record_progress(ada, story, 0.7)
+    state.refresh_from_db()
+    assert state.progress == 0.7 and state.read_at == read_at
+
+
+def test_the_database_refuses_progress_out_of_range(ada):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReadingState.objects.create(user=ada, story=_story(), progress=1.5)
+
+
+def test_one_state_per_reader_and_story(ada, bob):
+    story = _story()
+    ReadingState.objects.set_flags(ada, story, saved=True)
+    ReadingState.objects.set_flags(bob, story, read=True)
+    assert ReadingState.objects.count() == 2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReadingState.objects.create(user=ada, story=story)
+
+
+def test_preferences_default_until_saved(ada):
+    assert UserPreferences.for_user(AnonymousUser()).html_classes == "theme-system text-medium"
+    assert UserPreferences.for_user(ada).html_classes == "theme-system text-medium"
+    UserPreferences.objects.create(user=ada, theme="dark", text_size="large")
+    assert UserPreferences.for_user(ada).html_classes == "theme-dark text-large"
+
+
+# --- library.reading
+
+
+def test_it_annotates_each_story_with_the_readers_state(ada, bob):
+    read, saved, plain = _story("Read", 2), _story("Saved", 1), _story("Plain", 0)
+    ReadingState.objects.record_progress(ada, read, 0.5)
+    ReadingState.objects.set_flags(ada, saved, saved=True)
+    ReadingState.objects.set_flags(bob, plain, read=True, saved=True)
+    annotate(read, ada, "Engineers")
+    annotate(read, bob, "Engineers")
+    stories = {s.title: s for s in reading.with_reading_state(Story.objects.for_listing(), ada)}
+    assert (stories["Read"].is_read, stories["Read"].progress) == (True, 0.5)
+    assert stories["Read"].highlight_count == 1
+    assert (stories["Saved"].is_saved, stories["Saved"].is_read) == (True, False)
+    assert (stories["Plain"].is_read, stories["Plain"].is_saved) == (False, False)
+    assert stories["Plain"].highlight_count == 0
+
+
+def test_the_filters_pick_the_readers_stories(ada, bob):
+    read, saved, noted = _story("Read", 2), _story("Saved", 1), _story("Noted", 0)
+    ReadingState.objects.set_flags(ada, read, read=True)
+    ReadingState.objects.set_flags(ada, saved, saved=True)
+    ReadingState.objects.set_flags(bob, noted, read=True, saved=True)
+    annotate(noted, ada, "Engineers")
+
+    def titles(show):
+        return [s.title for s in reading.only(Story.objects.for_listing(), ada, show)]
+
+    assert titles(reading.ALL) == ["Read", "Saved", "Noted"]
+    assert titles(reading.UNREAD) == ["Saved", "Noted"]
+    assert titles(reading.SAVED) == ["Saved"]
+    assert titles(reading.ANNOTATED) == ["Noted"]
+
+
+def test_counts_come_from_a_few_queries(ada):
+    stories = [_story(f"S{i}", i) for i in range(6)]
+    ReadingState.objects.set_flags(ada, stories[0], read=True, saved=True)
+    ReadingState.objects.set_flags(ada, stories[1], read=True)
+    ReadingState.objects.set_flags(ada, stories[2], saved=True)
+    annotate(stories[3], ada, "Engineers")
+    annotate(stories[3], ada, "storage")
+    with CaptureQueriesContext(connection) as ctx:
+        counts = reading.counts(ada)
+    assert counts == {"all": 6, "unread": 4, "saved": 2, "annotated": 1}
+    assert len(ctx.captured_queries) == 3
+    assert reading.counts(AnonymousUser()) == {"all": 6}
+
+
+def test_a_visitor_only_has_all():
+    assert reading.parse_show("saved", AnonymousUser()) == reading.ALL
+
+
+def test_neighbours_follow_the_front_page_order():
+    older, same_a, same_b, newer = (
+        _story("Older", 0),
+        _story("A", 1),
+        _story("B", 1),
+        _story("N", 2),
+    )
+    # Front page: N, B, A, Older (equal dates: the higher id first).
+    assert reading.neighbours(same_b) == (newer, same_a)
+    assert reading.neighbours(same_a) == (same_b, older)
+    assert reading.neighbours(newer) == (None, same_b)
+    assert reading.neighbours(older) == (same_a, None)
+
+
+def test_neighbours_are_two_index_lookups():
+    stories = [_story(f"S{i}", i) for i in range(40)]
+    with CaptureQueriesContext(connection) as ctx:
+        reading.neighbours(stories[20])
+    assert len(ctx.captured_queries) == 2
+    for query in ctx.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + _explainable(query["sql"]))
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        assert "story_listing_idx" in plan or "articles_story_sort_date" in plan, plan
+
+
+def _explainable(sql: str) -> str:
+    # SQLite wants EXPLAIN QUERY PLAN for a readable plan.
+    return ("QUERY PLAN " + sql) if connection.vendor == "sqlite" else sql
