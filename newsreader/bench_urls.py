@@ -1,0 +1,18 @@
+"""The project's URLs plus the framework's floor, for `manage.py bench_pages` only (it
+swaps this in with override_settings; production never routes here)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import path
+
+from .urls import urlpatterns as project_urlpatterns
+
+_FLOOR = engines["django"].from_string("<!doctype html><title>{{ title }}</title><p>{{ text }}</p>")
+
+
+def floor(request: HttpRequest) -> HttpResponse:
+    """A bare view rendering a trivial template through the whole middleware stack."""
+    return HttpResponse(_FLOOR.render({"title": "Floor", "text": "Hello"}, request))
+
+
+urlpatterns = [path("__bench/floor/", floor, name="bench_floor"), *project_urlpatterns]

@@ -1,0 +1,146 @@
+"""Faults: the database dropping a connection, a worker killed mid-task, a feed host that
+never answers. The app recovers, nothing is half-written, failures are visible."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection, connections
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from articles.models import FeedEntry, Source, Story
+from articles.tasks import backoff, claim_due_feeds, claim_feed, refresh_feed, subscribe
+from tests.feedsite import site_fixture  # noqa: F401
+from tests.httpserver import Response
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _terminate(pid: int) -> None:
+    """Kill one backend from another connection, as a failover or an admin would."""
+    killer = connections.create_connection("default")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+            assert cursor.fetchone()[0], "the backend did not go away"
+    finally:
+        killer.close()
+
+
+def _get(path: str) -> int:
+    """One request through Django's WSGI handler, with the per-request connection checks a
+    server runs (the test client switches them off)."""
+    path, _, query = path.partition("?")
+    environ: dict[str, object] = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET"}
+    setup_testing_defaults(environ)
+    environ["SERVER_NAME"] = "localhost"
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        statuses.append(status)
+
+    body = WSGIHandler()(environ, start_response)
+    b"".join(body)
+    getattr(body, "close", lambda: None)()
+    return int(statuses[0].split()[0])
+
+
+def test_it_recovers_when_the_database_drops_the_connection():
+    """With CONN_MAX_AGE a connection outlives its request; when PostgreSQL kills it (a
+    failover, an admin, an idle timeout), CONN_HEALTH_CHECKS finds it dead at the next
+    request and opens another, so the visitor never sees an error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    for path in ["/", "/healthz", "/accounts/login/", "/search/?q=x"]:
+        assert _get("/healthz") == 200
+        pid = connection.connection.info.backend_pid
+        _terminate(pid)
+        assert _get(path) == 200
+        assert _get("/healthz") == 200  # a page that needs no query reconnects here
+        assert connection.connection.info.backend_pid != pid
+
+
+def test_it_recovers_between_worker_tasks_when_the_connection_drops(settings):
+    """db_worker calls close_old_connections() on waking: a killed backend costs nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    other = connections.create_connection("default")  # stands in for the worker's
+    other.ensure_connection()
+    pid = other.connection.info.backend_pid
+    _terminate(pid)
+    other.close_if_unusable_or_obsolete()  # what close_old_connections() does for it
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
+    other.close()
+
+
+def test_it_leaves_a_killed_workers_task_running_and_refetches_the_feed_after_the_lease(
+    site, settings
+):
+    """What django-tasks-db does when a worker dies mid-task (SIGKILL, OOM, a lost node):
+    the task row stays RUNNING for ever: workers only take READY rows and nothing times
+    them out. We don't depend on it: the feed's claim is a lease (5 minutes) that runs
+    out, the scheduler claims the feed again, and its items are stored once."""
+    for n in range(3):
+        site.article(f"/s{n}", f"Story {n}", words=150)
+    feed_url = site.rss("/feed.xml", [site.item(f"/s{n}", f"Story {n}") for n in range(3)])
+    settings.TASKS = DB_TASKS
+    source = Source.objects.create(name="Feed", feed_url=feed_url, next_fetch=timezone.now())
+    assert claim_due_feeds() == [source.pk]
+    refresh_feed.enqueue(source.pk)
+    row = DBTaskResult.objects.get()
+    row.claim("worker-that-dies")  # …and the process is killed here.
+    assert DBTaskResult.objects.running().count() == 1
+    assert DBTaskResult.objects.ready().count() == 0  # no worker will pick it up again
+
+    # Inside the lease, nobody else fetches the feed.
+    assert claim_due_feeds() == []
+    assert not claim_feed(source.pk)
+    # The lease runs out; the scheduler's next round claims the feed and the work is done.
+    Source.objects.filter(pk=source.pk).update(claimed_until=timezone.now() - timedelta(1))
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    assert claim_due_feeds() == [source.pk]
+    refresh_feed.call(source.pk)
+    assert Story.objects.count() == 3
+    # A second refresh (say the dead task's row were re-run by hand) adds nothing.
+    assert claim_feed(source.pk)
+    refresh_feed.call(source.pk)
+    assert Story.objects.count() == 3
+    assert FeedEntry.objects.filter(pending=True).count() == 0
+
+
+def test_it_fails_a_feed_whose_host_times_out_visibly_and_retries_later(site, settings):
+    settings.FETCH_TIMEOUT = 0.5
+    site.server.add("/slow.xml", Response(body=b"<rss/>", delay=3))
+    source = Source.objects.create(
+        name="Slow", feed_url=site.url("/slow.xml"), next_fetch=timezone.now()
+    )
+    before = timezone.now()
+    assert claim_feed(source.pk)
+    refresh_feed.call(source.pk)
+    source.refresh_from_db()
+    assert source.error_count == 1
+    assert "time" in source.last_error.lower()
+    assert source.claimed_until is None  # not stuck: the next round may try again
+    assert source.next_fetch is not None
+    assert source.next_fetch >= before + backoff(1) - timedelta(seconds=5)
+    assert not Story.objects.exists()
+    assert not FeedEntry.objects.exists()
+
+
+def test_it_keeps_nothing_half_written_when_adding_a_feed_times_out(site, settings):
+    settings.FETCH_TIMEOUT = 0.5
+    site.server.add("/slow.xml", Response(body=b"<rss/>", delay=3))
+    user = User.objects.create_user("ada", password="pw")
+    with pytest.raises(Exception, match=r"(?i)time"):
+        subscribe(site.url("/slow.xml"), user)
+    assert not Source.objects.exists()

@@ -1,0 +1,273 @@
+"""Rate limits (newsreader.ratelimit): counters, windows, and the views they guard."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import RequestFactory
+from django.urls import reverse
+
+from articles.models import Source, Story
+from newsreader.models import RateLimitCounter
+from newsreader.ratelimit import Rate, client_ip, hit, ratelimit
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def rates(settings):
+    """Small limits, so a test reaches them in a few requests."""
+    settings.RATELIMIT_RATES = {}
+
+    def set_rates(**scopes: str) -> None:
+        settings.RATELIMIT_RATES = {k.replace("_", "-"): v for k, v in scopes.items()}
+
+    return set_rates
+
+
+@pytest.fixture
+def signed_in(client):
+    user = User.objects.create_user("reader", password="pw")
+    client.force_login(user)
+    return client
+
+
+def login(client, username="ada", password="wrong", ip="10.0.0.1"):  # noqa: S107
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+# --- The counter
+
+
+def test_it_counts_within_a_window_and_starts_a_new_one_after_it():
+    rate = Rate(limit=2, period=60)
+    assert hit("s", "c", rate, now=1000.0) == (1, 1060.0)
+    assert hit("s", "c", rate, now=1010.0) == (2, 1060.0)
+    assert hit("s", "c", rate, now=1059.9) == (3, 1060.0)
+    assert hit("s", "c", rate, now=1060.0) == (1, 1120.0)
+    assert RateLimitCounter.objects.count() == 1
+
+
+def test_it_keeps_scopes_and_clients_apart():
+    rate = Rate(limit=2, period=60)
+    hit("a", "c", rate, now=0.0)
+    assert hit("b", "c", rate, now=0.0)[0] == 1
+    assert hit("a", "d", rate, now=0.0)[0] == 1
+    assert hit("a", "c", rate, now=0.0)[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [("10/s", Rate(10, 1)), ("5/m", Rate(5, 60)), ("1/h", Rate(1, 3600)), ("7/d", Rate(7, 86400))],
+)
+def test_it_parses_rates(text, rate):
+    assert Rate.parse(text) == rate
+
+
+@pytest.mark.parametrize("text", ["", "10", "x/m", "10/y", "-1/m", "10/minute"])
+def test_it_rejects_bad_rates_when_the_view_is_decorated(text):
+    with pytest.raises(ValueError, match="rate"):
+        ratelimit(key="ip", rate=text, scope="x")
+
+
+def test_it_rejects_an_unknown_key():
+    with pytest.raises(ValueError, match="key"):
+        ratelimit(key="session", rate="1/m", scope="x")
+
+
+@pytest.mark.parametrize(
+    ("remote", "client"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),
+        ("", "unknown"),
+    ],
+)
+def test_it_groups_ipv6_clients_by_their_64(remote, client):
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    assert client_ip(request) == client
+
+
+def test_it_reads_the_proxy_header_an_operator_names(settings):
+    settings.RATELIMIT_IP_META = "HTTP_X_FORWARDED_FOR"
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4")
+    assert client_ip(request) == "198.51.100.4"
+
+
+# --- Log-in and sign-up
+
+
+def test_it_limits_log_in_attempts_per_account_from_any_address(client, rates):
+    rates(login_account="3/m")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for n in range(3):
+        assert login(client, ip=f"10.0.0.{n}").status_code == 200  # wrong password
+    response = login(client, ip="10.9.9.9", password="correct-horse-battery")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    body = response.content.decode()
+    assert "Too many requests — try again in" in body
+    assert f"{response['Retry-After']} s" in body
+    assert "_auth_user_id" not in client.session
+    # Another account from the same addresses is not affected.
+    assert login(client, username="bob", ip="10.0.0.1").status_code == 200
+
+
+def test_it_counts_usernames_case_insensitively(client, rates):
+    rates(login_account="2/m")
+    login(client, username="Ada")
+    login(client, username="ADA ")
+    assert login(client, username="ada").status_code == 429
+
+
+def test_it_limits_log_in_attempts_per_address_across_accounts(client, rates):
+    rates(login_ip="3/m")
+    for n in range(3):
+        assert login(client, username=f"user{n}").status_code == 200
+    assert login(client, username="someone-else").status_code == 429
+    assert login(client, username="someone-else", ip="10.0.0.2").status_code == 200
+
+
+def test_it_does_not_count_showing_the_log_in_page(client, rates):
+    rates(login_ip="1/m")
+    for _ in range(5):
+        assert client.get(reverse("login"), REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert login(client).status_code == 200
+    assert login(client).status_code == 429
+
+
+def test_it_lets_a_real_log_in_through_under_the_default_limits(client):
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for _ in range(3):
+        login(client)
+    response = login(client, password="correct-horse-battery")
+    assert response.status_code == 302
+
+
+def test_it_limits_sign_ups_per_address(client, rates):
+    rates(signup_ip="2/h")
+    for n in range(2):
+        client.post(
+            reverse("signup"),
+            {
+                "username": f"new{n}",
+                "password1": "a-long-passphrase",
+                "password2": "a-long-passphrase",
+            },
+            REMOTE_ADDR="10.0.0.5",
+        )
+        client.logout()
+    response = client.post(
+        reverse("signup"),
+        {"username": "new9", "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+        REMOTE_ADDR="10.0.0.5",
+    )
+    assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600
+    assert sorted(User.objects.values_list("username", flat=True)) == ["new0", "new1"]
+
+
+# --- Adding stories and feeds
+
+
+@pytest.mark.parametrize("name", ["add_url", "add_upload", "add_paste"])
+def test_it_limits_adding_stories_per_user(signed_in, rates, name):
+    rates(add_story="2/m")
+    for _ in range(2):
+        assert signed_in.post(reverse(name), {}).status_code == 400  # invalid, but counted
+    response = signed_in.post(reverse(name), {})
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+    assert Story.objects.count() == 0
+
+
+def test_it_shares_one_limit_between_the_three_ways_of_adding(signed_in, rates):
+    rates(add_story="2/m")
+    signed_in.post(reverse("add_url"), {})
+    signed_in.post(reverse("add_upload"), {})
+    assert signed_in.post(reverse("add_paste"), {}).status_code == 429
+
+
+def test_it_counts_each_user_on_their_own(client, rates):
+    rates(add_story="1/m")
+    for name in ("one", "two"):
+        client.force_login(User.objects.create_user(name, password="pw"))
+        assert client.post(reverse("add_url"), {}).status_code == 400
+        assert client.post(reverse("add_url"), {}).status_code == 429
+
+
+def test_it_answers_htmx_with_a_fragment(signed_in, rates):
+    rates(add_feed="1/m")
+    signed_in.post(reverse("source_add"), {}, **HTMX)
+    response = signed_in.post(reverse("source_add"), {}, **HTMX)
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'role="alert"' in body
+    assert "Too many requests — try again in" in body
+    assert response["Retry-After"]
+    assert not Source.objects.exists()
+
+
+def test_it_limits_feed_imports(signed_in, rates):
+    rates(import_feeds="1/m")
+    signed_in.post(reverse("sources_import"), {})
+    assert signed_in.post(reverse("sources_import"), {}).status_code == 429
+
+
+def test_it_does_nothing_when_disabled(signed_in, rates, settings):
+    rates(add_story="1/m")
+    settings.RATELIMIT_ENABLED = False
+    for _ in range(3):
+        assert signed_in.post(reverse("add_url"), {}).status_code == 400
+    assert not RateLimitCounter.objects.exists()
+
+
+def test_it_stores_no_client_address_or_username():
+    hit("login-account", "username:ada@example.com", Rate(5, 60))
+    stored = RateLimitCounter.objects.get().key
+    assert "ada" not in stored
+    assert len(stored) == 64
+
+
+# --- Annotations and replies
+
+
+def test_it_limits_creating_annotations_per_user(signed_in, rates):
+    from annotations.models import Annotation
+    from tests.factories import make_story
+
+    rates(annotate="2/m")
+    story = make_story("Limits").story
+    url = reverse("annotation_create", args=[story.pk])
+    for _ in range(2):
+        assert signed_in.post(url, {}).status_code == 400  # no selection, but counted
+    response = signed_in.post(url, {})
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert not Annotation.objects.exists()
+
+
+def test_it_limits_replies_per_user_but_not_reading_them(signed_in, rates):
+    from annotations.models import Reply, Visibility
+    from annotations.testing import annotate
+    from tests.factories import make_story
+
+    rates(reply="2/m")
+    story = make_story("Limits").story
+    host = User.objects.create_user("host", password="pw")
+    annotation = annotate(story, host, "storage layer", visibility=Visibility.PUBLIC)
+    url = reverse("annotation_replies", args=[annotation.pk])
+    for n in range(2):
+        assert signed_in.post(url, {"body": f"Reply {n}"}).status_code == 302
+    assert signed_in.post(url, {"body": "One too many"}).status_code == 429
+    assert signed_in.get(url).status_code == 200
+    assert list(Reply.objects.values_list("body", flat=True).order_by("pk")) == [
+        "Reply 0",
+        "Reply 1",
+    ]
