@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM := $(CHROMIUM)
 
-.PHONY: help install run worker test lint types check test-sqlite test-postgres bench bench-extraction bench-anchoring clean
+.PHONY: help install run worker test lint types check test-sqlite test-postgres bench bench-extraction bench-anchoring bench-db bench-pages bench-load clean
 
 help:
 	@echo "make run    install what is missing, migrate, load samples, serve http://$(HOST):$(PORT)"
@@ -32,9 +32,10 @@ install:
 run: install .env
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_samples
-	@echo "Serving http://$(HOST):$(PORT)/ (a task worker runs beside it; Ctrl-C stops both)"
+	@echo "Serving http://$(HOST):$(PORT)/ (a task worker and the feed scheduler run beside it; Ctrl-C stops all)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(MANAGE) db_worker --interval 1 >/dev/null 2>&1 & \
+	  $(MANAGE) refresh_feeds --loop 60 >/dev/null 2>&1 & \
 	  $(MANAGE) runserver $(HOST):$(PORT)
 
 worker: install .env
@@ -76,7 +77,25 @@ test: lint types check
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
-bench: bench-extraction bench-anchoring
+bench: bench-extraction bench-anchoring bench-pages bench-load
+
+# Pages and load run on PostgreSQL, in their own database (created if missing), filled by
+# `manage.py generate_data`. The full issue size is BENCH_STORIES=100000
+# BENCH_ANNOTATIONS=200000 (about 12 minutes of generation on a 2-core machine).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader_bench
+BENCH_STORIES ?= 20000
+BENCH_ANNOTATIONS ?= 40000
+
+bench-db: install
+	@$(UV) run --frozen python -c "import psycopg; u='$(BENCH_DATABASE_URL)'; base, name = u.rsplit('/', 1); c = psycopg.connect(base + '/postgres', autocommit=True); c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone() or c.execute('CREATE DATABASE ' + name)"
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=1 $(MANAGE) migrate --no-input -v0
+
+bench-pages: bench-db
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=1 $(MANAGE) bench_pages \
+	  --stories $(BENCH_STORIES) --annotations $(BENCH_ANNOTATIONS) --write docs/benchmarks.md
+
+bench-load: bench-db
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(UV) run --frozen python -m bench.load --write docs/benchmarks.md
 
 bench-extraction: install
 	DEBUG=1 $(MANAGE) bench_extraction --write docs/benchmarks.md

@@ -1,9 +1,30 @@
 from django.urls import path
 
-from . import views
+from . import views, views_add, views_library, views_search, views_sources
 
 urlpatterns = [
     path("", views.story_list, name="home"),
     path("stories/<int:story_id>/", views.story_detail, name="story_short"),
     path("stories/<int:story_id>/<slug:slug>/", views.story_detail, name="story"),
+    # Four segments: "stories/<id>/<slug>/" must never swallow them, whatever the title.
+    path("stories/<int:story_id>/reading/state/", views_library.story_state, name="story_state"),
+    path(
+        "stories/<int:story_id>/reading/progress/",
+        views_library.story_progress,
+        name="story_progress",
+    ),
+    path("search/", views_search.search_view, name="search"),
+    path("preferences/", views_library.preferences, name="preferences"),
+    path("add/", views_add.add, name="add"),
+    path("add/url/", views_add.add_url, name="add_url"),
+    path("add/upload/", views_add.add_upload, name="add_upload"),
+    path("add/paste/", views_add.add_paste, name="add_paste"),
+    path("sources/", views_sources.sources, name="sources"),
+    path("sources/add/", views_sources.source_add, name="source_add"),
+    path("sources/import/", views_sources.sources_import, name="sources_import"),
+    path("sources/export.opml", views_sources.sources_export, name="sources_export"),
+    path("sources/<int:source_id>/", views_sources.source_row, name="source_row"),
+    path("sources/<int:source_id>/refresh/", views_sources.source_refresh, name="source_refresh"),
+    path("sources/<int:source_id>/pause/", views_sources.source_pause, name="source_pause"),
+    path("sources/<int:source_id>/delete/", views_sources.source_delete, name="source_delete"),
 ]

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from annotations.reading import StoryAnnotations
+from library import reading
+from library.models import ReadingState
 from newsreader.http import HtmxHttpRequest
 
 from .models import Story
@@ -30,16 +35,38 @@ def _cursor_for(story: Story) -> str:
 
 @require_GET
 def story_list(request: HtmxHttpRequest) -> HttpResponse:
-    stories = Story.objects.for_listing()
+    # All, unread, saved or annotated: the reader's own library (a visitor sees all).
+    show = reading.parse_show(request.GET.get("show"), request.user)
+    stories = reading.with_reading_state(
+        reading.only(Story.objects.for_listing(), request.user, show), request.user
+    )
     cursor = _parse_cursor(request.GET.get("before"))
     if cursor is not None:
         stories = stories.before(*cursor)
     page = list(stories[: PAGE_SIZE + 1])
     next_cursor = _cursor_for(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
-    context = {"stories": page[:PAGE_SIZE], "next_cursor": next_cursor}
+    next_query = None
+    if next_cursor:
+        next_query = urlencode(
+            {"show": show, "before": next_cursor}
+            if show != reading.ALL
+            else {"before": next_cursor}
+        )
+    context: dict[str, Any] = {
+        "stories": page[:PAGE_SIZE],
+        "next_cursor": next_cursor,
+        "next_query": next_query,
+        "show": show,
+    }
     template = "articles/story_list.html"
     if request.htmx and cursor is not None:
         template += "#page"
+    elif request.user.is_authenticated:
+        counts = reading.counts(request.user)
+        context["shows"] = [
+            {"value": value, "label": label, "count": counts[value], "current": value == show}
+            for value, label in reading.SHOWS
+        ]
     return render(request, template, context)
 
 
@@ -59,8 +86,24 @@ def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> Htt
         return redirect(story, permanent=True)
     revision = story.current_revision
     assert revision is not None
+    # The annotations the reader may see, drawn into the body as <mark>s and listed beside
+    # it, in a constant number of queries however many there are.
+    annotations = StoryAnnotations.load(story, revision, request.user)
+    # Opening a story reads it; its progress lets the reading view scroll back.
+    state = None
+    if request.user.is_authenticated:
+        state = ReadingState.objects.mark_read(request.user, story)
+    newer, older = reading.neighbours(story)
     return render(
         request,
         "articles/story_detail.html",
-        {"story": story, "revision": revision, "body_html": revision.body_html},
+        {
+            "story": story,
+            "revision": revision,
+            **annotations.context(),
+            **reading.story_state_context(story, state),
+            "progress": state.progress if state else 0,
+            "newer": newer,
+            "older": older,
+        },
     )

@@ -4,8 +4,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .ratelimit import posted, ratelimit
+
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/h", scope="signup-ip")
+@ratelimit(key=posted("username"), rate="5/h", scope="signup-account")
 def signup(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
         return redirect("home")

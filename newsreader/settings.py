@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "annotations",
+    "library",
+    "newsreader",  # project-wide tables (rate-limit counters) and management commands
 ]
 
 MIDDLEWARE = [
@@ -200,6 +202,13 @@ FETCH_USER_AGENT = "Newsreader/0.1 (+https://github.com/newsreader; self-hosted 
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BYTES + 1024 * 1024
+
+# Rate limits (newsreader/ratelimit.py): counters live in the database, shared by every web
+# process. RATELIMIT_RATES overrides a scope's rate, e.g. {"login-ip": "50/m"}.
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_RATES: dict[str, str] = {}
+# Behind a reverse proxy, the header it sets with the client's address (its last entry).
+RATELIMIT_IP_META = os.environ.get("RATELIMIT_IP_META", "REMOTE_ADDR")
 
 LOGGING = {
     "version": 1,

@@ -214,3 +214,16 @@ def test_it_prints_a_line_per_story_without_json(sample_txt):
     assert code == 0
     assert out.strip().endswith("Kaspersky is closing its UK office")
     assert "new story" in out
+
+
+def test_it_refuses_a_story_url_that_is_not_a_web_address():
+    from articles.ingest.blocks import Block
+    from articles.ingest.extract import Extracted, ExtractionError
+    from articles.ingest.pipeline import store
+
+    text = "A paragraph with enough words to be an article body for this test. " * 5
+    extracted = Extracted(title="Scheme", blocks=[Block("p", f"<p>{text}</p>", text)])
+    for bad in ("javascript:alert(1)", "data:text/html,hi", "ftp://files.example/x"):
+        with pytest.raises(ExtractionError, match="Not an http"):
+            store(extracted, origin=StoryRevision.Origin.FILE, url=bad)
+    assert Story.objects.count() == 0

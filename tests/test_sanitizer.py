@@ -549,3 +549,184 @@ def test_it_renders_random_markdown_safely(source: str) -> None:
     out = render_comment(source)
     assert_safe(out, COMMENT_ATTRIBUTES)
     assert html_to_text(out) == text_content(out)
+
+
+# ---------------------------------------------------------------- the fast tree builder
+#
+# _fast_parse and _fast_serialize replace html5lib's parser and serializer for simple
+# input (extracted article bodies, and every sanitized body). They must give exactly
+# what html5lib gives, or None.
+
+from newsreader.sanitizer import (  # noqa: E402
+    _fast_parse,
+    _fast_serialize,
+    _html5lib_serialize,
+)
+
+_HTML5LIB_ETREE = HTMLParser(tree=getTreeBuilder("etree"), namespaceHTMLElements=False)
+
+
+def html5lib_tree(markup: str) -> Any:
+    return _HTML5LIB_ETREE.parseFragment(markup, container="div", scripting=True)
+
+
+def shape(element: Any) -> Any:
+    return (
+        element.tag if isinstance(element.tag, str) else "#comment",
+        dict(element.attrib),
+        element.text or "",
+        element.tail or "",
+        [shape(child) for child in element],
+    )
+
+
+_FAST_TAGS = [
+    "p", "h1", "h2", "h4", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "em",
+    "strong", "b", "i", "a", "figure", "figcaption", "table", "thead", "tbody", "tr",
+    "td", "th", "span", "sub", "sup", "u", "s", "small", "q", "del", "time", "div",
+]  # fmt: skip
+_FAST_ATTRS = [
+    "",
+    ' href="https://e.test/?a=1&amp;b=2"',
+    ' href="javascript:alert(1)"',
+    ' class="x" id="y"',
+    ' title="a &lt;b&gt; &quot;c&quot; &#x1F600;"',
+    ' src="https://i.test/x.png" alt=""',
+    ' colspan="2"',
+    ' HREF="https://e.test/"',
+    ' title="a" title="b"',
+    " title='single'",
+    ' title="&amp"',
+]
+_FAST_TEXT = ["a", " ", "\n", "&amp;", "&lt;", "&nbsp;", "x &amp; y", "&#10;", "\r\n", "é😀"]
+fast_text_st = st.lists(st.sampled_from(_FAST_TEXT), max_size=3).map("".join)
+
+
+@st.composite
+def _fast_element(draw: st.DrawFn, children: st.SearchStrategy[str]) -> str:
+    if draw(st.integers(0, 6)) == 0:
+        void = draw(st.sampled_from(["br", "img", "br/", "hr"]))
+        return f"<{void}{draw(st.sampled_from(_FAST_ATTRS))}>"
+    tag = draw(st.sampled_from(_FAST_TAGS))
+    inner = "".join(draw(st.lists(children, max_size=4)))
+    # Mostly well formed, which is what the fast path is for, sometimes not.
+    close = f"</{tag}>" if draw(st.integers(0, 9)) else draw(st.sampled_from(["", "</p>"]))
+    return f"<{tag}{draw(st.sampled_from(_FAST_ATTRS))}>{inner}{close}"
+
+
+fast_html_st = st.lists(
+    st.recursive(fast_text_st, lambda children: _fast_element(children), max_leaves=14),
+    max_size=4,
+).map("".join)
+
+
+_INLINE_TAGS = ["em", "strong", "b", "i", "a", "code", "span", "sub", "u", "s", "q", "del"]
+
+
+@st.composite
+def _inline(draw: st.DrawFn, children: st.SearchStrategy[str]) -> str:
+    if draw(st.integers(0, 5)) == 0:
+        return f"<{draw(st.sampled_from(['br', 'img']))}{draw(st.sampled_from(_FAST_ATTRS))}>"
+    tag = draw(st.sampled_from(_INLINE_TAGS))
+    inner = "".join(draw(st.lists(children, max_size=3)))
+    return f"<{tag}{draw(st.sampled_from(_FAST_ATTRS))}>{inner}</{tag}>"
+
+
+inline_st = st.recursive(fast_text_st, lambda children: _inline(children), max_leaves=6)
+inlines_st = st.lists(inline_st, max_size=3).map("".join)
+
+
+@st.composite
+def _block(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 6))
+    attrs = draw(st.sampled_from(_FAST_ATTRS))
+    if kind == 0:
+        items = draw(st.lists(inlines_st, min_size=1, max_size=3))
+        tag = draw(st.sampled_from(["ul", "ol"]))
+        return f"<{tag}>" + "".join(f"<li{attrs}>{item}</li>" for item in items) + f"</{tag}>"
+    if kind == 1:
+        rows = draw(st.lists(st.lists(inlines_st, min_size=1, max_size=2), max_size=3))
+        body = "\n".join(
+            "<tr>" + "".join(f"<td{attrs}>{cell}</td>" for cell in row) + "</tr>" for row in rows
+        )
+        head = "<thead><tr><th>h</th></tr></thead>" if draw(st.booleans()) else ""
+        return f"<table>{head}{body}</table>"
+    if kind == 2:
+        return f"<pre{attrs}>{draw(fast_text_st)}<code>{draw(inlines_st)}</code></pre>"
+    if kind == 3:
+        return f"<figure><img{attrs}><figcaption>{draw(inlines_st)}</figcaption></figure>"
+    if kind == 4:
+        return f"<blockquote><p>{draw(inlines_st)}</p></blockquote>"
+    tag = draw(st.sampled_from(["p", "h1", "h2", "h3", "h5"]))
+    return f"<{tag}{attrs}>{draw(inlines_st)}</{tag}>"
+
+
+article_html_st = st.lists(_block(), max_size=5).map("\n".join)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(fast_html_st, article_html_st))
+def test_it_builds_the_same_tree_as_html5lib(markup: str) -> None:
+    fast = _fast_parse(markup)
+    if fast is not None:
+        assert shape(fast) == shape(html5lib_tree(markup)), markup
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(fast_html_st, article_html_st, fragments_st))
+def test_it_serializes_like_html5lib(markup: str) -> None:
+    tree = html5lib_tree(markup)
+    fast = _fast_serialize(tree)
+    assert fast is None or fast == _html5lib_serialize(tree), markup
+    sanitized = html5lib_tree(sanitize_article_html(markup))
+    assert _fast_serialize(sanitized) == _html5lib_serialize(sanitized)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(fast_html_st, article_html_st))
+def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
+    once = sanitize_article_html(markup)
+    assert_safe(once, ARTICLE_ATTRIBUTES)
+    assert sanitize_article_html(once) == once
+    assert html_to_text(once) == text_content(once)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<p>a</p><ul><li>b <a href="https://e.test/?a=1&amp;b=2">c</a></li></ul>',
+        "<table><tr><td>a</td></tr>\n<tr><th>b</th></tr></table>",
+        "<table><thead><tr><th>h</th></tr></thead><tr><td>a</td></tr></table>",
+        '<h1>t</h1><pre>\ncode &lt; 1</pre><figure><img src="https://i.test/x" alt="">'
+        "<figcaption>c</figcaption></figure>",
+        "<p><span>x</span><sub>2</sub><u>u</u></p>",
+        "<pre>&lt;TodoList /&gt;</pre>",
+    ],
+)
+def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
+    fast = _fast_parse(markup)
+    assert fast is not None
+    assert shape(fast) == shape(html5lib_tree(markup))
+    sanitized = sanitize_article_html(markup)
+    reparsed = _fast_parse(sanitized)
+    assert reparsed is not None
+    assert _fast_serialize(reparsed) == sanitized
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<table><td>a</td></table>",  # the parser adds <tbody> and <tr>
+        "<table><tr><td>a</td></tr><tbody></tbody></table>",
+        "<p>a<p>b</p></p>",
+        "<h2><p>a<h4>b</h4></p></h2>",
+        '<p title="a" title="b">x</p>',
+        "<li>a<span><li>b</li></span></li>",
+        "<div>x</div>",
+        "<p>a &amp b</p>",
+        "<pre>&#10;x</pre>",
+    ],
+)
+def test_it_leaves_hard_trees_to_html5lib(markup: str) -> None:
+    assert _fast_parse(markup) is None
+    assert sanitize_article_html(markup) == sanitize_article_html(sanitize_article_html(markup))

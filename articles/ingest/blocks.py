@@ -8,9 +8,7 @@ string lets the boilerplate rules be the same for every kind of input.
 from dataclasses import dataclass
 
 # Tags a block may have; anything else is folded into a paragraph by the extractors.
-BLOCK_TAGS = frozenset(
-    {"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "figure", "table"}
-)
+BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "figure", "table"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from wordfreq import zipf_frequency
 
@@ -32,9 +33,9 @@ class PlainStory:
 # Shared text helpers
 # --------------------------------------------------------------------------------------
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+# No-break spaces need no mapping: _collapse treats them as spaces.
+_QUOTE_PAIRS = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'))
 _EDGE_PUNCT = " \t.:;,!?-–—|•·»›>«‹<*#()[]\"'"
 # Prose ends a sentence; headlines, labels and link lists do not.
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
@@ -50,13 +51,24 @@ _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _collapse(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # str.split() splits on the same characters as a \s+ regex, and is much faster.
+    return " ".join(text.split())
 
 
+# Every rule asks for a block's normalized text and word count, several times per
+# block; caching them keeps cleaning a small part of the pipeline's time.
+@lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
-    return _collapse(text.translate(_QUOTES).lower()).strip(_EDGE_PUNCT)
+    lowered = text.lower()
+    # Cheaper than str.translate, which walks the whole text even when (as in most
+    # blocks) there is nothing to map.
+    for curly, straight in _QUOTE_PAIRS:
+        if curly in lowered:
+            lowered = lowered.replace(curly, straight)
+    return _collapse(lowered).strip(_EDGE_PUNCT)
 
 
+@lru_cache(maxsize=8192)
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
@@ -318,6 +330,101 @@ _NEWSLETTER_PITCH = re.compile(
     """,
     re.I | re.X,
 )
+# Offers, which only marketing makes: "$300 in free credits", "55% off", "use code
+# GET5K", "terms apply".
+_OFFER = re.compile(
+    r"""
+    \b(?:save|get|take|enjoy|unlock)\ (?:up\ to\ |an\ extra\ )?\d{1,3}\s?%\ off\b
+    | \b\d{1,3}\s?%\ off\ (?:your|all|select|sitewide|everything|orders?)\b
+    | [$€£]\s?\d[\d,.]*\s?k?\ (?:in\ )?(?:free\ |ad\ )?credits?\b
+    | \b(?:use|enter|apply)\ (?:the\ )?(?:promo\ |discount\ |coupon\ )?code\b
+    | \b(?:terms|conditions|restrictions|exclusions)\ apply\b
+    | \bfree\ (?:shipping|delivery|returns)\ on\b
+    | \b(?:claim|unlock|redeem)\ (?:your|up\ to)\b
+    | \bcomplimentary\ (?:\w+\ )?(?:quote|consultation|assessment)\b
+    """,
+    re.I | re.X,
+)
+# A sales call to action: the site asking the reader to get in touch or buy.
+_SALES_CTA = re.compile(
+    r"""
+    # Imperatives open their sentence: "Get a quote", not "easy to get a quote online".
+    (?:^|[.!?:]\s+)(?:request|get|receive)\ (?:a|your)\ (?:free\ )?
+        (?:quote|demo|estimate|consultation)\b
+    | (?:^|[.!?:]\s+)(?:book|schedule)\ (?:a|your)\ (?:free\ )?(?:demo|call|consultation
+        |meeting)\b
+    | \btalk\ to\ (?:our|one\ of\ our|an?)\ (?:[\w-]+\ ){0,4}?
+        (?:experts?|specialists?|team|advisors?|advisers?|consultants?)\b
+    | \b(?:do\ not|don['’]t)\ hesitate\ to\ (?:contact|reach|call|get\ in\ touch)\b
+    | \breach\ out\ to\ (?:us|our\ team)\b | \bcontact\ (?:us|our\ team)\ (?:today|now)\b
+    | \bfill\ (?:out|in)\ the\ (?:form|short\ form)\b
+    | \bsponsorship\ (?:opportunities|packages)\b | \b(?:advertise|partner)\ with\ us\b
+    | \b(?:order|get|grab|download)\ your\ (?:free\ )?copy\b
+    | \bleave\ (?:us\ )?a\ (?:star\ )?rating\b
+    | \brate\ this\ (?:week['’]s\ )?(?:recipe|article|post|story|issue|newsletter|episode)\b
+    | \bfollow\ us\ on\b
+    | \bjoin\ (?:the|our|my)\ (?:\w+\ )?(?:facebook|discord|slack|telegram|whatsapp|reddit
+        |linkedin)\ (?:group|community|server|channel)\b
+    """,
+    re.I | re.X,
+)
+# Cheap words at least one of which each pattern above needs.
+_PROMO_KEYS = (
+    "%", "credit", "code", "apply", "free ", "claim", "unlock", "redeem", "complimentary",
+    "quote", "demo", "estimate", "consult", "call", "meeting", "talk to", "hesitate",
+    "reach out", "contact", "fill ", "sponsor", "advertise", "partner", "copy", "rating",
+    "rate this", "follow us", "join",
+)  # fmt: skip
+# The verbs a call to action opens with ("Start building…", "Book a demo").
+_CTA_OPENING = re.compile(
+    r"^\W*(?:start|begin|get|try|join|sign|subscribe|download|claim|unlock|discover|explore"
+    r"|learn|book|request|contact|call|order|shop|buy|save|grab|register|apply|build|create"
+    r"|meet|invest|talk|stop|submit|enroll|upgrade|schedule)\b",
+    re.I,
+)
+# A short imperative that ends on urgency: "Get the cash you need today".
+_ENDS_NOW = re.compile(r"\b(?:today|now|right\ away)\s*[!.]?$", re.I | re.X)
+_CTA_NOW_MAX_WORDS = 15
+# Buttons of a sales or newsletter box; the line just above one is the box's pitch.
+_CTA_BUTTON = re.compile(
+    r"""
+    subscribe(?:\ (?:now|today|for\ free))? | sign\ (?:me\ )?up(?:\ (?:now|today|for\ free))?
+    | (?:book|schedule|request)\ (?:a|your)\ (?:free\ )?(?:demo|call|consultation|quote)
+    | get\ (?:started|a\ quote|matched|in\ touch)(?:\ (?:today|now))? | apply\ now
+    | register(?:\ (?:now|today))? | start\ (?:your\ |a\ )?(?:free\ )?trial
+    | try\ (?:it\ )?(?:for\ )?free | contact\ us(?:\ today)? | join\ (?:now|today)
+    """,
+    re.I | re.X,
+)
+_PITCH_MAX_WORDS = 25
+# A dated byline alone on a line ("11/12/2025 by Jane Doe"): a teaser's or the page's
+# metadata, never a sentence of the story.
+_DATED_BYLINE = re.compile(
+    r"^(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.?\ \d{1,2},?\ \d{4}"
+    r"|\d{1,2}\ [A-Z][a-z]{2,8}\.?\ \d{4})\s*(?:[|·•–—-]\s*)?by\s+\S.{0,60}$",
+    re.X,
+)
+# Whoever a call to action addresses: the reader, or the site as "we".
+_ADDRESS = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|we|our|us|we['’](?:ll|re|ve))\b", re.I)
+# The newsletter's own furniture: how to leave it, and how to rate an issue.
+_NEWSLETTER_FURNITURE = re.compile(
+    r"""
+    \b(?:to|here['’]?s\ (?:the|how\ to))\ unsubscribe\b | \bthe\ unsubscribe\b
+    | \bunsubscribe\ (?:here|below|link|button)\b
+    | ^how\ (?:was|did\ you\ (?:like|find))\ (?:this|today['’]s)\ (?:issue|newsletter|edition
+        |email|episode)\b
+    """,
+    re.I | re.X,
+)
+# A heading marked as paid for ("… (Sponsored)", "Sponsored: …"): a sponsor's section.
+_SPONSORED_HEADING = re.compile(
+    r"[(\[](?:sponsored|sponsor|ad|advertisement|partner\ content|paid\ post|promoted)[)\]]\s*$"
+    r"|^(?:sponsored|advertisement|partner\ content|paid\ post|promoted)\s*(?:by\b|[:|–—-])",
+    re.I | re.X,
+)
+# Blocks a sponsor's section spans at most before the story must be back.
+_SPONSORED_MAX_BLOCKS = 6
+
 # After a newsletter prompt, the short blurb under it: the site addressing "you".
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you['’]ll|you['’]re)\b", re.I)
 _PROMO_WORDS = re.compile(
@@ -341,6 +448,12 @@ _LABEL = re.compile(
       | (?:advertisement|sponsored|promoted|partner\ content)\s*[:|–—-]\s*.{1,60}
       | (?:advertiser|advertising|affiliate)\ (?:disclosure|policy)
       | (?:paid|partner|promoted)\ (?:content|post|partnership)
+      | (?:in\ partnership\ with|presented\ by|brought\ to\ you\ by|proudly\ supporting)
+            (?:\ [\w .'’&-]{1,40})?
+      | why\ (?:you\ (?:can|should)\ )?trust\ (?:us|me|[\w .'’&-]{1,30})
+      # A contact box's lines.
+      | contact\ (?:info|information|details|us)
+      | (?:e-?mail|phone(?:\ number)?|tel|telephone|fax|call\ us|whatsapp)\s*:\s*[\w@.+()/\ -]{3,60}
       | (?:story|article|content)\ continues\ (?:below|after)(?:\ (?:the\ )?(?:advertisement|ad))?
       | (?:scroll|continue\ reading)\ (?:down\ )?(?:to\ continue|below)(?:\ with\ content)?
       | continue\ reading(?:\ (?:below|the\ (?:main\ )?story|after\ (?:the\ )?ad))?
@@ -410,6 +523,7 @@ _COOKIES = re.compile(
 _INLINE_LINK = re.compile(
     r"^(?:related|read\ (?:more|next|also)|also\ read|see\ also|more|recommended"
     r"|(?:must|editor['’]s)\ (?:read|pick)|don['’]t\ miss|trending|watch|listen"
+    r"|you\ (?:may|might)\ (?:also\ )?(?:like|enjoy)|(?:next|previous|prev)\ (?:article|post|story)"
     r"|related\ (?:article|story|content|reading|coverage))\s*[:|–—»›]\s*\S",
     re.I | re.X,
 )
@@ -514,9 +628,28 @@ _PERSONAL_PRONOUN = re.compile(
 )
 _ABOUT_AUTHOR = re.compile(
     r"(?:about|meet)\ (?:the\ )?(?:author|writer|reporter|contributor|editor)s?|author\ bio"
-    r"|(?:author|writer)\ (?:profile|information|details)",
+    r"|(?:author|writer)\ (?:profile|information|details)"
+    r"|who\ (?:wrote|curated|reviewed|edited|tested)\ (?:this|these)\ (?:\w+\ )?"
+    r"(?:article|story|guide|post|review|list|picks|products)\??",
     re.I | re.X,
 )
+# The header of a bio card: a name, then a job title with no sentence ("Tim Green
+# UK-based Systems Theorist & Independent Technology Writer").
+_BIO_NAME_LINE = re.compile(
+    r"^[A-Z][\w'’.-]+(?:\ [A-Z][\w'’.-]+){1,2}\b[^.!?]{0,80}?"
+    r"\b(?i:writer|editor|journalist|reporter|correspondent|columnist|contributor|author"
+    r"|blogger|analyst|researcher|theorist|critic)s?$",
+    re.X,
+)
+# A site's "about us" paragraph at the end: "Clay is a UI/UX design agency … We …".
+_ORG_ABOUT = re.compile(
+    r"^(?:[A-Z][\w&.'’-]*,?\s+){1,6}(?:LLC\s+|Inc\.?\s+|Ltd\.?\s+)?(?:is|are)\s+(?:a|an)\s+"
+    r"(?:[\w&/.-]+\s+){0,6}?(?:company|agency|organi[sz]ation|firm|nonprofit|non-profit"
+    r"|charity|studio|consultancy|provider|platform|publisher|adviser|advisor|network"
+    r"|collective|foundation|institute|school|startup|team)\b",
+    re.X,
+)
+
 # "Via TechCrunch", "Source: Reuters": credit lines readers expect to keep.
 _SOURCE_CREDIT = re.compile(r"^(?:via|source|sources|h/t|hat\ tip)\b", re.I | re.X)
 
@@ -525,16 +658,68 @@ def _fullmatch_norm(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.fullmatch(_norm(text)) is not None
 
 
+# The rare patterns go first, the reported-speech guard only after a match: most
+# blocks match nothing, and this keeps cleaning cheap.
+def _mentions(text: str, keys: tuple[str, ...]) -> bool:
+    lowered = _norm(text)
+    return any(key in lowered for key in keys)
+
+
+# Each alternative of _AFFILIATE, and of the newsletter patterns, contains one of these
+# (lower-case) words: a block without any cannot match, and plain substring tests are
+# far cheaper than the patterns.
+_AFFILIATE_KEYS = (
+    "commission", "compensat", "affiliate", "share of", "cut of", "fee", "earn", "disclos",
+    "disclaim", "associate", "supported", "link", "cost to you", "paid",
+)  # fmt: skip
+_NEWSLETTER_KEYS = (
+    "subscri", "sign", "join", "register", "opt", "newsletter", "inbox", "mailing",
+    "submit", "click", "enter", "thank", "brands", "partners", "sponsors", "notification",
+    "like you",
+)  # fmt: skip
+
+
 def _is_affiliate(block: Block) -> bool:
     text = block.text
-    return _words(text) <= 80 and not _REPORTED.search(text) and bool(_AFFILIATE.search(text))
+    return (
+        _words(text) <= 80
+        and _mentions(text, _AFFILIATE_KEYS)
+        and bool(_AFFILIATE.search(text))
+        and not _REPORTED.search(text)
+    )
 
 
 def _is_newsletter(block: Block) -> bool:
     text = block.text
-    if _words(text) > 60 or _REPORTED.search(text):
+    if _words(text) > 60 or not _mentions(text, _NEWSLETTER_KEYS):
         return False
-    return bool(_NEWSLETTER_CTA.search(text) or _NEWSLETTER_PITCH.search(text))
+    if not (_NEWSLETTER_CTA.search(text) or _NEWSLETTER_PITCH.search(text)):
+        return False
+    return not _REPORTED.search(text)
+
+
+# A call to action or offer is a line or two; a paragraph this long is telling a story.
+_PROMO_MAX_WORDS = 60
+
+
+def _is_promo(block: Block) -> bool:
+    """An offer or a sales call to action, spoken to the reader or by the site ("Book a
+    demo with our team", "Unlock up to 55% off your subscription today!")."""
+    if block.tag not in {"p", "h2", "h3", "h4"}:
+        return False
+    text = block.text
+    words = _words(text)
+    if words > _PROMO_MAX_WORDS:
+        return False
+    if words <= _CTA_NOW_MAX_WORDS and _ENDS_NOW.search(text) and _CTA_OPENING.search(text):
+        selling = True
+    else:
+        selling = _mentions(text, _PROMO_KEYS) and bool(
+            _OFFER.search(text) or _SALES_CTA.search(text)
+        )
+    if not selling or not (_ADDRESS.search(text) or _CTA_OPENING.search(text)):
+        return False
+    return not _REPORTED.search(text)
 
 
 def _is_furniture(block: Block) -> bool:
@@ -545,6 +730,10 @@ def _is_furniture(block: Block) -> bool:
     if _fullmatch_norm(_LABEL, text):
         return True
     if words <= 25 and (_PROMPT.search(_norm(text)) or _INLINE_LINK.search(_norm(text))):
+        return True
+    if _mentions(text, ("unsubscribe", "how ")) and _NEWSLETTER_FURNITURE.search(text):
+        return True
+    if words <= _HEADING_MAX_WORDS and _DATED_BYLINE.search(text.strip()):
         return True
     return words <= 60 and bool(_COOKIES.search(text))
 
@@ -589,18 +778,23 @@ def _is_bio(block: Block, *, after_about: bool) -> bool:
     if block.tag not in {"p", "blockquote"}:
         return False
     text = block.text.strip()
+    if _words(text) > 150:
+        return False
+    if after_about:
+        # Under "About the author" any short paragraph is the bio, unless it quotes.
+        return 5 <= _words(text) <= _ABOUT_BIO_MAX_WORDS and not _SPOKEN.search(text)
+    # The anchored opening first: most paragraphs fail it at once.
+    if not _BIO_OPENING.search(text):
+        return False
     # Bios say "she wrote for…", so only speech and quotes rule one out.
-    if _words(text) > 150 or _SPOKEN.search(text):
+    if _SPOKEN.search(text):
         return False
     writing = sum(1 for pattern in _BIO_WRITING if pattern.search(text))
     other = sum(1 for pattern in _BIO_OTHER if pattern.search(text))
     role = bool(_BIO_ROLE.search(text))
-    if after_about:
-        # Under "About the author" any short paragraph is the bio.
-        return 5 <= _words(text) <= _ABOUT_BIO_MAX_WORDS
     # A profile of an artist or a CEO in the story has the same shape; an author bio
     # always says the person writes.
-    if not _BIO_OPENING.search(text) or not (writing or role):
+    if not (writing or role):
         return False
     if writing + other >= 2:
         return True
@@ -653,7 +847,7 @@ def _drop_repeats(marks: _Marks, title: str) -> None:
         key = _norm(block.text)
         # Short things ("•", "$14.26") legitimately repeat; only sentences and headings
         # count.
-        if len(_ALPHA_WORD.findall(key)) < 2:
+        if next(islice(_ALPHA_WORD.finditer(key), 1, None), None) is None:
             continue
         previous = last_seen.get(key)
         last_seen[key] = i
@@ -662,7 +856,12 @@ def _drop_repeats(marks: _Marks, title: str) -> None:
 
 
 def _drop_furniture(marks: _Marks) -> None:
-    checks: tuple[Callable[[Block], bool], ...] = (_is_affiliate, _is_newsletter, _is_furniture)
+    checks: tuple[Callable[[Block], bool], ...] = (
+        _is_affiliate,
+        _is_newsletter,
+        _is_furniture,
+        _is_promo,
+    )
     newsletter_at: list[int] = []
     for i in marks.alive():
         block = marks.blocks[i]
@@ -699,6 +898,68 @@ def _drop_furniture(marks: _Marks) -> None:
             and _PROMO_WORDS.search(text)
         ):
             marks.drop(following[0])
+    _drop_pitches(marks)
+
+
+def _is_pitch(block: Block) -> bool:
+    """The line over a sales or newsletter button: short, and selling ("Centralize and
+    scale your training!", "Get the latest news about our events.")."""
+    text = block.text.strip()
+    return (
+        block.tag in {"p", "h2", "h3", "h4"}
+        and _words(text) <= _PITCH_MAX_WORDS
+        and not _REPORTED.search(text)
+        and bool(_CTA_OPENING.search(text) or _SECOND_PERSON.search(text) or "!" in text)
+        and (
+            block.is_heading
+            or not _TERMINAL.search(text)
+            or text.endswith("!")
+            or bool(_CTA_OPENING.search(text))
+        )
+    )
+
+
+def _drop_pitches(marks: _Marks) -> None:
+    dropped = [i for i, keep in enumerate(marks.keep) if not keep]
+    for i in dropped:
+        button = marks.blocks[i]
+        if button.tag == "figure" or not _fullmatch_norm(_CTA_BUTTON, button.text):
+            continue
+        before = next((j for j in range(i - 1, -1, -1) if marks.keep[j]), None)
+        if before is not None and _is_pitch(marks.blocks[before]):
+            marks.drop(before)
+
+
+def _is_bio_header(block: Block) -> bool:
+    """A bio card's first line: a name and a job title, no sentence."""
+    text = block.text.strip()
+    return (
+        block.tag in {"p", "h2", "h3", "h4"}
+        and _words(text) <= _HEADING_MAX_WORDS
+        and bool(_BIO_NAME_LINE.search(text))
+    )
+
+
+def _is_org_about(block: Block) -> bool:
+    """The site describing itself ("Acme is a design agency in Oslo. We …")."""
+    text = block.text.strip()
+    return (
+        block.tag == "p"
+        and _words(text) <= _ABOUT_BIO_MAX_WORDS
+        and bool(_ORG_ABOUT.search(text))
+        and bool(_ADDRESS.search(text))
+        and not _SPOKEN.search(text)
+    )
+
+
+# How close to the end a company's "about us" paragraph sits.
+_ORG_ABOUT_LAST_BLOCKS = 4
+
+
+def _is_label_like(block: Block) -> bool:
+    """A few words with no sentence: "About Acme", "More from Acme"."""
+    text = block.text.strip()
+    return _words(text) <= 5 and not _HARD_TERMINAL.search(text)
 
 
 def _drop_bios(marks: _Marks) -> None:
@@ -706,15 +967,50 @@ def _drop_bios(marks: _Marks) -> None:
     # Only the tail of a story holds a bio; the same sentence at the top is the story.
     tail_start = min(total // 2, max(0, total - 8))
     after_about = False
-    for i in marks.alive():
+    alive = marks.alive()
+    last_blocks = set(alive[-_ORG_ABOUT_LAST_BLOCKS:])
+    for position, i in enumerate(alive):
         block = marks.blocks[i]
+        previous = marks.blocks[alive[position - 1]] if position else None
         if block.tag in {"p", "h2", "h3", "h4"} and _fullmatch_norm(_ABOUT_AUTHOR, block.text):
             marks.drop(i)
             after_about = True
             continue
-        if (i >= tail_start or after_about) and _is_bio(block, after_about=after_about):
+        if i >= tail_start and _is_bio_header(block):
+            marks.drop(i)
+            after_about = True
+            continue
+        in_tail = i >= tail_start
+        bio = (in_tail or after_about) and _is_bio(block, after_about=after_about)
+        # A company's "about us" closes the page, or sits under its own short label.
+        closing = i in last_blocks or (previous is not None and _is_label_like(previous))
+        if bio or (in_tail and closing and _is_org_about(block)):
             marks.drop(i)
         after_about = False
+
+
+def _drop_sponsored_sections(marks: _Marks) -> None:
+    """A heading marked as sponsored and the sponsor's blocks under it, up to the next
+    heading as prominent (or the end of the page)."""
+    alive = marks.alive()
+    for position, i in enumerate(alive):
+        heading = marks.blocks[i]
+        if not heading.is_heading or not _SPONSORED_HEADING.search(heading.text.strip()):
+            continue
+        rank = _heading_rank(heading)
+        section: list[int] = []
+        ended = False
+        for j in alive[position + 1 :]:
+            block = marks.blocks[j]
+            if block.is_heading and _heading_rank(block) <= rank:
+                ended = True
+                break
+            section.append(j)
+        ended = ended or len(section) == len(alive) - position - 1
+        marks.drop(i)
+        if ended and len(section) <= _SPONSORED_MAX_BLOCKS:
+            for j in section:
+                marks.drop(j)
 
 
 def _drop_related_lists(marks: _Marks) -> None:
@@ -803,6 +1099,7 @@ def remove_boilerplate(blocks: list[Block], *, title: str = "") -> list[Block]:
     _drop_repeats(marks, title)
     _drop_furniture(marks)
     _drop_bios(marks)
+    _drop_sponsored_sections(marks)
     _drop_related_lists(marks)
     _drop_trailing_headlines(marks)
     return marks.result()

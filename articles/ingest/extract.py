@@ -7,15 +7,25 @@ parse); its XML body is turned into our block list. Plain text has its own parse
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import pairwise
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura import metadata as trafilatura_metadata
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.settings import Document
+from trafilatura.utils import load_html, trim
+from trafilatura.xml import delete_element
 
 from .blocks import BLOCK_TAGS, Block
 
@@ -38,14 +48,24 @@ class Extracted:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-_WS = re.compile(r"\s+")
 _HEADING = re.compile(r"h[1-6]")
+_HEADING_OR_P = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_KEPT_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "colspan", "rowspan"})
 # A meta description that was cut short by the publisher's CMS is not a dek.
 _TRUNCATED = re.compile(r"(\[\s*(…|\.\.\.)\s*\]|…|\.\.\.)\s*$")
 
 
 def collapse(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # str.split() splits on the same characters as a \s+ regex, and is much faster.
+    return " ".join(text.split())
+
+
+def _squeeze(text: str) -> str:
+    """Every whitespace run as one space, the edges' runs included."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else text
+    return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
 
 
 def _to_block(element: etree._Element) -> Block | None:
@@ -64,6 +84,11 @@ def _to_block(element: etree._Element) -> Block | None:
         element.tag = "p"
         tag = "p"
     element.tail = None
+    # Classes, styles and data attributes would only be dropped by the sanitizer.
+    for node in element.iter():
+        if node.attrib:
+            for name in [name for name in node.attrib if name not in _KEPT_ATTRIBUTES]:
+                del node.attrib[name]
     text = collapse("".join(element.itertext()))
     if not text and not element.xpath(".//img"):
         return None
@@ -90,18 +115,14 @@ def _fix_structure(root: etree._Element) -> None:
 def _normalize_whitespace(root: etree._Element) -> None:
     """Collapse source-code indentation inside text so the stored text reads as prose;
     <pre> keeps its whitespace."""
+    in_pre = {inner for pre in root.iter("pre") for inner in pre.iter()}
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        in_pre = element.tag == "pre" or any(a.tag == "pre" for a in element.iterancestors())
-        if element.text and not in_pre:
-            element.text = _WS.sub(" ", element.text)
-        parent = element.getparent()
-        parent_in_pre = parent is not None and (
-            parent.tag == "pre" or any(a.tag == "pre" for a in parent.iterancestors())
-        )
-        if element.tail and not parent_in_pre:
-            element.tail = _WS.sub(" ", element.tail)
+        if element.text and element not in in_pre:
+            element.text = _squeeze(element.text)
+        if element.tail and element.getparent() not in in_pre:
+            element.tail = _squeeze(element.tail)
 
 
 def _strip_block_edges(element: etree._Element) -> None:
@@ -115,6 +136,63 @@ def _strip_block_edges(element: etree._Element) -> None:
             last.tail = last.tail.rstrip()
     elif element.text:
         element.text = element.text.rstrip()
+
+
+# Blocks that may not sit inside a paragraph or a heading. Pages wrap teaser cards
+# and quotes that way ("<p><a><h3>Title</h3><p>Blurb</p></a></p>"); a browser would
+# break them apart, and so do we, so every block is one of its own.
+_HOISTED = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "pre", "table",
+     "figure", "div", "section", "article"}
+)  # fmt: skip
+
+
+def _has_nested_block(element: etree._Element) -> bool:
+    return any(isinstance(d.tag, str) and d.tag in _HOISTED for d in element.iterdescendants())
+
+
+def _hoist_blocks(element: etree._Element) -> list[etree._Element]:
+    """A paragraph or heading holding blocks → those blocks, with the inline runs around
+    them as paragraphs. Inline wrappers around blocks (a card's one big link) go."""
+    tag = element.tag
+    if (tag not in _HEADING_OR_P and tag in BLOCK_TAGS) or not _has_nested_block(element):
+        return [element]
+    out: list[etree._Element] = []
+    current = etree.Element("p")
+
+    def add_text(text: str | None) -> None:
+        if not text:
+            return
+        if len(current):
+            current[-1].tail = (current[-1].tail or "") + text
+        else:
+            current.text = (current.text or "") + text
+
+    def flush() -> None:
+        nonlocal current
+        if len(current) or (current.text and current.text.strip()):
+            _strip_block_edges(current)
+            out.append(current)
+        current = etree.Element("p")
+
+    def walk(node: etree._Element) -> None:
+        add_text(node.text)
+        for child in list(node):
+            tail, child.tail = child.tail, None
+            if not isinstance(child.tag, str):
+                pass
+            elif child.tag in _HOISTED:
+                flush()
+                out.extend(_hoist_blocks(child))
+            elif _has_nested_block(child):
+                walk(child)
+            else:
+                current.append(child)
+            add_text(tail)
+
+    walk(element)
+    flush()
+    return out
 
 
 def blocks_from_trafilatura_body(body: etree._Element) -> list[Block]:
@@ -141,9 +219,10 @@ def blocks_from_trafilatura_body(body: etree._Element) -> list[Block]:
         blocks.append(Block("p", f"<p>{html.escape(text)}</p>", text))
     for child in list(html_body):
         tail = child.tail
-        block = _to_block(child)
-        if block is not None:
-            blocks.append(block)
+        for element in _hoist_blocks(child) if isinstance(child.tag, str) else [child]:
+            block = _to_block(element)
+            if block is not None:
+                blocks.append(block)
         if tail and tail.strip():
             text = collapse(tail)
             blocks.append(Block("p", f"<p>{html.escape(text)}</p>", text))
@@ -192,38 +271,285 @@ def _page_language(page: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+# trafilatura's byline search (metadata.extract_author), done in one walk over the
+# tree instead of a deep copy, a pruning pass and three XPaths with regex callbacks:
+# it was half the cost of all metadata. The rules are its rules, in its order;
+# tests/test_extract.py compares both on sample pages.
+_AUTHOR_SKIP_CLASS = re.compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
+    r"|article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+_AUTHOR_SKIP_ID = re.compile(r"^comments|comment-?list|ProductReviews")
+_AUTHOR_CLASS_1 = re.compile(r"author-?name|AuthorName|authorName")
+_AUTHOR_ID_2 = re.compile(r"author|zuozhe|bianji|xiaobian")
+_AUTHOR_CLASS_2 = re.compile(
+    r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+_AUTHOR_ID_3 = re.compile(r"[Aa]uthor")
+_AUTHOR_CLASS_3 = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+_AUTHOR_TAGS_1 = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
+_AUTHOR_TAGS_2 = frozenset({"a", "div", "h3", "h4", "p", "span"})
+_AUTHOR_MAX_CHARS = 120
+
+
+def _author_skipped(element: etree._Element, tag: str) -> bool:
+    """Comment sections, sidebars, dates and figures, where a name is not the byline."""
+    if tag in {"time", "figure"}:
+        return True
+    if tag not in {"a", "div", "section", "span"}:
+        return False
+    cls, ident = element.get("class") or "", element.get("id") or ""
+    return (
+        ident == "comments"
+        or cls in {"comments", "title", "date"}
+        or bool(_AUTHOR_SKIP_ID.search(ident))
+        or bool(_AUTHOR_SKIP_CLASS.search(cls))
+        or "Figure" in (element.get("data-component") or "")
+    )
+
+
+def _author_stage(element: etree._Element, tag: str) -> int | None:
+    """Which of trafilatura's three byline patterns ``element`` matches first."""
+    cls, ident = element.get("class") or "", element.get("id") or ""
+    itemprop = element.get("itemprop") or ""
+    if tag == "author" or (
+        tag in _AUTHOR_TAGS_1
+        and (
+            element.get("rel") == "author"
+            or ident == "author"
+            or cls == "author"
+            or itemprop == "author name"
+            or element.get("data-testid") in {"AuthorCard", "AuthorURL"}
+            or _AUTHOR_CLASS_1.search(cls)
+        )
+    ):
+        return 0
+    if tag in _AUTHOR_TAGS_2 and (
+        cls in {"byline", "username", "byl", "BBL"}
+        or "author" in itemprop
+        or _AUTHOR_ID_2.search(ident)
+        or _AUTHOR_CLASS_2.search(cls)
+    ):
+        return 1
+    if (
+        "Byline" in (element.get("data-component") or "")
+        or "author" in itemprop
+        or _AUTHOR_ID_3.search(ident)
+        or _AUTHOR_CLASS_3.search(cls)
+    ):
+        return 2
+    return None
+
+
+# Attribute values _author_stage can match contain one of these (lower-cased).
+_AUTHOR_STEMS = re.compile(
+    "author|byl|bbl|username|zuozhe|bianji|xiaobian|channel-name|submitted-by|posted-by"
+    "|journalist-name|screenname|writer"
+)
+# The attributes _author_stage reads, as strings that know their element (in document
+# order, like the XPaths they replace), plus <author> elements.
+_AUTHOR_HINTS = etree.XPath(
+    "//@class | //@id | //@rel | //@itemprop | //@data-testid | //@data-component | //author"
+)
+
+
+def _excluded(element: etree._Element, top: set[etree._Element]) -> bool:
+    """In a skipped part of the page, or in a part only XPath sees: lxml's HTML parser
+    sometimes hangs nodes under <html> that are not among its children, so iteration
+    and copies (and with them trafilatura) never meet them."""
+    ancestors = list(element.iterancestors())
+    if len(ancestors) >= 2 and ancestors[-2] not in top:
+        return True
+    return _author_skipped(element, str(element.tag)) or any(
+        isinstance(a.tag, str) and _author_skipped(a, a.tag) for a in ancestors
+    )
+
+
+def _author_from_markup(tree: HtmlElement) -> str | None:
+    stages: list[list[etree._Element]] = [[], [], []]
+    seen: set[etree._Element] = set()
+    top = set(tree)
+    for hint in _AUTHOR_HINTS(tree):
+        if isinstance(hint, etree._Element):
+            element = hint
+        elif _AUTHOR_STEMS.search(str(hint).lower()):
+            element = hint.getparent()
+        else:
+            continue
+        if element in seen:
+            continue
+        seen.add(element)
+        stage = _author_stage(element, str(element.tag))
+        if stage is not None and not _excluded(element, top):
+            stages[stage].append(element)
+    for candidates in stages:
+        for element in candidates:
+            skipped = [
+                child
+                for child in element.iterdescendants()
+                if isinstance(child.tag, str) and _author_skipped(child, child.tag)
+            ]
+            if skipped:
+                element = copy.deepcopy(element)
+                for child in list(element.iterdescendants()):
+                    if isinstance(child.tag, str) and _author_skipped(child, child.tag):
+                        delete_element(child)
+            content = trim(" ".join(element.itertext()))
+            if content and 2 < len(content) < _AUTHOR_MAX_CHARS:
+                return normalize_authors(None, content)
+    return None
+
+
+# Containers that hold a site's furniture, named the way CSS conventions name them
+# ("newsletter-signup", "c-promo", "author-bio", "related-posts", "hs-cta-wrapper").
+# trafilatura knows many such names already; these are ones it keeps. Class and id
+# are split into words (at spaces, "-", "_" and camelCase humps) so that "promo"
+# does not match "promoted" nor "cta" "dictator".
+_FURNITURE_WORDS = frozenset(
+    {"promo", "promos", "sponsor", "sponsored", "sponsors", "subscribe", "signup",
+     "newsletter", "newsletters", "upsell", "donate", "donation", "advert",
+     "advertisement", "recommended", "recommendations", "related", "cta", "toc",
+     "disclosure", "disclaimer", "affiliate", "popup"}
+)  # fmt: skip
+_FURNITURE_PAIRS = frozenset(
+    {("sign", "up"), ("read", "next"), ("more", "from"), ("more", "stories"),
+     ("more", "articles"), ("more", "posts"), ("also", "like"), ("author", "bio"),
+     ("author", "box"), ("author", "card"), ("author", "profile"), ("about", "author"),
+     ("bio", "box"), ("of", "contents")}
+)  # fmt: skip
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# A box holds a few lines; a container with this many real paragraphs is the story.
+_FURNITURE_MAX_PARAGRAPHS = 3
+_PARAGRAPH_CHARS = 80
+_CLASS_AND_ID = etree.XPath("//@class | //@id")
+_PRUNABLE_SKIP = frozenset({"html", "body", "main", "article", "head"})
+
+
+# Every word above contains one of these; most class names contain none.
+_FURNITURE_STEMS = re.compile(
+    "promo|sponsor|subscri|sign|newsletter|upsell|donat|advert|recommend|related|cta|toc"
+    "|disclos|disclaim|affiliat|popup|next|more|like|author|bio|contents"
+)
+
+
+@lru_cache(maxsize=4096)
+def _names_furniture(names: str) -> bool:
+    words = [word.lower() for word in _NAME_WORD.findall(names)]
+    return any(word in _FURNITURE_WORDS for word in words) or any(
+        pair in _FURNITURE_PAIRS for pair in pairwise(words)
+    )
+
+
+def _looks_like_content(element: HtmlElement) -> bool:
+    if element.find(".//h1") is not None:
+        return True
+    paragraphs = 0
+    for paragraph in element.iter("p", "li"):
+        if len(paragraph.text_content()) >= _PARAGRAPH_CHARS:
+            paragraphs += 1
+            if paragraphs >= _FURNITURE_MAX_PARAGRAPHS:
+                return True
+    return False
+
+
+def _prune_boilerplate(tree: HtmlElement) -> None:
+    """Remove boxes whose class or id names them as furniture, before extraction."""
+    candidates = []
+    seen = set()
+    # Class and id values come back as strings that know their element, which is much
+    # cheaper than visiting every element from Python.
+    for value in _CLASS_AND_ID(tree):
+        if not _FURNITURE_STEMS.search(value.lower()):
+            continue
+        element = value.getparent()
+        if element in seen or element.tag in _PRUNABLE_SKIP:
+            continue
+        seen.add(element)
+        if _names_furniture(f"{element.get('class') or ''} {element.get('id') or ''}"):
+            candidates.append(element)
+    for element in candidates:
+        if not _looks_like_content(element):
+            delete_element(element)
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> Document:
+    """Title, byline, date, site name, description, URL and image of a page.
+
+    The steps of ``trafilatura.extract_metadata`` that a story needs, in its order:
+    meta tags, then JSON-LD, then the page's own markup for what is still missing.
+    Categories, tags and licence are left out, and the date search stays with
+    htmldate's structured sources (meta tags, JSON-LD, <time>, the URL): its
+    "extensive" full-text scan costs a third of the extraction time for a few more
+    dates, which ingestion can get from a feed instead.
+    """
+    meta = trafilatura_metadata.examine_meta(tree)
+    # A one-word "author" in meta tags is usually the site's account name.
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    # trafilatura's JSON-LD code trips on odd data; the meta tags still count then.
+    with contextlib.suppress(Exception):
+        meta = trafilatura_metadata.extract_meta_json(tree, meta)
+    if not meta.title:
+        meta.title = trafilatura_metadata.extract_title(tree)
+    if not meta.author:
+        meta.author = _author_from_markup(tree)
+    if not meta.url:
+        meta.url = trafilatura_metadata.extract_url(tree, url)
+    meta.date = find_date(
+        tree,
+        url=meta.url or url,
+        original_date=True,
+        extensive_search=False,
+        max_date=datetime.now(UTC).strftime("%Y-%m-%d"),
+    )
+    if not meta.sitename:
+        meta.sitename = trafilatura_metadata.extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+    meta.clean_and_trim()
+    return meta
+
+
 def extract_html(page: str, url: str | None = None) -> Extracted:
     """Extract a story from a full web page."""
     if not page.strip():
         raise ExtractionError("The file is empty.")
+    # One lxml parse serves the metadata and (as a copy) the body extraction.
+    tree = load_html(page)
+    if tree is None:
+        raise ExtractionError("No article text could be found in this page.")
+    meta = _metadata(tree, url)
+    _prune_boilerplate(tree)
     document = trafilatura.bare_extraction(
-        page,
+        tree,
         url=url,
-        output_format="python",
+        # The format only decides what is written out: "python" would also render the
+        # body to plain text, which we do not use; "xml" leaves the body tree alone.
+        output_format="xml",
         include_formatting=True,
         include_links=True,
         include_images=True,
         include_tables=True,
         include_comments=False,
-        with_metadata=True,
+        with_metadata=False,
     )
     if document is None or isinstance(document, dict) or document.body is None:
         raise ExtractionError("No article text could be found in this page.")
     blocks = blocks_from_trafilatura_body(document.body)
     if not blocks:
         raise ExtractionError("No article text could be found in this page.")
-    site_name = collapse(document.sitename or "")
-    title = _clean_title(document.title or "", site_name)
+    site_name = collapse(meta.sitename or "")
+    title = _clean_title(meta.title or "", site_name)
     if not title:
         title = next((b.text for b in blocks if b.is_heading), "") or blocks[0].text[:120]
     return Extracted(
         title=title,
         blocks=blocks,
-        dek=_dek_from_description(document.description or "", blocks),
-        byline=collapse(document.author or "")[:300],
+        dek=_dek_from_description(meta.description or "", blocks),
+        byline=collapse(meta.author or "")[:300],
         site_name=site_name[:200],
-        published=_parse_date(document.date),
-        language=(document.language or _page_language(page))[:20],
-        url=document.url or url,
-        image=document.image or "",
+        published=_parse_date(meta.date),
+        language=_page_language(page)[:20],
+        url=meta.url or url,
+        image=meta.image or "",
     )

@@ -150,7 +150,11 @@ def store(
         )
     title = split_glued_words(collapse(extracted.title))[:500] or "Untitled"
     dek = split_glued_words(collapse(extracted.dek))
-    canonical = canonicalize(url or extracted.url or "") if (url or extracted.url) else None
+    link = url or extracted.url
+    if link and not is_web_url(link):
+        # The story's link is rendered as its source: only web addresses may go there.
+        raise ExtractionError(f"Not an http(s) URL: {link[:200]}")
+    canonical = canonicalize(link) if link else None
     content_hash = StoryRevision.hash_content(title, dek, body_html)
     values = _StoryValues(extracted, title, dek, canonical, content_hash, source)
     try:

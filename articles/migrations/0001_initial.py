@@ -5,82 +5,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('site_url', models.URLField(blank=True, max_length=2000)),
-                ('feed_url', models.URLField(blank=True, max_length=2000, null=True, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("site_url", models.URLField(blank=True, max_length=2000)),
+                ("feed_url", models.URLField(blank=True, max_length=2000, null=True, unique=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('feed_url__isnull', True), models.Q(('site_url', ''), _negated=True)), fields=('site_url',), name='unique_site_without_feed')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("feed_url__isnull", True), models.Q(("site_url", ""), _negated=True)
+                        ),
+                        fields=("site_url",),
+                        name="unique_site_without_feed",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Story',
+            name="Story",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(blank=True, max_length=2000, null=True, unique=True)),
-                ('title', models.CharField(max_length=500)),
-                ('dek', models.TextField(blank=True)),
-                ('byline', models.CharField(blank=True, max_length=300)),
-                ('site_name', models.CharField(blank=True, max_length=200)),
-                ('published', models.DateTimeField(blank=True, null=True)),
-                ('language', models.CharField(blank=True, max_length=20)),
-                ('sort_date', models.DateTimeField(db_index=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='stories', to='articles.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, null=True, unique=True)),
+                ("title", models.CharField(max_length=500)),
+                ("dek", models.TextField(blank=True)),
+                ("byline", models.CharField(blank=True, max_length=300)),
+                ("site_name", models.CharField(blank=True, max_length=200)),
+                ("published", models.DateTimeField(blank=True, null=True)),
+                ("language", models.CharField(blank=True, max_length=20)),
+                ("sort_date", models.DateTimeField(db_index=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="stories",
+                        to="articles.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stories',
+                "verbose_name_plural": "stories",
             },
         ),
         migrations.CreateModel(
-            name='StoryRevision',
+            name="StoryRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=500)),
-                ('dek', models.TextField(blank=True)),
-                ('body_html', models.TextField()),
-                ('body_text', models.TextField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('origin', models.CharField(choices=[('file', 'File'), ('url', 'URL'), ('feed', 'Feed'), ('paste', 'Paste')], max_length=10)),
-                ('origin_detail', models.CharField(blank=True, max_length=2000)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='articles.story')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=500)),
+                ("dek", models.TextField(blank=True)),
+                ("body_html", models.TextField()),
+                ("body_text", models.TextField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("file", "File"),
+                            ("url", "URL"),
+                            ("feed", "Feed"),
+                            ("paste", "Paste"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("origin_detail", models.CharField(blank=True, max_length=2000)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="articles.story",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['story', 'number'],
+                "ordering": ["story", "number"],
             },
         ),
         migrations.AddField(
-            model_name='story',
-            name='current_revision',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.storyrevision'),
+            model_name="story",
+            name="current_revision",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="articles.storyrevision",
+            ),
         ),
         migrations.AddIndex(
-            model_name='storyrevision',
-            index=models.Index(fields=['content_hash'], name='revision_hash_idx'),
+            model_name="storyrevision",
+            index=models.Index(fields=["content_hash"], name="revision_hash_idx"),
         ),
         migrations.AddConstraint(
-            model_name='storyrevision',
-            constraint=models.UniqueConstraint(fields=('story', 'number'), name='unique_revision_number'),
+            model_name="storyrevision",
+            constraint=models.UniqueConstraint(
+                fields=("story", "number"), name="unique_revision_number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='story',
-            index=models.Index(fields=['-sort_date', '-id'], name='story_listing_idx'),
+            model_name="story",
+            index=models.Index(fields=["-sort_date", "-id"], name="story_listing_idx"),
         ),
     ]

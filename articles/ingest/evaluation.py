@@ -1,0 +1,444 @@
+"""Extraction quality: our pipeline and plain ``trafilatura.extract`` on the same pages.
+
+The corpus is WCXB's dev split of article pages (``../shared/corpus/wcxb-dev-articles``):
+gzipped HTML plus hand-reviewed ground truth. Scoring follows the corpus' README: texts
+are lower-cased and reduced to their bag of ``\\w+`` words, F1 is computed per page and
+averaged over pages; ``without`` snippets (boilerplate) should not appear in the output and
+``with`` snippets (article text) should. A snippet counts as present when its word
+sequence appears, in order and contiguous, in the output's word sequence, so punctuation
+and whitespace differences do not matter.
+
+Everything here is pure functions on strings plus two runners, so the metric is unit-tested
+on tiny hand-made inputs (tests/test_evaluation.py) and no database is touched.
+"""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import html
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import trafilatura
+from django.conf import settings
+from wordfreq import zipf_frequency
+
+from .extract import ExtractionError, collapse
+from .pipeline import build_body, clean_blocks, decode_input, extract
+
+DEFAULT_CORPUS = settings.BASE_DIR.parent / "shared" / "corpus" / "wcxb-dev-articles"
+
+_WORD = re.compile(r"\w+")
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """The corpus' tokens: ``\\w+`` runs of the lower-cased text."""
+    return _WORD.findall(text.lower())
+
+
+def word_f1(predicted: str, truth: str) -> float:
+    """F1 of the two bags of words (multisets: a word counts as often as it occurs)."""
+    got, want = Counter(words(predicted)), Counter(words(truth))
+    if not got and not want:
+        return 1.0
+    overlap = sum((got & want).values())
+    if not overlap:
+        return 0.0
+    precision = overlap / sum(got.values())
+    recall = overlap / sum(want.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def word_sequence(text: str) -> str:
+    """The text as its words joined by single spaces, padded so that a containment test
+    on it matches whole words only."""
+    return f" {' '.join(words(text))} "
+
+
+def snippet_found(snippet: str, sequence: str) -> bool | None:
+    """Whether ``snippet`` occurs in an output already turned into ``word_sequence``.
+
+    None for a snippet without any word: it can be neither leaked nor kept.
+    """
+    needle = " ".join(words(snippet))
+    if not needle:
+        return None
+    return f" {needle} " in sequence
+
+
+# A token the glued-word metric looks at: long, lower-case letters only.
+_GLUED_CANDIDATE = re.compile(r"[a-z]{6,}")
+# Below this a token is not a word (wordfreq's Zipf scale: 1.5 is about once per 30
+# million words)...
+GLUED_WHOLE_MAX = 1.5
+# ...and each half must be at least this common (3.0: once per million words) and this
+# long, so that an unknown name does not count because it starts with "a" or "in".
+GLUED_PART_MIN = 3.0
+GLUED_PART_MIN_LETTERS = 2
+
+
+@lru_cache(maxsize=100_000)
+def _zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=100_000)
+def is_glued(token: str) -> bool:
+    """A token that is not a word but is two common words without the space between them
+    ("wasbanned", "findtheir"). The same definition is applied to every system."""
+    if not _GLUED_CANDIDATE.fullmatch(token) or _zipf(token) >= GLUED_WHOLE_MAX:
+        return False
+    return any(
+        _zipf(token[:cut]) >= GLUED_PART_MIN and _zipf(token[cut:]) >= GLUED_PART_MIN
+        for cut in range(GLUED_PART_MIN_LETTERS, len(token) - GLUED_PART_MIN_LETTERS + 1)
+    )
+
+
+def glued_words(text: str) -> list[str]:
+    """The glued tokens of ``text``, in order (case matters: "USafter" is not a candidate
+    of this metric, which only counts lower-case glue)."""
+    return [token for token in _WORD.findall(text) if is_glued(token)]
+
+
+def _normalized(text: str) -> str:
+    return " ".join(words(text))
+
+
+def same_text(predicted: str | None, truth: str) -> bool:
+    """Title or author agreement: equal after normalization, or one contains the other
+    ("Jane Doe" and "By Jane Doe, Staff Writer"; a title with or without its site)."""
+    got, want = _normalized(predicted or ""), _normalized(truth)
+    if not got or not want:
+        return False
+    return got == want or f" {got} " in f" {want} " or f" {want} " in f" {got} "
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_day(value: str | date | None) -> date | None:
+    """The calendar date of an ISO date or date-time string (or a date), else None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _ISO_DATE.search(value)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def same_day(predicted: str | date | None, truth: str) -> bool:
+    got, want = parse_day(predicted), parse_day(truth)
+    return got is not None and got == want
+
+
+# Block boundaries a reader sees as line breaks. body_text (the annotation contract) is
+# textContent, which glues "<li>a</li><li>b</li>" into "ab"; scoring that would punish
+# the pipeline for words no reader sees glued.
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|h[1-6]|ul|ol|li|blockquote|pre|figure|figcaption|table|thead|tbody|tr|td|th"
+    r"|br)\b[^>]*>",
+    re.I,
+)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_text(body_html: str) -> str:
+    """The text of sanitized body HTML with a line break at every block boundary."""
+    text = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", body_html))
+    return html.unescape(text)
+
+
+# --------------------------------------------------------------------------------------
+# Corpus
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Truth:
+    main_content: str | None
+    title: str = ""
+    author: str = ""
+    published: str = ""
+    with_snippets: tuple[str, ...] = ()
+    without_snippets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorpusPage:
+    name: str
+    url: str | None
+    html: str
+    truth: Truth
+
+
+def _truth(data: dict[str, object]) -> Truth:
+    def text(key: str) -> str:
+        value = data.get(key)
+        return value if isinstance(value, str) else ""
+
+    def snippets(key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        return tuple(s for s in value if isinstance(s, str)) if isinstance(value, list) else ()
+
+    main = data.get("main_content")
+    return Truth(
+        main_content=main if isinstance(main, str) else None,
+        title=text("title"),
+        author=text("author"),
+        published=text("publish_date"),
+        with_snippets=snippets("with"),
+        without_snippets=snippets("without"),
+    )
+
+
+def corpus_files(corpus: Path) -> list[tuple[Path, Path]]:
+    """(page, ground truth) pairs, in file-name order."""
+    html_dir, truth_dir = corpus / "html", corpus / "ground-truth"
+    if not html_dir.is_dir() or not truth_dir.is_dir():
+        raise FileNotFoundError(f"{corpus} has no html/ and ground-truth/ folders")
+    pairs = []
+    for page in sorted(html_dir.glob("*.html.gz")):
+        truth = truth_dir / f"{page.name.removesuffix('.html.gz')}.json"
+        if truth.is_file():
+            pairs.append((page, truth))
+    return pairs
+
+
+def load_corpus(corpus: Path, limit: int | None = None) -> Iterator[CorpusPage]:
+    """Read and decode the pages (lazily: the whole corpus is ~250 MB of HTML)."""
+    pairs = corpus_files(corpus)
+    for page_path, truth_path in pairs[:limit] if limit else pairs:
+        data = json.loads(truth_path.read_text(encoding="utf-8"))
+        raw = gzip.decompress(page_path.read_bytes())
+        try:
+            page = decode_input(raw, "html")
+        except ExtractionError:
+            page = raw.decode("utf-8", "replace")
+        url = data.get("url")
+        yield CorpusPage(
+            name=page_path.name.removesuffix(".html.gz"),
+            url=url if isinstance(url, str) else None,
+            html=page,
+            truth=_truth(data.get("ground_truth") or {}),
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The two systems
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    text: str = ""
+    # The pipeline's body; turned into text for scoring outside the timed call.
+    html: str = ""
+    title: str = ""
+    author: str = ""
+    published: date | None = None
+    error: str = ""
+
+    @property
+    def scored_text(self) -> str:
+        return visible_text(self.html) if self.html else self.text
+
+
+def run_pipeline(page: str, url: str | None) -> Output:
+    """What Newsreader stores for a page (extract → clean → sanitize), without the DB."""
+    try:
+        extracted = extract(page, "html", url)
+        body_html, _body_text = build_body(clean_blocks(extracted))
+    except ExtractionError as exc:
+        return Output(error=str(exc))
+    return Output(
+        html=body_html,
+        title=collapse(extracted.title),
+        author=extracted.byline,
+        published=extracted.published.date() if extracted.published else None,
+    )
+
+
+def run_trafilatura(page: str, url: str | None) -> Output:
+    """Plain ``trafilatura.extract`` with its defaults: the baseline."""
+    text = trafilatura.extract(page, url=url)
+    return Output(text=text or "", error="" if text else "no output")
+
+
+def trafilatura_metadata(page: str, url: str | None) -> Output:
+    """trafilatura's own metadata for the baseline's agreement scores (not timed: the
+    timed baseline is the plain text extraction)."""
+    meta = trafilatura.extract_metadata(page, default_url=url)
+    return Output(
+        text="", title=meta.title or "", author=meta.author or "", published=parse_day(meta.date)
+    )
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    run: Callable[[str, str | None], Output]
+    # Metadata for the agreement scores when ``run`` has none, outside the timing.
+    metadata: Callable[[str, str | None], Output] | None = None
+
+
+PIPELINE = System("pipeline", run_pipeline)
+TRAFILATURA = System("trafilatura", run_trafilatura, trafilatura_metadata)
+
+# --------------------------------------------------------------------------------------
+# Running and summing up
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    """Totals for one system over the pages seen so far."""
+
+    pages: int = 0
+    errors: int = 0
+    f1_sum: float = 0.0
+    f1_pages: int = 0
+    leaked: int = 0
+    without_total: int = 0
+    kept: int = 0
+    with_total: int = 0
+    agreement: dict[str, list[int]] = field(
+        default_factory=lambda: {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
+    )
+    glued: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # wall-clock time of the timed calls
+    cpu_seconds: float = 0.0  # the process's CPU time for the same calls
+    leaked_snippets: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(
+        self, page: CorpusPage, output: Output, meta: Output, seconds: tuple[float, float]
+    ) -> None:
+        truth = page.truth
+        text = output.scored_text
+        self.pages += 1
+        self.errors += bool(output.error)
+        self.seconds += seconds[0]
+        self.cpu_seconds += seconds[1]
+        if truth.main_content is not None:
+            self.f1_sum += word_f1(text, truth.main_content)
+            self.f1_pages += 1
+        sequence = word_sequence(text)
+        for snippet in truth.without_snippets:
+            found = snippet_found(snippet, sequence)
+            if found is not None:
+                self.without_total += 1
+                if found:
+                    self.leaked += 1
+                    self.leaked_snippets.append((page.name, snippet))
+        for snippet in truth.with_snippets:
+            found = snippet_found(snippet, sequence)
+            if found is not None:
+                self.with_total += 1
+                self.kept += found
+        checks = (
+            ("title", truth.title, lambda: same_text(meta.title, truth.title)),
+            ("author", truth.author, lambda: same_text(meta.author, truth.author)),
+            ("date", truth.published, lambda: same_day(meta.published, truth.published)),
+        )
+        for key, wanted, agrees in checks:
+            if wanted.strip():
+                self.agreement[key][1] += 1
+                self.agreement[key][0] += agrees()
+        self.glued += len(glued_words(text))
+        self.tokens += len(_WORD.findall(text))
+
+    @property
+    def f1(self) -> float:
+        return self.f1_sum / self.f1_pages if self.f1_pages else 0.0
+
+    @property
+    def leaked_share(self) -> float:
+        return self.leaked / self.without_total if self.without_total else 0.0
+
+    @property
+    def kept_share(self) -> float:
+        return self.kept / self.with_total if self.with_total else 0.0
+
+    def agreement_share(self, key: str) -> float:
+        agreed, total = self.agreement[key]
+        return agreed / total if total else 0.0
+
+    @property
+    def glued_per_10k(self) -> float:
+        return 10_000 * self.glued / self.tokens if self.tokens else 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    @property
+    def pages_per_cpu_second(self) -> float:
+        return self.pages / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def _timed(system: System, page: CorpusPage, repeat: int) -> tuple[Output, tuple[float, float]]:
+    """The output of the first run, and the best (wall, CPU) seconds over ``repeat`` runs."""
+    wall = cpu = float("inf")
+    output: Output | None = None
+    for _ in range(repeat):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        result = system.run(page.html, page.url)
+        cpu = min(cpu, time.process_time() - began_cpu)
+        wall = min(wall, time.perf_counter() - began)
+        output = output or result
+    assert output is not None
+    return output, (wall, cpu)
+
+
+def evaluate(
+    pages: Iterable[CorpusPage],
+    systems: tuple[System, ...] = (PIPELINE, TRAFILATURA),
+    *,
+    repeat: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Score]:
+    """Run every system on every page, interleaved, and score them.
+
+    Only the systems' calls are timed (pages are read and decoded before); the order of
+    the systems alternates from page to page so neither always runs on a warm cache.
+    With ``repeat`` > 1 a page's time is the best of that many runs.
+    """
+    scores = {system.name: Score() for system in systems}
+    warmed = False
+    for index, page in enumerate(pages):
+        if not warmed:
+            # First calls load word lists, compile patterns and build parsers.
+            for system in systems:
+                system.run(page.html, page.url)
+            warmed = True
+        order = systems if index % 2 == 0 else tuple(reversed(systems))
+        results: dict[str, tuple[Output, tuple[float, float]]] = {}
+        gc.collect()
+        for system in order:
+            results[system.name] = _timed(system, page, max(1, repeat))
+        for system in systems:
+            output, seconds = results[system.name]
+            meta = system.metadata(page.html, page.url) if system.metadata else output
+            scores[system.name].add(page, output, meta, seconds)
+        if progress is not None:
+            progress(index + 1)
+    return scores
