@@ -227,3 +227,13 @@ def test_it_refuses_a_story_url_that_is_not_a_web_address():
         with pytest.raises(ExtractionError, match="Not an http"):
             store(extracted, origin=StoryRevision.Origin.FILE, url=bad)
     assert Story.objects.count() == 0
+
+
+def test_it_reports_pages_the_extractor_chokes_on(tmp_path):
+    # Found by fuzzing: htmldate's cleaner asserts on a top-level <svg>.
+    bad = tmp_path / "svg.html"
+    bad.write_text("<svg><p><p>")
+    code, _out, err = run_ingest(str(bad))
+    assert code == 1
+    assert err.startswith(f"{bad}: ")
+    assert Story.objects.count() == 0

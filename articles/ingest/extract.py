@@ -512,6 +512,17 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
 
 def extract_html(page: str, url: str | None = None) -> Extracted:
     """Extract a story from a full web page."""
+    try:
+        return _extract_html(page, url)
+    except ExtractionError:
+        raise
+    except (AssertionError, ValueError, TypeError, IndexError, etree.LxmlError) as exc:
+        # trafilatura, htmldate and lxml assert on some malformed trees (e.g. a stray
+        # top-level <svg>); for the user that is a page we cannot read, not a crash.
+        raise ExtractionError("This page could not be parsed as an article.") from exc
+
+
+def _extract_html(page: str, url: str | None) -> Extracted:
     if not page.strip():
         raise ExtractionError("The file is empty.")
     # One lxml parse serves the metadata and (as a copy) the body extraction.
