@@ -98,7 +98,11 @@ def test_s_saves_and_m_marks_read_in_the_list(page, ada, stories):
     page.keyboard.press("m")
     expect(page.locator(f"#read-{first.pk}")).to_have_text("Mark unread “First story”")
     assert ReadingState.objects.get(user=ada, story=first).is_read
-    # The selection stayed where it was.
+    # The selection stayed where it was (htmx settles the swapped button first: wait for it).
+    for _ in range(50):
+        if focused_text(page) == "First story":
+            break
+        page.wait_for_timeout(100)
     assert focused_text(page) == "First story"
     page.keyboard.press("s")
     expect(page.locator(f"#save-{first.pk}")).to_have_text("Save “First story”")
