@@ -418,8 +418,47 @@ def sanitize_article_html(html: str) -> str:
     _rewrite(root, _prepare_and_police)
     serialized = _serialize(root)
     if not _bleach_accepts(root):
-        serialized = _article_cleaner().clean(serialized)
+        return _canonicalize(_article_cleaner().clean(serialized), _ARTICLE_POLICY)
+    if _is_settled(root, serialized):
+        return serialized
     return _canonicalize(serialized, _ARTICLE_POLICY)
+
+
+def _is_settled(root: ET.Element, serialized: str) -> bool:
+    """True when parsing ``serialized`` (the serialization of the policed ``root``)
+    gives ``root`` back, so one more round of _canonicalize would change nothing.
+
+    _fast_text accepts only HTML whose parse is its tags' nesting with its decoded
+    text, and the serializer's escapes decode to exactly what they escaped. What is
+    left are the two things a parser normalizes: CR (the serializer writes it raw) and
+    the newline right after <pre> (the policy drops one, a second one would go on the
+    next parse). The policy is idempotent on everything else.
+    """
+    if "\r" in serialized:
+        return False
+    if any(pre.text and pre.text.startswith("\n") for pre in root.iter("pre")):
+        return False
+    text = _fast_text(serialized)
+    if text is None:
+        return False
+    # The pipeline asks for this text right after sanitizing (html_to_text).
+    recent = _recent_texts()
+    recent[serialized] = text
+    while len(recent) > _RECENT_TEXTS_MAX:
+        del recent[next(iter(recent))]
+    return True
+
+
+# The text of this thread's last few sanitized bodies, so html_to_text(sanitize(x))
+# does not tokenize the same string twice. Keys are whole bodies: a hit is exact.
+_RECENT_TEXTS_MAX = 4
+
+
+def _recent_texts() -> dict[str, str]:
+    recent: dict[str, str] | None = getattr(_local, "recent_texts", None)
+    if recent is None:
+        recent = _local.recent_texts = {}
+    return recent
 
 
 # ---------------------------------------------------------------- comments
@@ -549,6 +588,9 @@ def html_to_text(html: str) -> str:
     tokenizer that gives the same string in well under a millisecond for
     20 KB. Anything it cannot prove equal goes to the full parser.
     """
+    known = _recent_texts().get(html)
+    if known is not None:
+        return known
     fast = _fast_text(html)
     if fast is not None:
         return fast

@@ -16,6 +16,7 @@ from articles.ingest.clean import (
     PlainStory,
     parse_plain_text,
     remove_boilerplate,
+    space_lost_between,
     split_glued_words,
 )
 
@@ -802,3 +803,172 @@ def test_it_is_fast_on_long_text():
     start = time.perf_counter()
     split_glued_words(text)
     assert time.perf_counter() - start < 3
+
+
+# --------------------------------------------------------------------------------------
+# Offers and calls to action, sponsored sections, newsletter furniture, bio cards,
+# "about us" paragraphs, contact lines (issue 3). Each rule: a made-up example in
+# another wording than the corpus', and real paragraphs that must survive.
+# --------------------------------------------------------------------------------------
+
+
+def kept(blocks: list[Block], title: str = "") -> list[str]:
+    return texts(remove_boilerplate(blocks, title=title))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Save 20% off your annual plan when you switch before Friday.",
+        "New readers: enter promo code BYTES10 at checkout.",
+        "Claim your spot in the spring cohort — seats are limited.",
+        "Talk to one of our cloud migration specialists about your roadmap.",
+        "Schedule a free consultation with our accessibility team.",
+        "Questions? Don’t hesitate to reach out to us anytime.",
+        "Join our Discord community to trade tips with other makers.",
+        "If this guide helped, please leave a star rating below.",
+        "Start your free workspace with Ledgerly today!",
+    ],
+)
+def test_it_drops_offers_and_calls_to_action(line):
+    assert kept([p(PROSE[0]), p(line), p(PROSE[1])]) == [PROSE[0], PROSE[1]]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # News about discounts and quotes, reported or in the third person.
+        "Shares of the retailer closed 12% off their record high on Tuesday.",
+        "Customers can request a quote through the new portal, the company said.",
+        "It is easy to get a quote online from most of the insurers we tested.",
+        "The startup offered new users $300 in free credits to try its platform.",
+        "Start with the basics: a sharp knife, a cutting board and a heavy pan.",
+        "We asked readers to rate this year's phones, and the results surprised us.",
+    ],
+)
+def test_it_keeps_paragraphs_that_mention_offers(paragraph):
+    assert kept([p(PROSE[0]), p(paragraph), p(PROSE[1])]) == [PROSE[0], paragraph, PROSE[1]]
+
+
+def test_it_drops_the_pitch_over_a_sales_button():
+    blocks = [p(PROSE[0]), h("Ready to ship faster?", 3), p("Book a demo"), p(PROSE[1])]
+    assert kept(blocks) == [PROSE[0], PROSE[1]]
+
+
+def test_it_keeps_the_paragraph_before_a_lone_subscribe_button():
+    update = "The update rolls out to all users next week."
+    assert kept([p(PROSE[0]), p(update), p("Subscribe")]) == [PROSE[0], update]
+
+
+def test_it_drops_a_sponsored_section_up_to_the_next_heading():
+    blocks = [
+        p(PROSE[0]),
+        h("Monitor your CI pipelines (Sponsored)"),
+        p("Tired of flaky builds? Pipewatch shows which jobs fail and why."),
+        p("Pipewatch is free for open source projects."),
+        h("What the survey found"),
+        p(PROSE[1]),
+    ]
+    assert kept(blocks) == [PROSE[0], "What the survey found", PROSE[1]]
+
+
+def test_it_drops_only_the_heading_when_a_sponsored_section_never_ends():
+    blocks = [h("Partner content: cloud costs"), *(p(text) for text in PROSE * 2)]
+    assert kept(blocks) == PROSE * 2
+
+
+def test_it_keeps_headings_about_sponsorship():
+    blocks = [h("Sponsored content is booming"), p(PROSE[0]), h("Next steps"), p(PROSE[1])]
+    assert kept(blocks) == ["Sponsored content is booming", PROSE[0], "Next steps", PROSE[1]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "You may also like: Ten tips for a faster laptop",
+        "Next post: How we rebuilt our search index",
+        "In partnership with Contoso Cloud",
+        "Brought to you by Fabrikam",
+        "Why trust us?",
+        "Email: hello@example.org",
+        "Phone: +1 555 0100",
+        "Contact us",
+        "12/03/2025 by Priya Raman",
+        "March 3, 2025 by Jane Doe",
+        "Here's how to unsubscribe from these emails",
+        "How did you like this issue?",
+    ],
+)
+def test_it_drops_labels_and_newsletter_furniture(line):
+    assert kept([p(PROSE[0]), p(line), p(PROSE[1])]) == [PROSE[0], PROSE[1]]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "You might also like the new keyboard shortcuts, which save a few clicks a day.",
+        "On March 3, 2025 by contrast, the index fell for a third day.",
+        "The unsubscribe rates fell sharply after the redesign, the survey found.",
+        "Why trust matters in AI",
+    ],
+)
+def test_it_keeps_sentences_that_look_like_labels(paragraph):
+    assert kept([p(PROSE[0]), p(paragraph), p(PROSE[1])]) == [PROSE[0], paragraph, PROSE[1]]
+
+
+def test_it_drops_a_bio_card_at_the_end():
+    blocks = [
+        *(p(text) for text in PROSE),
+        p("Dana Whitfield Senior Science Editor"),
+        p("Dana covers climate and energy and lives in Rotterdam with two cats."),
+    ]
+    assert kept(blocks) == PROSE
+
+
+def test_it_keeps_a_closing_heading_that_ends_in_a_job_title():
+    blocks = [
+        *(p(text) for text in PROSE),
+        h("The Best Budget Laptops for Writers"),
+        p("Our favourite costs less than a phone and types like a dream."),
+    ]
+    assert kept(blocks) == [
+        *PROSE,
+        "The Best Budget Laptops for Writers",
+        "Our favourite costs less than a phone and types like a dream.",
+    ]
+
+
+def test_it_drops_the_site_describing_itself_at_the_end():
+    blocks = [
+        *(p(text) for text in PROSE),
+        p("About Northwind"),
+        p("Northwind is a design studio in Lisbon. We help teams ship accessible products."),
+    ]
+    assert kept(blocks) == PROSE
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Northwind is a startup that makes sodium batteries, the company said in a filing.",
+        "Acme is the youngest company on our list, but we like its flexible pricing.",
+    ],
+)
+def test_it_keeps_companies_described_in_the_story(closing):
+    blocks = [*(p(text) for text in PROSE), p(closing)]
+    assert kept(blocks) == [*PROSE, closing]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "lost"),
+    [
+        ("appreciating, and", "tasting wine", True),
+        ("Discover the", "wine awards", True),
+        ("send an e", "mail", False),  # "email" is a word
+        ("read the ", "report", False),  # the space is there
+        ("(", "source", False),
+        ("Java", "Script", False),  # one word across two nodes
+    ],
+)
+def test_it_tells_where_a_space_was_lost_around_a_link(before, after, lost):
+    assert space_lost_between(before, after) is lost

@@ -19,7 +19,13 @@ from wordfreq import zipf_frequency
 
 from .blocks import Block
 
-__all__ = ["PlainStory", "parse_plain_text", "remove_boilerplate", "split_glued_words"]
+__all__ = [
+    "PlainStory",
+    "parse_plain_text",
+    "remove_boilerplate",
+    "space_lost_between",
+    "split_glued_words",
+]
 
 
 @dataclass
@@ -71,6 +77,13 @@ def _norm(text: str) -> str:
 @lru_cache(maxsize=8192)
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def _keys(*words: str) -> re.Pattern[str]:
+    # One case-sensitive pattern of plain words over the lower-cased text: Python's
+    # regex engine skips ahead on the first letters, which a case-insensitive pattern
+    # or a loop of substring tests cannot.
+    return re.compile("|".join(re.escape(word) for word in words))
 
 
 # --------------------------------------------------------------------------------------
@@ -254,6 +267,25 @@ def _split_chunk(chunk: str) -> str:
 
 
 _CHUNK = re.compile(r"\S{4,}")
+_EDGE_WORD_BEFORE = re.compile(r"([^\W\d_]+)$")
+_EDGE_WORD_AFTER = re.compile(r"^([^\W\d_]+)")
+# Both halves must be at least this common for a space between them to be certain.
+_BOUNDARY_PART_MIN = 3.0
+
+
+def space_lost_between(before: str, after: str) -> bool:
+    """Whether two adjacent text nodes ("…and" + "tasting wine") read as one glued word
+    a space must separate: together they are no word, apart both are common words.
+    A link's text and its neighbours are such nodes when a scraper drops the space."""
+    left, right = _EDGE_WORD_BEFORE.search(before), _EDGE_WORD_AFTER.search(after)
+    if left is None or right is None:
+        return False
+    head, tail = left.group(1), right.group(1)
+    return (
+        _zipf((head + tail).lower()) < _WHOLE_MAX
+        and _zipf(head.lower()) >= _BOUNDARY_PART_MIN
+        and _zipf(tail.lower()) >= _BOUNDARY_PART_MIN
+    )
 
 
 def split_glued_words(text: str) -> str:
@@ -343,7 +375,7 @@ _OFFER = re.compile(
     | \b(?:claim|unlock|redeem)\ (?:your|up\ to)\b
     | \bcomplimentary\ (?:\w+\ )?(?:quote|consultation|assessment)\b
     """,
-    re.I | re.X,
+    re.X,
 )
 # A sales call to action: the site asking the reader to get in touch or buy.
 _SALES_CTA = re.compile(
@@ -366,24 +398,28 @@ _SALES_CTA = re.compile(
     | \bjoin\ (?:the|our|my)\ (?:\w+\ )?(?:facebook|discord|slack|telegram|whatsapp|reddit
         |linkedin)\ (?:group|community|server|channel)\b
     """,
-    re.I | re.X,
+    re.X,
 )
-# Cheap words at least one of which each pattern above needs.
-_PROMO_KEYS = (
-    "%", "credit", "code", "apply", "free ", "claim", "unlock", "redeem", "complimentary",
-    "quote", "demo", "estimate", "consult", "call", "meeting", "talk to", "hesitate",
-    "reach out", "contact", "fill ", "sponsor", "advertise", "partner", "copy", "rating",
-    "rate this", "follow us", "join",
+# Each alternative of _OFFER and _SALES_CTA contains one of these.
+_PROMO_KEYS = _keys(
+    "% off", "credit", "code", " apply", "free shipping", "free delivery", "free returns",
+    "claim your", "claim up", "unlock your", "unlock up", "redeem your", "redeem up",
+    "complimentary", "request a", "request your", "get a ", "get your", "receive a",
+    "receive your", "book a", "book your", "schedule a", "schedule your", "talk to",
+    "hesitate", "reach out to", "contact us", "contact our", "fill out", "fill in",
+    "sponsorship", "advertise with", "partner with", "your copy", "your free copy", "rating",
+    "rate this", "follow us", "join the", "join our", "join my",
 )  # fmt: skip
 # The verbs a call to action opens with ("Start building…", "Book a demo").
 _CTA_OPENING = re.compile(
-    r"^\W*(?:start|begin|get|try|join|sign|subscribe|download|claim|unlock|discover|explore"
-    r"|learn|book|request|contact|call|order|shop|buy|save|grab|register|apply|build|create"
-    r"|meet|invest|talk|stop|submit|enroll|upgrade|schedule)\b",
-    re.I,
+    # After a short lead-in label ("New readers: enter code …") too.
+    r"^(?:[^.!?:]{1,30}:\s+)?\W*(?:start|begin|get|try|join|sign|subscribe|download|claim"
+    r"|unlock|discover|explore|learn|book|request|contact|call|order|shop|buy|save|grab"
+    r"|register|apply|build|create|meet|invest|talk|stop|submit|enroll|upgrade|schedule"
+    r"|enter|use|redeem)\b"
 )
 # A short imperative that ends on urgency: "Get the cash you need today".
-_ENDS_NOW = re.compile(r"\b(?:today|now|right\ away)\s*[!.]?$", re.I | re.X)
+_ENDS_NOW = re.compile(r"\b(?:today|now|right\ away)\s*[!.]?$", re.X)
 _CTA_NOW_MAX_WORDS = 15
 # Buttons of a sales or newsletter box; the line just above one is the box's pitch.
 _CTA_BUTTON = re.compile(
@@ -405,17 +441,18 @@ _DATED_BYLINE = re.compile(
     re.X,
 )
 # Whoever a call to action addresses: the reader, or the site as "we".
-_ADDRESS = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|we|our|us|we['’](?:ll|re|ve))\b", re.I)
+_ADDRESS = re.compile(r"\b(?:you|your|you'(?:ll|re|ve)|we|our|us|we'(?:ll|re|ve)|please)\b")
 # The newsletter's own furniture: how to leave it, and how to rate an issue.
 _NEWSLETTER_FURNITURE = re.compile(
     r"""
-    \b(?:to|here['’]?s\ (?:the|how\ to))\ unsubscribe\b | \bthe\ unsubscribe\b
-    | \bunsubscribe\ (?:here|below|link|button)\b
+    \b(?:to|here['’]?s\ (?:the|how\ to)|get\ to\ the)\ unsubscribe\b
+    | \bunsubscribe\ (?:here|below)\b | \bthe\ unsubscribe\ (?:link|button)\ (?:below|here)\b
     | ^how\ (?:was|did\ you\ (?:like|find))\ (?:this|today['’]s)\ (?:issue|newsletter|edition
         |email|episode)\b
     """,
     re.I | re.X,
 )
+_NEWSLETTER_FURNITURE_KEYS = _keys("unsubscribe", "how ")
 # A heading marked as paid for ("… (Sponsored)", "Sponsored: …"): a sponsor's section.
 _SPONSORED_HEADING = re.compile(
     r"[(\[](?:sponsored|sponsor|ad|advertisement|partner\ content|paid\ post|promoted)[)\]]\s*$"
@@ -450,7 +487,7 @@ _LABEL = re.compile(
       | (?:paid|partner|promoted)\ (?:content|post|partnership)
       | (?:in\ partnership\ with|presented\ by|brought\ to\ you\ by|proudly\ supporting)
             (?:\ [\w .'’&-]{1,40})?
-      | why\ (?:you\ (?:can|should)\ )?trust\ (?:us|me|[\w .'’&-]{1,30})
+      | why\ (?:you\ (?:can|should)\ )?trust\ (?:us|me|our\ \w+(?:\ \w+)?)
       # A contact box's lines.
       | contact\ (?:info|information|details|us)
       | (?:e-?mail|phone(?:\ number)?|tel|telephone|fax|call\ us|whatsapp)\s*:\s*[\w@.+()/\ -]{3,60}
@@ -636,7 +673,10 @@ _ABOUT_AUTHOR = re.compile(
 # The header of a bio card: a name, then a job title with no sentence ("Tim Green
 # UK-based Systems Theorist & Independent Technology Writer").
 _BIO_NAME_LINE = re.compile(
-    r"^[A-Z][\w'’.-]+(?:\ [A-Z][\w'’.-]+){1,2}\b[^.!?]{0,80}?"
+    # Headlines open with these; names do not.
+    r"^(?!(?:The|A|An|How|Why|What|When|Where|Which|Who|Best|Top|Our|Your|My|This|These"
+    r"|Meet|About|New|Inside)\b)"
+    r"[A-Z][\w'’.-]+(?:\ [A-Z][\w'’.-]+){1,2}\b[^.!?]{0,80}?"
     r"\b(?i:writer|editor|journalist|reporter|correspondent|columnist|contributor|author"
     r"|blogger|analyst|researcher|theorist|critic)s?$",
     re.X,
@@ -660,22 +700,22 @@ def _fullmatch_norm(pattern: re.Pattern[str], text: str) -> bool:
 
 # The rare patterns go first, the reported-speech guard only after a match: most
 # blocks match nothing, and this keeps cleaning cheap.
-def _mentions(text: str, keys: tuple[str, ...]) -> bool:
-    lowered = _norm(text)
-    return any(key in lowered for key in keys)
+def _mentions(text: str, keys: re.Pattern[str]) -> bool:
+    return keys.search(_norm(text)) is not None
 
 
 # Each alternative of _AFFILIATE, and of the newsletter patterns, contains one of these
 # (lower-case) words: a block without any cannot match, and plain substring tests are
 # far cheaper than the patterns.
-_AFFILIATE_KEYS = (
-    "commission", "compensat", "affiliate", "share of", "cut of", "fee", "earn", "disclos",
-    "disclaim", "associate", "supported", "link", "cost to you", "paid",
+_AFFILIATE_KEYS = _keys(
+    "commission", "compensat", "affiliate", "share of", "cut of", "a fee", "small fee",
+    "earn us", "earn me", "disclos", "disclaim", "associate", "supported", "when you",
+    "cost to you", "be paid", "may paid", "might paid", "could paid",
 )  # fmt: skip
-_NEWSLETTER_KEYS = (
-    "subscri", "sign", "join", "register", "opt", "newsletter", "inbox", "mailing",
-    "submit", "click", "enter", "thank", "brands", "partners", "sponsors", "notification",
-    "like you",
+_NEWSLETTER_KEYS = _keys(
+    "subscri", "sign up", "sign-up", "signup", "signing up", "join", "register", "opt in",
+    "opt-in", "newsletter", "inbox", "mailing", "submitting", "clicking", "entering",
+    "thank", "brands", "partners", "sponsors", "notification", "like you",
 )  # fmt: skip
 
 
@@ -711,13 +751,16 @@ def _is_promo(block: Block) -> bool:
     words = _words(text)
     if words > _PROMO_MAX_WORDS:
         return False
-    if words <= _CTA_NOW_MAX_WORDS and _ENDS_NOW.search(text) and _CTA_OPENING.search(text):
+    # The promo patterns are lower-case and run on the normalized text.
+    lowered = _norm(text)
+    opening = _CTA_OPENING.search(lowered)
+    if words <= _CTA_NOW_MAX_WORDS and opening and _ENDS_NOW.search(lowered):
         selling = True
     else:
-        selling = _mentions(text, _PROMO_KEYS) and bool(
-            _OFFER.search(text) or _SALES_CTA.search(text)
+        selling = _PROMO_KEYS.search(lowered) is not None and bool(
+            _OFFER.search(lowered) or _SALES_CTA.search(lowered)
         )
-    if not selling or not (_ADDRESS.search(text) or _CTA_OPENING.search(text)):
+    if not selling or not (opening or _ADDRESS.search(lowered)):
         return False
     return not _REPORTED.search(text)
 
@@ -731,7 +774,7 @@ def _is_furniture(block: Block) -> bool:
         return True
     if words <= 25 and (_PROMPT.search(_norm(text)) or _INLINE_LINK.search(_norm(text))):
         return True
-    if _mentions(text, ("unsubscribe", "how ")) and _NEWSLETTER_FURNITURE.search(text):
+    if _mentions(text, _NEWSLETTER_FURNITURE_KEYS) and _NEWSLETTER_FURNITURE.search(text):
         return True
     if words <= _HEADING_MAX_WORDS and _DATED_BYLINE.search(text.strip()):
         return True
@@ -909,12 +952,18 @@ def _is_pitch(block: Block) -> bool:
         block.tag in {"p", "h2", "h3", "h4"}
         and _words(text) <= _PITCH_MAX_WORDS
         and not _REPORTED.search(text)
-        and bool(_CTA_OPENING.search(text) or _SECOND_PERSON.search(text) or "!" in text)
+        and bool(
+            _CTA_OPENING.search(_norm(text))
+            or _SECOND_PERSON.search(text)
+            or "!" in text
+            # "Ready to ship faster?" over a "Book a demo" button.
+            or (block.is_heading and text.endswith("?"))
+        )
         and (
             block.is_heading
             or not _TERMINAL.search(text)
             or text.endswith("!")
-            or bool(_CTA_OPENING.search(text))
+            or bool(_CTA_OPENING.search(_norm(text)))
         )
     )
 
@@ -933,8 +982,9 @@ def _drop_pitches(marks: _Marks) -> None:
 def _is_bio_header(block: Block) -> bool:
     """A bio card's first line: a name and a job title, no sentence."""
     text = block.text.strip()
+    # Only a paragraph: a heading ending in "Writers" is a section title.
     return (
-        block.tag in {"p", "h2", "h3", "h4"}
+        block.tag == "p"
         and _words(text) <= _HEADING_MAX_WORDS
         and bool(_BIO_NAME_LINE.search(text))
     )
@@ -947,7 +997,7 @@ def _is_org_about(block: Block) -> bool:
         block.tag == "p"
         and _words(text) <= _ABOUT_BIO_MAX_WORDS
         and bool(_ORG_ABOUT.search(text))
-        and bool(_ADDRESS.search(text))
+        and bool(_ADDRESS.search(_norm(text)))
         and not _SPOKEN.search(text)
     )
 
@@ -960,6 +1010,10 @@ def _is_label_like(block: Block) -> bool:
     """A few words with no sentence: "About Acme", "More from Acme"."""
     text = block.text.strip()
     return _words(text) <= 5 and not _HARD_TERMINAL.search(text)
+
+
+def _is_about_label(block: Block) -> bool:
+    return _is_label_like(block) and _norm(block.text).startswith("about ")
 
 
 def _drop_bios(marks: _Marks) -> None:
@@ -986,6 +1040,9 @@ def _drop_bios(marks: _Marks) -> None:
         closing = i in last_blocks or (previous is not None and _is_label_like(previous))
         if bio or (in_tail and closing and _is_org_about(block)):
             marks.drop(i)
+            # Its "About Acme" label goes with it.
+            if previous is not None and _is_about_label(previous):
+                marks.drop(alive[position - 1])
         after_about = False
 
 

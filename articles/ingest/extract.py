@@ -28,6 +28,7 @@ from trafilatura.utils import load_html, trim
 from trafilatura.xml import delete_element
 
 from .blocks import BLOCK_TAGS, Block
+from .clean import space_lost_between
 
 
 class ExtractionError(Exception):
@@ -48,9 +49,10 @@ class Extracted:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-_HEADING = re.compile(r"h[1-6]")
-_HEADING_OR_P = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_OR_P = _HEADING_TAGS | {"p"}
 _KEPT_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "colspan", "rowspan"})
+_WITH_ATTRIBUTES = etree.XPath(".//*[@*]")
 # A meta description that was cut short by the publisher's CMS is not a dek.
 _TRUNCATED = re.compile(r"(\[\s*(…|\.\.\.)\s*\]|…|\.\.\.)\s*$")
 
@@ -70,7 +72,7 @@ def _squeeze(text: str) -> str:
 
 def _to_block(element: etree._Element) -> Block | None:
     tag = str(element.tag)
-    if _HEADING.fullmatch(tag):
+    if tag in _HEADING_TAGS:
         level = min(max(int(tag[1]), 2), 4)
         element.tag = f"h{level}"
         tag = element.tag
@@ -84,11 +86,6 @@ def _to_block(element: etree._Element) -> Block | None:
         element.tag = "p"
         tag = "p"
     element.tail = None
-    # Classes, styles and data attributes would only be dropped by the sanitizer.
-    for node in element.iter():
-        if node.attrib:
-            for name in [name for name in node.attrib if name not in _KEPT_ATTRIBUTES]:
-                del node.attrib[name]
     text = collapse("".join(element.itertext()))
     if not text and not element.xpath(".//img"):
         return None
@@ -195,8 +192,26 @@ def _hoist_blocks(element: etree._Element) -> list[etree._Element]:
     return out
 
 
+def _restore_link_spaces(root: etree._Element) -> None:
+    """trafilatura drops the space before or after a link now and then ("and<a>tasting
+    wine</a>"); put it back where the words on both sides are plainly two words."""
+    for link in root.iter("a"):
+        text = link.text or ""
+        previous, parent = link.getprevious(), link.getparent()
+        if previous is not None:
+            if previous.tail and text and space_lost_between(previous.tail, text):
+                previous.tail += " "
+        elif parent is not None and parent.text and space_lost_between(parent.text, text):
+            parent.text += " "
+        # The link's own last text node: its text, or its last child's tail.
+        last = link[-1].tail if len(link) else text
+        if link.tail and last and space_lost_between(last, link.tail):
+            link.tail = " " + link.tail
+
+
 def blocks_from_trafilatura_body(body: etree._Element) -> list[Block]:
-    tree = copy.deepcopy(body)
+    """trafilatura's XML body → our blocks. The body is taken apart in the process."""
+    tree = body
     # Remember ordered lists before the attribute wipe in convert_to_html.
     for element in tree.iter("list"):
         if element.get("rend") in {"ol", "1"}:
@@ -207,7 +222,12 @@ def blocks_from_trafilatura_body(body: etree._Element) -> list[Block]:
         element.tag = "ol"
     _fix_structure(converted)
     html_body = converted[0]
+    _restore_link_spaces(html_body)
     _normalize_whitespace(html_body)
+    # Classes, styles and data attributes would only be dropped by the sanitizer.
+    for node in _WITH_ATTRIBUTES(html_body):
+        for name in [name for name in node.attrib if name not in _KEPT_ATTRIBUTES]:
+            del node.attrib[name]
     for child in html_body:
         if isinstance(child.tag, str):
             _strip_block_edges(child)
@@ -472,6 +492,67 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
             delete_element(element)
 
 
+_BLOCK_IN_CAPTION = frozenset({"p", "div", "ul", "ol", "table", "blockquote", "pre"})
+
+
+def _wrap_figcaptions(tree: HtmlElement) -> set[str]:
+    """trafilatura keeps a caption's paragraphs but drops its bare text ("<figcaption>
+    Revenue grew 40%</figcaption>"), and the bare text before its first inline child;
+    wrapping a caption without block children in a <p> keeps it. Returns the captions'
+    texts, so the paragraphs can go back under their images."""
+    captions: set[str] = set()
+    for caption in tree.iter("figcaption"):
+        text = collapse(caption.text_content())
+        if text:
+            captions.add(text)
+        if any(isinstance(child.tag, str) and child.tag in _BLOCK_IN_CAPTION for child in caption):
+            continue
+        if not (caption.text or "").strip() and not len(caption):
+            continue
+        paragraph = etree.SubElement(caption, "p")
+        paragraph.text, caption.text = caption.text, None
+        for child in list(caption):
+            if child is not paragraph:
+                paragraph.append(child)
+    return captions
+
+
+def _attach_captions(blocks: list[Block], captions: set[str]) -> list[Block]:
+    """An image followed by its caption's paragraph becomes one figure again."""
+    out: list[Block] = []
+    for block in blocks:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.tag == "figure"
+            and block.tag == "p"
+            and block.text in captions
+            and "<figcaption" not in last.html
+            and last.html.endswith("</figure>")
+        ):
+            inner = block.html[len("<p>") : -len("</p>")]
+            markup = f"{last.html[: -len('</figure>')]}<figcaption>{inner}</figcaption></figure>"
+            out[-1] = Block("figure", markup, collapse(f"{last.text} {block.text}"))
+            continue
+        out.append(block)
+    return out
+
+
+_INERT = ("style", "link", "meta", "iframe", "footer", "aside", "svg", "noscript", "template")
+
+
+def _strip_inert(tree: HtmlElement) -> None:
+    """Remove what trafilatura removes anyway, but only after copying the tree three
+    times: scripts, styles, links, meta tags, iframes, footers, asides, SVG, noscript and
+    template (the metadata has been read). JSON-LD stays: trafilatura falls back to its
+    articleBody on thin pages. Not <nav>, <header> or <form>: some sites put the whole
+    page in one, and trafilatura's fallbacks look inside them."""
+    etree.strip_elements(tree, *_INERT, with_tail=False)
+    for script in list(tree.iter("script")):
+        if script.get("type") != "application/ld+json":
+            script.drop_tree()
+
+
 def _metadata(tree: HtmlElement, url: str | None) -> Document:
     """Title, byline, date, site name, description, URL and image of a page.
 
@@ -530,7 +611,9 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     if tree is None:
         raise ExtractionError("No article text could be found in this page.")
     meta = _metadata(tree, url)
+    _strip_inert(tree)
     _prune_boilerplate(tree)
+    captions = _wrap_figcaptions(tree)
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -546,7 +629,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     )
     if document is None or isinstance(document, dict) or document.body is None:
         raise ExtractionError("No article text could be found in this page.")
-    blocks = blocks_from_trafilatura_body(document.body)
+    blocks = _attach_captions(blocks_from_trafilatura_body(document.body), captions)
     if not blocks:
         raise ExtractionError("No article text could be found in this page.")
     site_name = collapse(meta.sitename or "")
