@@ -96,10 +96,20 @@ def _unauthorized(message: str, error: str = "") -> HttpResponse:
 View = Callable[..., HttpResponseBase]
 
 
+def _too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    return _error(
+        429, f"Too many requests: try again in {retry_after} s.", Retry_After=str(retry_after)
+    )
+
+
 def api_view(view: View) -> View:
     """Authentication, CSRF for session writes, rate limit and errors as JSON."""
     limited = ratelimit(
-        key="user", rate="600/m", scope="api", method=("GET", "HEAD", "POST", "PUT", "DELETE")
+        key="user",
+        rate="600/m",
+        scope="api",
+        method=("GET", "HEAD", "POST", "PUT", "DELETE"),
+        refuse=_too_many_requests,
     )(view)
 
     @functools.wraps(view)

@@ -131,8 +131,13 @@ def ratelimit(
     rate: str,
     scope: str,
     method: str | tuple[str, ...] = "POST",
+    refuse: Callable[[HttpRequest, int], HttpResponse] = too_many_requests,
 ) -> Callable[[View], View]:
-    """Limit the decorated view to `rate` requests per client (`key`) in `scope`."""
+    """Limit the decorated view to `rate` requests per client (`key`) in `scope`.
+
+    `refuse(request, retry_after)` answers over the limit: a page by default; the API
+    passes its own so a client always gets the JSON its error handling expects.
+    """
     key_func = _key_func(key)
     methods = (method,) if isinstance(method, str) else method
     Rate.parse(rate)  # a typo fails at import, not on the first request
@@ -148,7 +153,7 @@ def ratelimit(
                 now = time.time()
                 count, window_end = hit(scope, client, limit, now)
                 if count > limit.limit:
-                    return too_many_requests(request, max(1, math.ceil(window_end - now)))
+                    return refuse(request, max(1, math.ceil(window_end - now)))
             return view(request, *args, **kwargs)
 
         return cast(View, wrapper)

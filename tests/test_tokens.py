@@ -168,8 +168,12 @@ def test_an_anonymous_write_is_401(story):
 def test_the_api_is_rate_limited(client, ada, settings):
     settings.RATELIMIT_RATES = {"api": "3/m"}
     _row, token = ApiToken.issue(ada, "t")
-    statuses = [
-        client.get("/api/annotations/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
-        for _ in range(4)
+    responses = [
+        client.get("/api/annotations/", HTTP_AUTHORIZATION=f"Bearer {token}") for _ in range(4)
     ]
-    assert statuses == [200, 200, 200, 429]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    refused = responses[-1]
+    # An API client gets JSON it can parse, not the HTML page browsers get.
+    assert refused["Content-Type"] == "application/json"
+    assert "try again" in refused.json()["error"]
+    assert int(refused["Retry-After"]) >= 1
