@@ -190,6 +190,10 @@ TASKS = {
         ),
     }
 }
+# A task RUNNING this long lost its worker (see newsreader/stale_tasks.py): it is retried,
+# and failed once it has been taken this many times.
+TASK_STALE_AFTER = int(os.environ.get("TASK_STALE_AFTER", "3600"))
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
 
 # Hosts the fetcher may reach even though they resolve to non-public addresses
 # (development and tests serve pages from a local HTTP server).

@@ -4,18 +4,21 @@ never answers. The app recovers, nothing is half-written, failures are visible."
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import FeedEntry, Source, Story
 from articles.tasks import backoff, claim_due_feeds, claim_feed, refresh_feed, subscribe
+from newsreader.stale_tasks import Recovered, recover_stale_tasks
 from tests.feedsite import site_fixture  # noqa: F401
 from tests.httpserver import Response
 
@@ -83,13 +86,12 @@ def test_it_recovers_between_worker_tasks_when_the_connection_drops(settings):
     other.close()
 
 
-def test_it_leaves_a_killed_workers_task_running_and_refetches_the_feed_after_the_lease(
-    site, settings
-):
+def test_it_refetches_a_killed_workers_feed_after_the_lease(site, settings):
     """What django-tasks-db does when a worker dies mid-task (SIGKILL, OOM, a lost node):
-    the task row stays RUNNING for ever: workers only take READY rows and nothing times
-    them out. We don't depend on it: the feed's claim is a lease (5 minutes) that runs
-    out, the scheduler claims the feed again, and its items are stored once."""
+    the task row stays RUNNING: workers only take READY rows and nothing times them out
+    (newsreader.stale_tasks retries it later, see below). The feed does not wait for that:
+    its claim is a lease (5 minutes) that runs out, the scheduler claims the feed again,
+    and its items are stored once."""
     for n in range(3):
         site.article(f"/s{n}", f"Story {n}", words=150)
     feed_url = site.rss("/feed.xml", [site.item(f"/s{n}", f"Story {n}") for n in range(3)])
@@ -144,3 +146,57 @@ def test_it_keeps_nothing_half_written_when_adding_a_feed_times_out(site, settin
     with pytest.raises(Exception, match=r"(?i)time"):
         subscribe(site.url("/slow.xml"), user)
     assert not Source.objects.exists()
+
+
+def _dead_workers_task(site, settings, *, worker_ids: list[str], started_ago: timedelta):
+    for n in range(2):
+        site.article(f"/d{n}", f"Dead {n}", words=150)
+    feed_url = site.rss("/dead.xml", [site.item(f"/d{n}", f"Dead {n}") for n in range(2)])
+    settings.TASKS = DB_TASKS
+    source = Source.objects.create(name="Feed", feed_url=feed_url, next_fetch=timezone.now())
+    assert claim_due_feeds() == [source.pk]
+    refresh_feed.enqueue(source.pk)
+    row = DBTaskResult.objects.get()
+    for worker_id in worker_ids:
+        row.claim(worker_id)  # …and each of these processes was killed here.
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - started_ago)
+    # The lease ran out long ago too.
+    Source.objects.filter(pk=source.pk).update(claimed_until=timezone.now() - started_ago)
+    return row
+
+
+def test_it_retries_a_task_whose_worker_died_and_a_live_worker_finishes_it(site, settings):
+    row = _dead_workers_task(site, settings, worker_ids=["dies"], started_ago=timedelta(hours=2))
+    assert recover_stale_tasks() == Recovered(retried=1, failed=0)
+    row.refresh_from_db()
+    assert row.status == "READY"
+    assert row.started_at is None
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--worker-id", "alive")
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL"
+    assert row.worker_ids == ["dies", "alive"]
+    assert Story.objects.count() == 2
+
+
+def test_it_leaves_a_task_alone_while_it_may_still_be_running(site, settings):
+    row = _dead_workers_task(site, settings, worker_ids=["busy"], started_ago=timedelta(minutes=5))
+    assert recover_stale_tasks() == Recovered(retried=0, failed=0)
+    row.refresh_from_db()
+    assert row.status == "RUNNING"
+
+
+def test_it_fails_a_task_visibly_once_its_workers_died_too_often(site, settings):
+    settings.TASK_MAX_ATTEMPTS = 3
+    row = _dead_workers_task(
+        site, settings, worker_ids=["a", "b", "c"], started_ago=timedelta(hours=2)
+    )
+    out = StringIO()
+    call_command("recover_tasks", stdout=out)
+    assert "Retried 0 and failed 1" in out.getvalue()
+    row.refresh_from_db()
+    assert row.status == "FAILED"
+    [error] = row.task_result.errors
+    assert error.exception_class_path == "newsreader.stale_tasks.WorkerLost"
+    assert "stopped without finishing it 3 times" in error.traceback
+    assert Story.objects.count() == 0

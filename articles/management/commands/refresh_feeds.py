@@ -7,12 +7,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from articles.tasks import refresh_due_feeds
+from newsreader.stale_tasks import recover_stale_tasks
 
 
 class Command(BaseCommand):
     help = (
         "Queue a refresh of every feed that is due (the worker fetches them). With --loop, "
-        "keep doing it every SECONDS: the scheduler beside `db_worker`."
+        "keep doing it every SECONDS: the scheduler beside `db_worker`, which also retries "
+        "tasks whose worker died (see recover_tasks)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,6 +41,7 @@ class Command(BaseCommand):
             # Connections may have gone stale while sleeping (database restarts, timeouts).
             close_old_connections()
             try:
+                recovered = recover_stale_tasks()
                 queued = refresh_due_feeds.call()
             except DatabaseError as exc:
                 # The database may be restarting; the next round tries again.
@@ -46,6 +49,11 @@ class Command(BaseCommand):
             else:
                 if queued:
                     self.stdout.write(f"Queued {queued} feed{'' if queued == 1 else 's'}.")
+                if recovered.retried or recovered.failed:
+                    self.stdout.write(
+                        f"Tasks whose worker died: {recovered.retried} retried, "
+                        f"{recovered.failed} failed."
+                    )
             self._sleep(interval)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
