@@ -81,3 +81,18 @@ def screenshot_dir() -> Path:
 @pytest.fixture
 def sample_txt() -> Path:
     return SAMPLES / "techradar-kaspersky-uk.txt"
+
+
+# The two readers most tests need; a module that wants other accounts defines its own.
+@pytest.fixture
+def ada() -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("ada", password="pw-ada-123456")
+
+
+@pytest.fixture
+def bob() -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("bob", password="pw-bob-123456")

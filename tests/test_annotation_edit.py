@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import User
 
 from annotations.models import Annotation, Visibility
 from annotations.testing import annotate
@@ -13,16 +12,6 @@ BODY = [
     "Critics said the audit rule was vague and that café owners would never read it at all.",
 ]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw-bob-123456")
 
 
 @pytest.fixture

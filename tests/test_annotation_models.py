@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
 from annotations.anchoring import AnchorState, Selectors, describe
@@ -25,16 +25,6 @@ BODY = [
     "The ordinance requires every vendor to publish an audit of the model before it is used.",
     "Critics said the audit rule was vague 🚀 and that café owners would never read it at all.",
 ]
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw-bob-123456")
 
 
 @pytest.fixture

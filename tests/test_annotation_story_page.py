@@ -28,16 +28,6 @@ BODY = [
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw-bob-123456")
-
-
-@pytest.fixture
 def story():
     return make_story("Ordinance", body=BODY).story
 

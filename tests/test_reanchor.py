@@ -3,7 +3,6 @@
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +21,6 @@ BODY = [
     "The council will vote again in spring, after a consultation with residents and firms.",
 ]
 LEAD = "Update: the council published a new draft of the ordinance on Monday morning."
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
 
 
 @pytest.fixture
