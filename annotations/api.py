@@ -37,7 +37,7 @@ from articles.models import Story
 from newsreader.ratelimit import ratelimit
 
 from .anchoring import Selectors, describe
-from .export import ANNO_CONTEXT, JSONLD, serialize
+from .export import ANNO_CONTEXT, JSONLD, serialize, serialize_reply
 from .models import (
     MAX_COMMENT,
     Annotation,
@@ -299,20 +299,6 @@ def _item_response(request: HttpRequest, annotation: Annotation, status: int = 2
     if status == 201:
         response["Location"] = data["id"]
     return response
-
-
-def serialize_reply(reply: Reply, absolute: Callable[[str], str]) -> dict[str, Any]:
-    return {
-        "@context": ANNO_CONTEXT,
-        "id": absolute(reverse("api_reply", args=[reply.pk])),
-        "type": "Annotation",
-        "motivation": "replying",
-        "created": reply.created.isoformat(),
-        "modified": reply.updated.isoformat(),
-        "creator": {"type": "Person", "nickname": reply.author.get_username()},
-        "body": {"type": "TextualBody", "value": reply.body, "format": "text/markdown"},
-        "target": absolute(reverse("api_annotation", args=[reply.annotation_id])),
-    }
 
 
 def _reply_response(request: HttpRequest, reply: Reply, status: int = 200) -> HttpResponse:

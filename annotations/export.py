@@ -1,7 +1,8 @@
 """Exports of a reader's annotations: Markdown, and W3C Web Annotation JSON-LD.
 
 Both are downloads (Content-Disposition: attachment) of the reader's own annotations, on
-one story or all of them, private ones included: it is their data. The JSON-LD is an
+one story or all of them, private ones included: it is their data, and so are the threads
+under them (replies by anyone, as the reader sees them on the page). The JSON-LD is an
 AnnotationCollection whose AnnotationPages are embedded one inside the other ("first",
 then each page's "next"), so one file holds everything and a client that follows the
 protocol's paging reads it unchanged; POSTing its items to /api/annotations/ restores them.
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET
 from articles.models import Story
 from newsreader.http import HtmxHttpRequest
 
-from .models import Annotation
+from .models import Annotation, Reply
 
 JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -39,6 +40,21 @@ def serialize(annotation: Annotation, absolute: Callable[[str], str]) -> dict[st
     data["id"] = absolute(reverse("api_annotation", args=[annotation.pk]))
     data["visibility"] = annotation.visibility
     return data
+
+
+def serialize_reply(reply: Reply, absolute: Callable[[str], str]) -> dict[str, Any]:
+    """A reply as the W3C model has it: an annotation whose target is the annotation."""
+    return {
+        "@context": ANNO_CONTEXT,
+        "id": absolute(reverse("api_reply", args=[reply.pk])),
+        "type": "Annotation",
+        "motivation": "replying",
+        "created": reply.created.isoformat(),
+        "modified": reply.updated.isoformat(),
+        "creator": {"type": "Person", "nickname": reply.author.get_username()},
+        "body": {"type": "TextualBody", "value": reply.body, "format": "text/markdown"},
+        "target": absolute(reverse("api_annotation", args=[reply.annotation_id])),
+    }
 
 
 def _quote_block(text: str) -> str:
@@ -69,7 +85,16 @@ def markdown(annotations: Sequence[Annotation], absolute: Callable[[str], str], 
                 meta.append(" ".join(f"#{tag.name}" for tag in annotation.tag_list))
             link = f"{annotation.story_url}#{'annotation' if annotation.is_detached else 'hl'}"
             meta.append(f"[link]({absolute(f'{link}-{annotation.pk}')})")
-            out += ["— " + " · ".join(meta), "", "---", ""]
+            out += ["— " + " · ".join(meta), ""]
+            for reply in annotation.thread:
+                # A list item per reply; its later lines are indented to stay inside it.
+                lines = reply.body.strip().splitlines() or [""]
+                head = f"- **{reply.author.get_username()}** ({reply.created:%Y-%m-%d}): "
+                out.append(head + lines[0])
+                out.extend(f"  {line}".rstrip() for line in lines[1:])
+            if annotation.thread:
+                out.append("")
+            out += ["---", ""]
     if out[-2:] == ["---", ""]:
         out = out[:-2]
     return "\n".join(out).rstrip() + "\n"
@@ -82,8 +107,12 @@ def collection(
     label: str,
     page_size: int = EXPORT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """An AnnotationCollection with every annotation, in embedded AnnotationPages."""
-    items = [serialize(annotation, absolute) for annotation in annotations]
+    """An AnnotationCollection with every annotation, in embedded AnnotationPages; each
+    annotation is followed by its replies (motivation "replying", target the annotation)."""
+    items: list[dict[str, Any]] = []
+    for annotation in annotations:
+        items.append(serialize(annotation, absolute))
+        items.extend(serialize_reply(reply, absolute) for reply in annotation.thread)
     pages: list[dict[str, Any]] = []
     for index, start in enumerate(range(0, len(items), page_size)):
         pages.append(
@@ -159,7 +188,7 @@ def _mine(request: HtmxHttpRequest) -> Any:
 @require_GET
 @login_required
 def export_all(request: HtmxHttpRequest) -> HttpResponse:
-    annotations = _mine(request).with_thread(replies=False)
+    annotations = _mine(request).with_thread()
     return _export(
         request,
         annotations,
@@ -173,7 +202,7 @@ def export_all(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def export_story(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
     story = get_object_or_404(Story, pk=story_id)
-    annotations = _mine(request).filter(story=story).with_thread(replies=False)
+    annotations = _mine(request).filter(story=story).with_thread()
     return _export(
         request,
         annotations,

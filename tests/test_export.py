@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.export import iter_collection
-from annotations.models import Visibility
+from annotations.models import Reply, Visibility
 from annotations.testing import annotate
 from tests.factories import make_story
 
@@ -122,6 +122,35 @@ def test_it_exports_only_the_readers_own(client, ada, story, annotations):
     assert "Bob was here" in text and "Who *audits*?" not in text
 
 
+def _reply(annotation, author, body):
+    reply = Reply(annotation=annotation, author=author)
+    reply.set_body(body)
+    reply.save()
+    return reply
+
+
+def test_it_exports_the_threads_under_the_readers_annotations(client, ada, story, annotations):
+    bob = User.objects.create_user("bob", password="pw")
+    _reply(annotations[0], bob, "The city does.\nSee section 4.")
+    _reply(annotations[0], ada, "Thanks!")
+    client.force_login(ada)
+
+    text = client.get(reverse("annotation_export")).content.decode()
+    assert "- **bob** (" in text
+    assert "): The city does.\n  See section 4.\n- **ada** (" in text
+    assert text.index("Who *audits*?") < text.index("The city does.") < text.index("café")
+
+    data = json.loads(client.get(reverse("annotation_export"), {"format": "jsonld"}).content)
+    items = iter_collection(data)
+    assert data["total"] == len(items) == 4
+    parent = items[0]
+    replies = [item for item in items if item["motivation"] == "replying"]
+    assert [r["body"]["value"] for r in replies] == ["The city does.\nSee section 4.", "Thanks!"]
+    assert {r["target"] for r in replies} == {parent["id"]}
+    assert replies[0]["creator"] == {"type": "Person", "nickname": "bob"}
+    assert items[1:3] == replies  # each thread right after its annotation
+
+
 def test_an_export_needs_an_account(client, story):
     for url in (reverse("annotation_export"), reverse("story_export", args=[story.pk])):
         response = client.get(url)
@@ -151,5 +180,6 @@ def test_an_export_costs_a_constant_number_of_queries(client, ada, story, annota
     before = count("md"), count("jsonld")
     other = make_story("Another", body=BODY).story
     for quote in ("every vendor", "the model", "vague"):
-        annotate(other, ada, quote, tags=[quote.split()[-1]])
+        annotation = annotate(other, ada, quote, tags=[quote.split()[-1]])
+        _reply(annotation, ada, "A reply")
     assert (count("md"), count("jsonld")) == before
