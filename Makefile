@@ -81,7 +81,7 @@ bench: bench-extraction bench-anchoring bench-pages bench-load
 
 # Pages and load run on PostgreSQL, in their own database (created if missing), filled by
 # `manage.py generate_data`. The full issue size is BENCH_STORIES=100000
-# BENCH_ANNOTATIONS=200000 (about 12 minutes of generation on a 2-core machine).
+# BENCH_ANNOTATIONS=200000 (about 6 minutes of generation on a busy 2-core machine).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader_bench
 BENCH_STORIES ?= 20000
 BENCH_ANNOTATIONS ?= 40000

@@ -4,6 +4,9 @@ from typing import Any
 
 from django import forms
 
+from library.query import SearchQuery, parse
+from newsreader.widgets import ListSelect
+
 from .anchoring import CONTEXT, Selectors
 from .models import MAX_COMMENT, MAX_QUOTE, Annotation, Colour, Visibility, parse_tags
 
@@ -88,6 +91,29 @@ class AnnotationCreateForm(forms.Form):
         )
 
 
+class QuoteForm(forms.Form):
+    """Highlight a quote the reader types or pastes: no selection needed (no script, or
+    no way to select text). The server finds it in the story (models.locate_quote)."""
+
+    quote = forms.CharField(
+        label="Words from the story",
+        max_length=MAX_QUOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Exactly as in the story, long enough to occur only once.",
+        error_messages={
+            "required": "Type or paste the words to highlight.",
+            "max_length": f"That quote is too long to highlight (at most {MAX_QUOTE:,} "
+            "characters).",
+        },
+    )
+    colour = forms.ChoiceField(choices=Colour.choices, initial=Colour.YELLOW)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not to clash with the selection toolbar's fields on the same page.
+        self.auto_id = "id_quote_%s"
+
+
 class AnnotationEditForm(forms.ModelForm[Annotation]):
     tags = TagsField()
     comment = _comment_field()
@@ -131,9 +157,14 @@ class HighlightFilterForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Colour.choices])
-    tag = forms.ChoiceField(required=False, choices=[("", "Any tag")])
+    # Every tag and every story the reader annotated: long lists.
+    tag = forms.ChoiceField(required=False, choices=[("", "Any tag")], widget=ListSelect)
     story = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, choices=[("", "Any story")]
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any story")],
+        widget=ListSelect,
     )
 
     def __init__(
@@ -150,6 +181,20 @@ class HighlightFilterForm(forms.Form):
         assert isinstance(story_field, forms.ChoiceField)
         tag_field.choices = [("", "Any tag"), *((name, name) for name in tags or [])]
         story_field.choices = [("", "Any story"), *(stories or [])]
+
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data["q"]
+        if text and not parse(text).is_searchable:
+            # Said, not dropped: showing every highlight would answer another question.
+            raise forms.ValidationError(
+                "Search for a word or a phrase in quotes: “-word” only leaves highlights out."
+            )
+        return text
+
+    @property
+    def query(self) -> SearchQuery:
+        """What to search for (nothing when the search box is empty or invalid)."""
+        return parse(self.cleaned_data.get("q") or "")
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; a bad one (a story you never annotated) is dropped."""

@@ -112,8 +112,12 @@ def _highlights(form: SearchForm, request: HtmxHttpRequest) -> AnnotationQuerySe
 
 
 def _search_stories(
-    query: SearchQuery, allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None
+    query: SearchQuery,
+    allowed: QuerySet[Story] | None,
+    request: HtmxHttpRequest,
+    after: str | None,
 ) -> Page:
+    """allowed: the filters' stories; None without filters (the index lists no others)."""
     hits = search.rank(search.STORIES, query, allowed, search.Cursor.parse(after), PAGE_SIZE + 1)
     page = hits[:PAGE_SIZE]
     ids = [hit.pk for hit in page]
@@ -169,9 +173,22 @@ def _load_annotations(ids: list[int]) -> list[Annotation]:
 
 
 def _search_highlights(
-    query: SearchQuery, allowed: QuerySet[Annotation], after: str | None, limit: int = PAGE_SIZE
+    query: SearchQuery,
+    allowed: QuerySet[Annotation] | None,
+    request: HtmxHttpRequest,
+    after: str | None,
+    limit: int = PAGE_SIZE,
 ) -> Page:
-    hits = search.rank(search.ANNOTATIONS, query, allowed, search.Cursor.parse(after), limit + 1)
+    """allowed: the filters' highlights; None without filters (the index rows say who may
+    see them)."""
+    hits = search.rank(
+        search.ANNOTATIONS,
+        query,
+        allowed,
+        search.Cursor.parse(after),
+        limit + 1,
+        visible_to=request.user,
+    )
     page = hits[:limit]
     ids = [hit.pk for hit in page]
     results = _highlight_results(
@@ -224,17 +241,20 @@ def search_view(request: HtmxHttpRequest) -> HttpResponse:
     active = False
     if form.is_valid():
         query = form.query
-        active = query.is_searchable or form.filtered()
+        filtered = form.filtered()
+        active = query.is_searchable or filtered
+        # Without filters, the index alone says what may be found: no pass over every
+        # story or highlight to list the allowed ones.
+        stories = _stories(form, request) if filtered else None
+        highlights = _highlights(form, request) if filtered else None
         if kind == STORIES and query.is_searchable:
-            page = _search_stories(query, _stories(form, request), request, after)
+            page = _search_stories(query, stories, request, after)
             if not after:
-                preview = _search_highlights(
-                    query, _highlights(form, request), None, HIGHLIGHT_PREVIEW
-                )
+                preview = _search_highlights(query, highlights, request, None, HIGHLIGHT_PREVIEW)
         elif kind == STORIES and active:
             page = _browse_stories(_stories(form, request), request, after)
         elif kind == HIGHLIGHTS and query.is_searchable:
-            page = _search_highlights(query, _highlights(form, request), after)
+            page = _search_highlights(query, highlights, request, after)
         elif kind == HIGHLIGHTS and active:
             page = _browse_highlights(_highlights(form, request), after)
 

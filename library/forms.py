@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from annotations.models import Colour
+from newsreader.widgets import ListSelect
 
 from .models import UserPreferences
 from .query import SearchQuery, parse
@@ -30,7 +31,12 @@ class SearchForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=KINDS, required=False, widget=forms.HiddenInput)
     source = forms.TypedChoiceField(
-        label="Source", required=False, coerce=int, empty_value=None, choices=[]
+        label="Source",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[],
+        widget=ListSelect,  # every source and (below) every tag of the reader's
     )
     since = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -41,7 +47,7 @@ class SearchForm(forms.Form):
     unread = forms.BooleanField(label="Unread", required=False)
     saved = forms.BooleanField(label="Saved", required=False)
     annotated = forms.BooleanField(label="With my highlights", required=False)
-    tag = forms.ChoiceField(label="My tag", required=False, choices=[])
+    tag = forms.ChoiceField(label="My tag", required=False, choices=[], widget=ListSelect)
     colour = forms.ChoiceField(
         label="Colour", required=False, choices=[("", "Any colour"), *Colour.choices]
     )

@@ -115,6 +115,20 @@ class ReadingState(models.Model):
         return self.saved_at is not None
 
 
+class ListedStories(models.Model):
+    """How many stories the front page lists: one row (id 1), kept by database triggers on
+    the stories table (library/listed.py) so that showing the count never counts them. No
+    row: none listed."""
+
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "listed stories"
+
+    def __str__(self) -> str:
+        return f"{self.total} listed stories"
+
+
 class Theme(models.TextChoices):
     SYSTEM = "system", "Same as the system"
     LIGHT = "light", "Light"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Count,
@@ -25,7 +26,7 @@ from django.db.models.functions import Coalesce
 from annotations.models import Annotation
 from articles.models import Story
 
-from .models import ReadingState
+from .models import ListedStories, ReadingState
 
 if TYPE_CHECKING:
     from .models import Viewer
@@ -57,7 +58,7 @@ def with_reading_state[S: QuerySet[Story]](stories: S, user: Viewer) -> S:
         Annotation.objects.filter(story=OuterRef("pk"), author_id=_reader_id(user))
         .order_by()
         .values("story")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the ids: the (author, story) index answers alone
         .values("n")
     )
     return stories.annotate(
@@ -119,29 +120,36 @@ def filter_stories[S: QuerySet[Story]](
     return stories
 
 
+def _count(rows: QuerySet[Any], grouped_by: str, counted: Count) -> Coalesce:
+    """A scalar subquery counting rows, which all share `grouped_by` (0 without any)."""
+    tally = rows.order_by().values(grouped_by).annotate(n=counted).values("n")
+    return Coalesce(Subquery(tally, output_field=IntegerField()), Value(0))
+
+
 def counts(user: Viewer) -> dict[str, int]:
-    """How many stories each front-page filter shows, from indexes: the stories, the
-    reader's own reading states and annotations; never a pass over every story per
-    reader."""
-    total = Story.objects.filter(current_revision__isnull=False).count()
+    """How many stories each front-page filter shows, in one query that never passes over
+    the stories: their total is kept by triggers (library/listed.py); the reader's read,
+    saved and annotated stories are counted from indexes on their own reading states and
+    annotations."""
+    listed = ListedStories.objects.filter(pk=1).values("total")
     if not user.is_authenticated:
-        return {ALL: total}
-    states = ReadingState.objects.filter(user_id=_reader_id(user)).aggregate(
-        read=Count("pk", filter=Q(read_at__isnull=False)),
-        saved=Count("pk", filter=Q(saved_at__isnull=False)),
+        return {ALL: listed.values_list("total", flat=True).first() or 0}
+    reader = _reader_id(user)
+    states = ReadingState.objects.filter(user_id=reader)
+    total, read, saved, annotated = (
+        get_user_model()
+        .objects.filter(pk=reader)
+        .values_list(
+            Coalesce(Subquery(listed), Value(0)),
+            _count(states.filter(read_at__isnull=False), "user", Count("*")),
+            _count(states.filter(saved_at__isnull=False), "user", Count("*")),
+            _count(
+                Annotation.objects.filter(author_id=reader), "author", Count("story", distinct=True)
+            ),
+        )
+        .get()
     )
-    annotated = (
-        Annotation.objects.filter(author_id=_reader_id(user))
-        .order_by()
-        .values("story_id")
-        .distinct()
-    ).count()
-    return {
-        ALL: total,
-        UNREAD: max(0, total - states["read"]),
-        SAVED: states["saved"],
-        ANNOTATED: annotated,
-    }
+    return {ALL: total, UNREAD: max(0, total - read), SAVED: saved, ANNOTATED: annotated}
 
 
 def neighbours(story: Story) -> tuple[Story | None, Story | None]:

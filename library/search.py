@@ -10,6 +10,11 @@ changes (library.signals) and never computed per query:
   expression built from the parsed query (library.query: user input never reaches MATCH
   raw); snippets by ``snippet()``/``highlight()``.
 
+The annotation index also keeps each annotation's author and visibility, so that who may
+see a match is decided on the index row itself: a search over "what this reader may see"
+needs no pass over every annotation. The story index holds listed stories only (a story
+leaves it when it loses its revision), so an unfiltered story search needs no join either.
+
 Ranking must not depend on the rest of the corpus: results are paged by a (rank, id)
 keyset cursor, and a rank that moved when other stories arrived (as FTS5's bm25() does,
 through its document frequencies and average length) would skip or repeat results between
@@ -26,13 +31,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 from .query import HIT_END, HIT_START, SearchQuery
+
+if TYPE_CHECKING:
+    from .models import Viewer
 
 TS_CONFIG = "english"
 FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -52,9 +60,11 @@ class Column:
 class Index:
     """One searchable kind of thing: its index table and where its text comes from."""
 
-    table: str  # PostgreSQL: (key, document tsvector); SQLite: FTS5 with rowid = key
+    table: str  # PostgreSQL: (key, document tsvector, *kept); SQLite: FTS5 with rowid = key
     key: str
     columns: tuple[Column, ...]
+    # Values copied as they are (not searched) from the source's columns of the same name.
+    kept: tuple[str, ...] = ()
 
     @property
     def terms_table(self) -> str:
@@ -62,7 +72,8 @@ class Index:
         return f"{self.table}_terms"
 
     def source_sql(self, vendor: str, where: str) -> str:
-        """SELECT id, c0, c1, … for the rows to index (WHERE clause on alias "src_id")."""
+        """SELECT id, c0, c1, …, *kept for the rows to index (WHERE clause on alias
+        "src_id")."""
         raise NotImplementedError
 
 
@@ -94,7 +105,7 @@ class _AnnotationIndex(Index):
             f"COALESCE((SELECT {join_tags}(t.name, ' ') FROM {q(through)} at "
             f"JOIN {q(Tag._meta.db_table)} t ON t.id = at.tag_id "
             "WHERE at.annotation_id = a.id), '') AS c1, "
-            "a.comment AS c2 "
+            "a.comment AS c2, a.author_id AS author_id, a.visibility AS visibility "
             f"FROM {q(Annotation._meta.db_table)} a WHERE {where.replace('src_id', 'a.id')}"
         )
 
@@ -117,7 +128,28 @@ ANNOTATIONS = _AnnotationIndex(
         Column("tags", "A", 8),
         Column("comment", "B", 4),
     ),
+    kept=("author_id", "visibility"),
 )
+
+
+@dataclass(frozen=True)
+class Visible:
+    """Matches a reader may see, from the annotation index's own columns: public ones
+    and their own (annotations.models.AnnotationQuerySet.visible_to; a test holds the
+    two to the same answer). author_id None: a visitor."""
+
+    public: str
+    author_id: int | None
+
+    def sql(self, prefix: str) -> tuple[str, list[Any]]:
+        if self.author_id is None:
+            return f"{prefix}visibility = %s", [self.public]
+        return f"({prefix}visibility = %s OR {prefix}author_id = %s)", [
+            self.public,
+            self.author_id,
+        ]
+
+
 INDEXES = (STORIES, ANNOTATIONS)
 
 
@@ -190,7 +222,8 @@ class Backend:
         cursor: CursorWrapper,
         spec: Index,
         query: SearchQuery,
-        allowed: tuple[str, tuple[Any, ...]],
+        allowed: tuple[str, tuple[Any, ...]] | None,
+        visible: Visible | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
@@ -213,6 +246,21 @@ def _page(ranked: str, after: Cursor | None, limit: int) -> tuple[str, list[Any]
     return sql, [*params, limit]
 
 
+def _filters(
+    allowed: tuple[str, tuple[Any, ...]] | None, visible: Visible | None, key: str, prefix: str
+) -> tuple[str, list[Any]]:
+    """ " AND …" conditions on the index rows (key: their id; prefix: their table's)."""
+    sql, params = "", []
+    if allowed is not None:
+        sql += f" AND {key} IN ({allowed[0]})"
+        params += list(allowed[1])
+    if visible is not None:
+        condition, condition_params = visible.sql(prefix)
+        sql += f" AND {condition}"
+        params += condition_params
+    return sql, params
+
+
 # Private-use code points standing in for "<" and ">" inside ts_headline.
 _STAND_INS = "\ue002\ue003"
 
@@ -230,9 +278,11 @@ class PostgresBackend(Backend):
             f" '{column.weight}')"
             for i, column in enumerate(spec.columns)
         )
+        names = "".join(f", {name}" for name in spec.kept)
+        values = "".join(f", src.{name}" for name in spec.kept)
         cursor.execute(
-            f"INSERT INTO {spec.table} ({spec.key}, document) "  # noqa: S608
-            f"SELECT src.id, {document} FROM ({source}) src",
+            f"INSERT INTO {spec.table} ({spec.key}, document{names}) "  # noqa: S608
+            f"SELECT src.id, {document}{values} FROM ({source}) src",
             [*[_STAND_INS] * len(spec.columns), *params],
         )
 
@@ -241,11 +291,12 @@ class PostgresBackend(Backend):
         cursor: CursorWrapper,
         spec: Index,
         query: SearchQuery,
-        allowed: tuple[str, tuple[Any, ...]],
+        allowed: tuple[str, tuple[Any, ...]] | None,
+        visible: Visible | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
-        allowed_sql, allowed_params = allowed
+        where, where_params = _filters(allowed, visible, f"d.{spec.key}", "d.")
         # Ranked by what is searched for: ts_rank gives every document the same
         # negligible rank when the query has a NOT in it. float8: ts_rank is a float4,
         # and the cursor must compare equal to it exactly.
@@ -253,11 +304,11 @@ class PostgresBackend(Backend):
             f"SELECT d.{spec.key} AS id, ts_rank(d.document, r)::float8 AS rank "  # noqa: S608
             f"FROM {spec.table} d, websearch_to_tsquery('{TS_CONFIG}', %s) q, "
             f"websearch_to_tsquery('{TS_CONFIG}', %s) r "
-            f"WHERE d.document @@ q AND d.{spec.key} IN ({allowed_sql})"
+            f"WHERE d.document @@ q{where}"
         )
         sql, params = _page(ranked, after, limit)
         positive = query.without_exclusions().websearch()
-        cursor.execute(sql, [query.websearch(), positive, *allowed_params, *params])
+        cursor.execute(sql, [query.websearch(), positive, *where_params, *params])
         return [Hit(pk, rank) for pk, rank in cursor.fetchall()]
 
     def snippets(
@@ -304,8 +355,13 @@ class SQLiteBackend(Backend):
         cursor.execute(f"DELETE FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})", ids)  # noqa: S608
 
     def _insert(self, cursor: CursorWrapper, spec: Index, source: str, params: list[Any]) -> None:
-        names = ", ".join(column.name for column in spec.columns)
-        values = ", ".join(f"COALESCE(src.c{i}, '')" for i in range(len(spec.columns)))
+        names = ", ".join([*(column.name for column in spec.columns), *spec.kept])
+        values = ", ".join(
+            [
+                *(f"COALESCE(src.c{i}, '')" for i in range(len(spec.columns))),
+                *(f"src.{name}" for name in spec.kept),
+            ]
+        )
         cursor.execute(
             f"INSERT INTO {spec.table} (rowid, {names}) "  # noqa: S608
             f"SELECT src.id, {values} FROM ({source}) src",
@@ -343,19 +399,21 @@ class SQLiteBackend(Backend):
         cursor: CursorWrapper,
         spec: Index,
         query: SearchQuery,
-        allowed: tuple[str, tuple[Any, ...]],
+        allowed: tuple[str, tuple[Any, ...]] | None,
+        visible: Visible | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
-        allowed_sql, allowed_params = allowed
+        # "+rowid": were the filter's ids handed to FTS5 as rowid constraints, it would
+        # run the query once per id.
+        where, where_params = _filters(allowed, visible, "+rowid", "")
         terms = self.stems(cursor, query.words()) or [""]
         points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
         # Matching is FTS5's (phrases, OR, NOT exactly); the rank adds up, per term and
         # column, a saturating function of how often the term occurs there. Every match
         # is listed with 0 and its terms' scores added (a UNION, not a join: SQLite would
-        # scan the grouped scores once per match). "+rowid": were the filter's ids handed
-        # to FTS5 as rowid constraints, it would run the query once per id.
-        matched = f"FROM {spec.table} WHERE {spec.table} MATCH %s AND +rowid IN ({allowed_sql})"
+        # scan the grouped scores once per match).
+        matched = f"FROM {spec.table} WHERE {spec.table} MATCH %s{where}"
         ranked = (
             f"SELECT id, SUM(score) AS rank FROM (SELECT rowid AS id, 0 AS score {matched} "  # noqa: S608
             f"UNION ALL SELECT doc, (CASE col {points} ELSE 1 END) "
@@ -368,7 +426,7 @@ class SQLiteBackend(Backend):
         expression = query.fts5()
         cursor.execute(
             sql,
-            [expression, *allowed_params, *terms, expression, *allowed_params, *params],
+            [expression, *where_params, *terms, expression, *where_params, *params],
         )
         return [Hit(pk, float(rank)) for pk, rank in cursor.fetchall()]
 
@@ -442,20 +500,35 @@ def rebuild() -> None:
 def rank(
     spec: Index,
     query: SearchQuery,
-    allowed: QuerySet[Any],
+    allowed: QuerySet[Any] | None,
     after: Cursor | None = None,
     limit: int = 25,
+    *,
+    visible_to: Viewer | None = None,
 ) -> list[Hit]:
-    """The best `limit` matches among `allowed` (a queryset: the filters), after `after`.
+    """The best `limit` matches among `allowed` (a queryset: the filters; None: all),
+    after `after`; annotations only those `visible_to` may see, when given.
 
     Runs one query, which ranks every match (relevance has no index to walk) and returns
-    one page: no OFFSET, and a page boundary stays put however many rows arrive.
+    one page: no OFFSET, and a page boundary stays put however many rows arrive. Its cost
+    grows with the matches, not with what is stored, but for `allowed`: the database
+    reads those ids too, so pass it only for filters the index rows cannot answer.
     """
     if not query.is_searchable:
         return []
-    allowed_sql, allowed_params = allowed.order_by().values("pk").query.sql_with_params()
+    filtered = None
+    if allowed is not None:
+        filtered = allowed.order_by().values("pk").query.sql_with_params()
+    visible = None
+    if visible_to is not None:
+        if spec is not ANNOTATIONS:
+            raise ValueError("Only annotations have a visibility.")
+        from annotations.models import Visibility
+
+        reader = int(visible_to.pk) if visible_to.is_authenticated and visible_to.pk else None
+        visible = Visible(Visibility.PUBLIC, reader)
     with connection.cursor() as cursor:
-        return backend().rank(cursor, spec, query, (allowed_sql, allowed_params), after, limit)
+        return backend().rank(cursor, spec, query, filtered, visible, after, limit)
 
 
 def snippets(spec: Index, query: SearchQuery, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

@@ -2,6 +2,7 @@
 swaps this in with override_settings; production never routes here)."""
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template import engines
 from django.urls import path
 
@@ -15,4 +16,14 @@ def floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_FLOOR.render({"title": "Floor", "text": "Hello"}, request))
 
 
-urlpatterns = [path("__bench/floor/", floor, name="bench_floor"), *project_urlpatterns]
+def base(request: HttpRequest) -> HttpResponse:
+    """What every page of the site costs before its own content: the reader's session, user
+    and preferences, and the base template (navigation, search box, log-out form)."""
+    return render(request, "base.html")
+
+
+urlpatterns = [
+    path("__bench/floor/", floor, name="bench_floor"),
+    path("__bench/base/", base, name="bench_base"),
+    *project_urlpatterns,
+]

@@ -4,7 +4,7 @@ and on PostgreSQL (tsvector + GIN): the same tests on both."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -324,6 +324,42 @@ def test_only_visible_annotations_are_searched(page_story, ada, bob):
     found = _annotation_ids("reactor", Annotation.objects.visible_to(ada))
     assert set(found) == {mine.pk, theirs_public.pk}
     assert theirs_private.pk not in found
+
+
+def _visible_ids(text, viewer):
+    hits = search.rank(search.ANNOTATIONS, parse(text), None, visible_to=viewer)
+    return [hit.pk for hit in hits]
+
+
+def test_the_index_rows_know_who_may_see_them(page_story, ada, bob):
+    """A search needs no pass over every annotation to leave out those the reader may not
+    see: the index rows answer as visible_to does."""
+    for author in (ada, bob):
+        for visibility in Visibility.values:
+            annotate(page_story, author, "reactor vessel", visibility=visibility)
+    for viewer in (ada, bob, AnonymousUser()):
+        expected = _annotation_ids("reactor", Annotation.objects.visible_to(viewer))
+        assert _visible_ids("reactor", viewer) == expected
+        assert len(expected) == (2 if viewer.is_anonymous else 4)
+    with CaptureQueriesContext(connection) as queries:
+        _visible_ids("reactor", ada)
+    assert "annotations_annotation" not in queries.captured_queries[-1]["sql"]
+
+
+def test_a_change_of_visibility_reaches_the_index(page_story, ada, bob):
+    annotation = annotate(page_story, ada, "reactor vessel", visibility=Visibility.PRIVATE)
+    assert _visible_ids("reactor", bob) == []
+    annotation.visibility = Visibility.PUBLIC
+    annotation.save()
+    assert _visible_ids("reactor", bob) == [annotation.pk]
+
+
+def test_an_unfiltered_story_search_reads_the_index_only():
+    stories = [_story(f"Boson {i}", body=[LOREM, "Boson " * i]) for i in range(1, 4)]
+    with CaptureQueriesContext(connection) as queries:
+        found = [hit.pk for hit in search.rank(search.STORIES, parse("boson"), None)]
+    assert found == _ids("boson") == [story.pk for story in reversed(stories)]
+    assert "articles_story" not in queries.captured_queries[-1]["sql"]
 
 
 def test_annotation_snippets_mark_quote_and_comment(page_story, ada):

@@ -20,8 +20,10 @@ POSTGRES = {
         "ALTER TABLE library_story_search ALTER COLUMN document SET STORAGE MAIN",
         "CREATE INDEX library_story_search_gin ON library_story_search"
         " USING gin (document) WITH (fastupdate = off)",
+        # The author and visibility since 0004 (which adds them to tables made before).
         "CREATE TABLE library_annotation_search ("
-        " annotation_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+        " annotation_id bigint PRIMARY KEY, document tsvector NOT NULL,"
+        " author_id bigint NOT NULL, visibility varchar(16) NOT NULL)",
         "ALTER TABLE library_annotation_search ALTER COLUMN document SET STORAGE MAIN",
         "CREATE INDEX library_annotation_search_gin ON library_annotation_search"
         " USING gin (document) WITH (fastupdate = off)",
@@ -39,7 +41,7 @@ SQLITE = {
         "CREATE VIRTUAL TABLE library_story_search_terms"
         " USING fts5vocab(library_story_search, instance)",
         "CREATE VIRTUAL TABLE library_annotation_search USING fts5("
-        f"quote, tags, comment, tokenize='{TOKENIZER}')",
+        f"quote, tags, comment, author_id UNINDEXED, visibility UNINDEXED, tokenize='{TOKENIZER}')",
         "CREATE VIRTUAL TABLE library_annotation_search_terms"
         " USING fts5vocab(library_annotation_search, instance)",
     ],

@@ -15,16 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from annotations.api import PAGE_SIZE as API_PAGE_SIZE
 from annotations.management.commands.bench_anchoring import sample_texts
 from annotations.models import Annotation
 from articles.ingest.blocks import Block
@@ -32,11 +34,15 @@ from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import store
 from articles.models import Story, StoryRevision
 from articles.views import PAGE_SIZE
+from library import search
+from library.query import parse
 from newsreader.management.commands.generate_data import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
 
 HEADING = "## Pages and queries"
 WEIGHT_BUDGET = 60 * 1024
 DEEP_PAGE = 1_000
+FLOOR = "Floor (bare view, trivial template)"
+BASE = "Base page, signed in (session, user, base template)"
 
 
 @dataclass
@@ -60,46 +66,80 @@ class _Counter:
         return execute(sql, params, many, context)
 
 
-def _time(client: Client, url: str, repeat: int) -> Measure:
-    counter = _Counter()
-    with connection.execute_wrapper(counter):
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    size = len(response.content)
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
+def _time(pages: list[tuple[str, Client, str]], repeat: int) -> list[tuple[str, Measure]]:
+    """Each page once per round, `repeat` rounds after a warm-up (which counts the
+    queries): interleaved, so that a stretch of load from another process on a shared
+    machine slows every page alike instead of deciding one page's ratio."""
+    counts, sizes = [], []
+    for _name, client, url in pages:
+        counter = _Counter()
+        with connection.execute_wrapper(counter):
+            response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    timings.sort()
-    # The median, not the mean: one request stalled by another process on a shared
-    # machine would otherwise decide the ratio.
-    median = statistics.median(timings)
-    return Measure(
-        url,
-        counter.count,
-        timings[len(timings) // 2] * 1000,
-        timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000,
-        1 / median,
-        size,
-    )
+        counts.append(counter.count)
+        sizes.append(len(response.content))
+    timings: list[list[float]] = [[] for _ in pages]
+    for _ in range(repeat):
+        for index, (_name, client, url) in enumerate(pages):
+            # An untimed request first: the timed one finds the page's code and data in
+            # the caches, as one of a run of requests to it would (the floor would
+            # otherwise be timed cold, after a bigger page).
+            client.get(url)
+            started = time.perf_counter()
+            response = client.get(url)
+            timings[index].append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+    measures = []
+    for (name, _client, url), count, size, times in zip(pages, counts, sizes, timings, strict=True):
+        times.sort()
+        # The median, not the mean: one request stalled by another process would
+        # otherwise decide the ratio.
+        median = statistics.median(times)
+        measures.append(
+            (
+                name,
+                Measure(
+                    url,
+                    count,
+                    median * 1000,
+                    times[min(len(times) - 1, int(len(times) * 0.95))] * 1000,
+                    1 / median,
+                    size,
+                ),
+            )
+        )
+    return measures
 
 
-def _cursor_at(position: int) -> str | None:
-    """The front page's `before` cursor that starts page `position // PAGE_SIZE + 1`."""
+def _cursor_at(position: int) -> str:
+    """The front page's query string that starts page `position // PAGE_SIZE + 1`."""
     story = (
         Story.objects.filter(current_revision__isnull=False)
         .order_by("-sort_date", "-id")
         .only("pk", "sort_date")[position - 1 : position]
-        .first()
+        .get()
     )
-    return f"{story.sort_date.isoformat()}~{story.pk}" if story else None
+    # Encoded: the "+" of the time zone would otherwise arrive as a space.
+    return urlencode({"before": f"{story.sort_date.isoformat()}~{story.pk}"})
 
 
-def _page_weight(client: Client, url: str) -> tuple[int, dict[str, int]]:
+def _api_cursor_at(reader: User, position: int) -> str:
+    """The API listing's query string that starts after its `position`th annotation."""
+    annotation = (
+        Annotation.objects.visible_to(reader)
+        .order_by("-created", "-id")
+        .only("pk", "created")[position - 1 : position]
+        .get()
+    )
+    return urlencode({"before": f"{annotation.created.isoformat()}~{annotation.pk}"})
+
+
+def _page_weight(client: Client, url: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Bytes of a page's HTML, stylesheets and scripts (with their static imports), by
+    file, and apart (not in the total) the modules it imports on demand (`import("./…")`)."""
     html = client.get(url).content.decode()
     parts = {"HTML": len(html.encode())}
+    lazy: dict[str, int] = {}
     assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assets += re.findall(r'<script[^>]* src="([^"]+)"', html)
     seen: set[str] = set()
@@ -118,7 +158,33 @@ def _page_weight(client: Client, url: str) -> tuple[int, dict[str, int]]:
             base = name.rsplit("/", 1)[0]
             for imported in re.findall(rb'from\s+["\']\./([^"\']+)["\']', content):
                 assets.append(f"{base}/{imported.decode()}")
-    return sum(parts.values()), parts
+            for imported in re.findall(rb'import\(\s*["\']\./([^"\']+)["\']\s*\)', content):
+                module = f"{base}/{imported.decode()}"
+                if on_disk := finders.find(module):
+                    lazy[module] = len(Path(str(on_disk)).read_bytes())
+    for name in parts:
+        lazy.pop(name, None)
+    return sum(parts.values()), parts, lazy
+
+
+def _weight_line(client: Client, heavy: Story, empty: Story) -> str:
+    """The page-weight line: the budget counts the reading view of a story without
+    annotations; files are listed for that page."""
+    weight, _, _ = _page_weight(client, heavy.get_absolute_url())
+    empty_weight, parts, lazy = _page_weight(client, empty.get_absolute_url())
+    over = empty_weight - WEIGHT_BUDGET
+    verdict = "met" if over <= 0 else f"{over / 1024:.1f} KB over"
+    detail = ", ".join(f"{k} {v / 1024:.1f}" for k, v in parts.items())
+    if lazy:
+        detail += "; loaded on demand, not counted: "
+        detail += ", ".join(f"{k} {v / 1024:.1f}" for k, v in lazy.items())
+    return (
+        f"- Page weight, reading view (HTML + CSS + JS, htmx included, uncompressed, no "
+        f"images): {empty_weight / 1024:.1f} KB with no annotations, "
+        f"{weight / 1024:.1f} KB with {heavy.annotations.count()} "
+        f"(budget {WEIGHT_BUDGET // 1024} KB before annotations: {verdict}; "
+        f"KB with no annotations: {detail})."
+    )
 
 
 class Command(BaseCommand):
@@ -129,8 +195,16 @@ class Command(BaseCommand):
         parser.add_argument("--annotations", type=int, default=30_000)
         parser.add_argument("--repeat", type=int, default=30)
         parser.add_argument("--write", metavar="PATH", help="Put the results in this file")
+        parser.add_argument(
+            "--weight-only",
+            action="store_true",
+            help="Only the page-weight line (on data generated before); --write replaces that line",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["weight_only"]:
+            self._weight_only(options["write"])
+            return
         generated = Story.objects.filter(url__startswith=URL_PREFIX).count()
         if generated < options["stories"]:
             have = Annotation.objects.filter(story__url__startswith=URL_PREFIX).count()
@@ -151,6 +225,25 @@ class Command(BaseCommand):
 
             _write(Path(options["write"]), section, write_section)
 
+    def _weight_only(self, write: str | None) -> None:
+        try:
+            heavy = Story.objects.get(title=HEAVY_TITLE, url__startswith=URL_PREFIX)
+            empty = Story.objects.get(title=EMPTY_TITLE, url__startswith=URL_PREFIX)
+        except Story.DoesNotExist as exc:
+            raise CommandError("No generated stories: run generate_data first.") from exc
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(User.objects.get(username="bench0"))
+        with override_settings(DEBUG=False, ROOT_URLCONF="newsreader.bench_urls"):
+            line = _weight_line(client, heavy, empty)
+        self.stdout.write(line)
+        if write:
+            path = Path(write)
+            current = path.read_text()
+            pattern = re.compile(r"^- Page weight, reading view .*$", re.M)
+            if not pattern.search(current):
+                raise CommandError(f"No page-weight line in {path}: run bench_pages --write.")
+            path.write_text(pattern.sub(lambda _: line, current, count=1))
+
     def _run(self, repeat: int) -> list[str]:
         total = Story.objects.filter(current_revision__isnull=False).count()
         annotations = Annotation.objects.count()
@@ -161,12 +254,18 @@ class Command(BaseCommand):
         client.force_login(reader)
         anonymous = Client(HTTP_HOST="localhost")
 
-        deep_position = min(total - 1, (DEEP_PAGE - 1) * PAGE_SIZE + 1)
+        # A full page follows the cursor: never the last, short page.
+        deep_position = min(total - PAGE_SIZE - 1, (DEEP_PAGE - 1) * PAGE_SIZE)
         deep_page = deep_position // PAGE_SIZE + 1
+        visible = Annotation.objects.visible_to(reader).count()
+        api_position = min(visible - API_PAGE_SIZE - 1, (DEEP_PAGE - 1) * API_PAGE_SIZE)
+        api_page = api_position // API_PAGE_SIZE + 1
+        api = reverse("api_annotations")
         pages: list[tuple[str, Client, str]] = [
-            ("Floor (bare view, trivial template)", client, reverse("bench_floor")),
+            (FLOOR, client, reverse("bench_floor")),
+            (BASE, client, reverse("bench_base")),
             ("Front page, page 1", client, reverse("home")),
-            (f"Front page, page {deep_page}", client, f"/?before={_cursor_at(deep_position)}"),
+            (f"Front page, page {deep_page}", client, f"/?{_cursor_at(deep_position)}"),
             ("Front page, anonymous", anonymous, reverse("home")),
             (
                 f"Reading view, {heavy.annotations.count()} annotations",
@@ -176,13 +275,21 @@ class Command(BaseCommand):
             ("Reading view, 0 annotations", client, empty.get_absolute_url()),
             ("Reading view, anonymous", anonymous, heavy.get_absolute_url()),
             ("Search “kernel compiler”", client, "/search/?q=kernel+compiler"),
+            # One story has the word: what a search costs besides ranking its matches.
+            ("Search “heavily” (one match)", client, "/search/?q=heavily"),
             ("Search highlights “note”", client, "/search/?q=note&kind=highlights"),
             ("My highlights", client, reverse("my_highlights")),
+            ("API annotations, page 1", client, api),
+            (
+                f"API annotations, page {api_page}",
+                client,
+                f"{api}?{_api_cursor_at(reader, api_position)}",
+            ),
         ]
         search_deep = self._search_deep(client, "/search/?q=kernel+compiler", 20)
         if search_deep:
             pages.append(("Search “kernel compiler”, page 20", client, search_deep))
-        measures = [(name, _time(c, url, repeat)) for name, c, url in pages]
+        measures = _time(pages, repeat)
         floor = measures[0][1].per_second
 
         lines = [
@@ -191,8 +298,10 @@ class Command(BaseCommand):
             f"`make bench-pages` (`manage.py bench_pages`): {total:,} stories, "
             f"{annotations:,} annotations on {connection.vendor}, in-process through the "
             f"test client and the whole middleware stack, one thread, {repeat} requests per "
-            "page after one warm-up; req/s is 1 / median time. Throughput is relative to "
-            "the floor: a bare view rendering a trivial template in the same run. "
+            "page after one warm-up, the pages taken in turn (each timed request right after "
+            "an untimed one to the same page); req/s is 1 / median time. "
+            "Throughput is relative to the floor: a bare view rendering a trivial template "
+            "in the same run. "
             "Goal: at least 0.5× the floor, a constant number of queries, and deep pages "
             "within 1.2× of page 1.",
             "",
@@ -206,6 +315,9 @@ class Command(BaseCommand):
             )
         by_name = dict(measures)
         front, deep = by_name["Front page, page 1"], by_name[f"Front page, page {deep_page}"]
+        base_m = by_name[BASE]
+        api_first = by_name["API annotations, page 1"]
+        api_deep = by_name[f"API annotations, page {api_page}"]
         heavy_m = by_name[f"Reading view, {heavy.annotations.count()} annotations"]
         empty_m = by_name["Reading view, 0 annotations"]
         lines += [
@@ -214,8 +326,18 @@ class Command(BaseCommand):
             f"{deep.median_ms / front.median_ms:.2f}× page 1 "
             f"({deep.queries} vs {front.queries} queries; keyset cursor on "
             "`(sort_date, id)`).",
+            f"- Deep paging: API page {api_page} takes "
+            f"{api_deep.median_ms / api_first.median_ms:.2f}× page 1 "
+            f"({api_deep.queries} vs {api_first.queries} queries; "
+            "keyset cursor on `(created, id)`).",
             f"- Reading view: {empty_m.queries} queries with no annotations, "
             f"{heavy_m.queries} with {heavy.annotations.count()}.",
+            f"- What every signed-in page pays before its own content (the base page: "
+            f"{base_m.queries} queries for the session, the user and their preferences, and "
+            f"`base.html`): {base_m.median_ms:.1f} ms, "
+            f"{base_m.median_ms / by_name[FLOOR].median_ms:.0f}× the floor's "
+            f"{by_name[FLOOR].median_ms:.2f} ms; 0.5× the floor leaves a whole page "
+            f"{2 * by_name[FLOOR].median_ms:.2f} ms.",
         ]
         if search_deep:
             s1, s20 = (
@@ -226,15 +348,17 @@ class Command(BaseCommand):
                 f"- Search page 20 takes {s20.median_ms / s1.median_ms:.2f}× page 1 "
                 f"({s20.queries} vs {s1.queries} queries)."
             )
-        weight, parts = _page_weight(client, heavy.get_absolute_url())
-        empty_weight, _ = _page_weight(client, empty.get_absolute_url())
-        detail = ", ".join(f"{k} {v / 1024:.1f}" for k, v in parts.items())
-        lines += [
-            f"- Page weight, reading view (HTML + CSS + JS, htmx included, uncompressed, no "
-            f"images): {empty_weight / 1024:.1f} KB with no annotations, "
-            f"{weight / 1024:.1f} KB with {heavy.annotations.count()} "
-            f"(budget {WEIGHT_BUDGET // 1024} KB before annotations; KB: {detail}).",
-        ]
+        matches = {
+            words: len(search.rank(search.STORIES, parse(words), None, limit=total))
+            for words in ("kernel compiler", "heavily")
+        }
+        lines.append(
+            f"- Search “kernel compiler” matches {matches['kernel compiler']:,} of {total:,} "
+            f"stories (the generator's vocabulary is small), “heavily” "
+            f"{matches['heavily']:,}: every match is ranked (relevance has no index order to "
+            "walk), so a search's time grows with its matches."
+        )
+        lines.append(_weight_line(client, heavy, empty))
         lines += self._ingestion(heavy)
         return lines
 

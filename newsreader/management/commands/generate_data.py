@@ -1,11 +1,16 @@
 """Fill the database with synthetic stories, revisions, users and annotations for the
 benchmarks: `manage.py generate_data --stories 100000 --annotations 200000`.
 
-Rows are written with bulk_create in batches (one transaction per batch, search index
-updated per batch), so 100,000 stories take minutes, not hours. Story bodies are built
-from a fixed vocabulary with a seeded RNG, so runs are repeatable. One story (titled
-"Benchmark: heavily annotated") gets --heavy annotations (200) for the reading-view
-benchmark; one has none. Everything generated is marked by its URL
+Rows are written with bulk_create in batches of --batch stories, each batch with its share
+of the annotations, one transaction per batch. The search index is written the way the app
+writes it (library.search.index_stories / index_annotations, the same SQL), batch by batch;
+on PostgreSQL it runs in a second connection while the next batch is being built, so the
+database's tsvector work and Python's overlap on two cores. At the end the written tables
+are analyzed, as autovacuum would soon do, so that the planner sees their real sizes.
+
+Story bodies are built from a fixed vocabulary with a seeded RNG, so runs are repeatable.
+One story (titled "Benchmark: heavily annotated") gets --heavy annotations (200) for the
+reading-view benchmark; one has none. Everything generated is marked by its URL
 (https://bench.example/...) and --clear removes it.
 """
 
@@ -13,13 +18,16 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import timedelta
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections, reset_queries, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from annotations.anchoring import describe
@@ -32,6 +40,7 @@ from library import search
 URL_PREFIX = "https://bench.example/"
 HEAVY_TITLE = "Benchmark: heavily annotated"
 EMPTY_TITLE = "Benchmark: no annotations"
+PARAGRAPHS = 6
 WORDS = [
     "release",
     "storage",
@@ -97,17 +106,75 @@ WORDS = [
 ]
 
 
+# (story id, current revision id, body text)
+Generated = tuple[int, int, str]
+
+
 def _sentence(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 18))]
-    return " ".join(words).capitalize() + "."
+    return " ".join(rng.choices(WORDS, k=rng.randint(8, 18))).capitalize() + "."
 
 
 def _paragraphs(rng: random.Random, count: int) -> list[str]:
     return [" ".join(_sentence(rng) for _ in range(rng.randint(3, 6))) for _ in range(count)]
 
 
+def _body(texts: list[str]) -> tuple[str, str]:
+    """What build_body makes of one <p> per text: the vocabulary has nothing the sanitizer
+    changes (no markup, no entities, single spaces), so it is joined here rather than
+    parsed 100,000 times; each batch checks one body against build_body."""
+    return "\n".join(f"<p>{text}</p>" for text in texts), "\n".join(texts)
+
+
+def _check_body(texts: list[str]) -> None:
+    expected = build_body([Block("p", f"<p>{text}</p>", text) for text in texts])
+    if _body(texts) != expected:
+        raise CommandError("The generated body differs from what the pipeline stores.")
+
+
+class _Indexer:
+    """Writes the search index of each committed batch: on PostgreSQL in a second
+    connection, while the next batch is being built; elsewhere (SQLite has one writer at a
+    time), or inside a transaction the second connection could not see into, at once."""
+
+    def __init__(self) -> None:
+        concurrent = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._pool = ThreadPoolExecutor(max_workers=1) if concurrent else None
+        self._pending: list[Future[None]] = []
+
+    def submit(self, write: Callable[[Sequence[int]], None], ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        if self._pool is None:
+            self._write(write, ids)
+            return
+        for future in [f for f in self._pending if f.done()]:
+            future.result()  # raises what the indexing raised
+            self._pending.remove(future)
+        self._pending.append(self._pool.submit(self._write, write, ids))
+
+    @staticmethod
+    def _write(write: Callable[[Sequence[int]], None], ids: Sequence[int]) -> None:
+        with transaction.atomic():
+            write(ids)
+        reset_queries()  # with DEBUG on, every batch's SQL would be kept
+
+    def close(self) -> None:
+        if self._pool is None:
+            return
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pool.submit(connections.close_all).result()  # the worker thread's
+            self._pool.shutdown()
+
+
 class Command(BaseCommand):
     help = "Generate synthetic stories, revisions, users and annotations for benchmarks."
+
+    # The run's start and how many annotations it makes: their creation times.
+    now: datetime
+    annotation_total: int
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--stories", type=int, default=2_000)
@@ -125,16 +192,62 @@ class Command(BaseCommand):
         if options["clear"]:
             self._clear()
         users = self._users(options["users"])
-        stories = self._stories(rng, options["stories"], options["revised"], options["batch"])
-        made = self._annotations(rng, stories, users, options["annotations"], options["heavy"])
+        count, annotations = options["stories"], options["annotations"]
+        self.now, self.annotation_total = timezone.now(), annotations
+        heavy = min(options["heavy"], annotations)
+        spread = annotations - heavy  # over all the stories, uniformly
+        if count > 0:
+            total = count
+            batches = self._new_stories(rng, count, options["revised"], options["batch"])
+        else:  # more annotations on the stories generated before
+            total = (
+                self._generated()
+                .filter(current_revision__isnull=False)
+                .exclude(title=EMPTY_TITLE)
+                .count()
+            )
+            batches = self._existing_stories(options["batch"])
+        indexer = _Indexer()
+        stories = made = 0
+        try:
+            for batch in batches:
+                if count > 0:
+                    indexer.submit(search.index_stories, [pk for pk, _, _ in batch])
+                # Each batch takes its share of the annotations, on its own stories. The
+                # run's first story takes the heavy ones, its second none (when new).
+                share = spread * (stories + len(batch)) // total - spread * stories // total
+                first = stories == 0
+                stories += len(batch)
+                created = self._annotations(
+                    rng,
+                    batch,
+                    users,
+                    share,
+                    heavy if first else 0,
+                    2 if first and count > 0 else 0,
+                    made,
+                )
+                indexer.submit(search.index_annotations, created)
+                made += len(created)
+                reset_queries()  # with DEBUG on (make bench-pages), every batch's SQL is kept
+                self.stdout.write(
+                    f"  stories: {stories}/{total}, annotations: {made}/{annotations}", ending="\r"
+                )
+        finally:
+            indexer.close()
+        self.stdout.write("")
+        self._analyze()
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"Generated {len(stories)} stories and {made} annotations "
+            f"Generated {max(count, 0)} stories and {made} annotations "
             f"for {len(users)} users in {elapsed:.1f} s."
         )
 
+    def _generated(self) -> Any:
+        return Story.objects.filter(url__startswith=URL_PREFIX)
+
     def _clear(self) -> None:
-        generated = Story.objects.filter(url__startswith=URL_PREFIX)
+        generated = self._generated()
         ids = list(generated.values_list("pk", flat=True))
         annotation_ids = list(
             Annotation.objects.filter(story_id__in=ids).values_list("pk", flat=True)
@@ -155,102 +268,112 @@ class Command(BaseCommand):
         )
         return list(User.objects.filter(username__in=names).order_by("pk"))
 
-    def _stories(
+    def _new_stories(
         self, rng: random.Random, count: int, revised: float, batch: int
-    ) -> list[tuple[int, int, str]]:
-        """(story id, current revision id, body text) of every generated story."""
-        start = Story.objects.filter(url__startswith=URL_PREFIX).count()
+    ) -> Iterator[list[Generated]]:
+        """Batches of new stories, each committed before it is yielded."""
+        start = self._generated().count()
         now = timezone.now()
-        out: list[tuple[int, int, str]] = []
         for first in range(start, start + count, batch):
             numbers = range(first, min(first + batch, start + count))
-            with transaction.atomic():
-                stories = Story.objects.bulk_create(
-                    [
-                        Story(
-                            url=f"{URL_PREFIX}{n}",
-                            title=(
-                                HEAVY_TITLE
-                                if n == 0
-                                else EMPTY_TITLE
-                                if n == 1
-                                else _sentence(rng)[:-1]
-                            ),
-                            dek=_sentence(rng),
-                            byline="Bench Writer",
-                            site_name="Bench News",
-                            sort_date=now - timedelta(minutes=n),
-                        )
-                        for n in numbers
-                    ]
+            stories = [
+                Story(
+                    url=f"{URL_PREFIX}{n}",
+                    title=(
+                        HEAVY_TITLE if n == 0 else EMPTY_TITLE if n == 1 else _sentence(rng)[:-1]
+                    ),
+                    dek=_sentence(rng),
+                    byline="Bench Writer",
+                    site_name="Bench News",
+                    sort_date=now - timedelta(minutes=n),
                 )
-                revisions = []
-                for story in stories:
-                    versions = 2 if rng.random() < revised else 1
-                    for number in range(1, versions + 1):
-                        texts = _paragraphs(rng, 6)
-                        blocks = [Block("p", f"<p>{t}</p>", t) for t in texts]
-                        body_html, body_text = build_body(blocks)
-                        revisions.append(
-                            StoryRevision(
-                                story=story,
-                                number=number,
-                                title=story.title,
-                                dek=story.dek,
-                                body_html=body_html,
-                                body_text=body_text,
-                                content_hash=f"bench-{story.url}-{number}",
-                                word_count=len(body_text.split()),
-                                origin=StoryRevision.Origin.FILE,
-                            )
-                        )
-                StoryRevision.objects.bulk_create(revisions)
-                current = {rev.story_id: rev for rev in revisions}  # the last number wins
-                for story in stories:
-                    story.current_revision = current[story.pk]
-                Story.objects.bulk_update(stories, ["current_revision"])
-                search.index_stories([story.pk for story in stories])
-            out += [(s.pk, current[s.pk].pk, current[s.pk].body_text) for s in stories]
-            self.stdout.write(f"  stories: {len(out)}/{count}", ending="\r")
-        self.stdout.write("")
-        return out
+                for n in numbers
+            ]
+            texts = [
+                [_paragraphs(rng, PARAGRAPHS) for _ in range(2 if rng.random() < revised else 1)]
+                for _ in stories
+            ]
+            _check_body(texts[0][0])
+            bodies = [[_body(version) for version in versions] for versions in texts]
+            with transaction.atomic():
+                Story.objects.bulk_create(stories)
+                StoryRevision.objects.bulk_create(
+                    StoryRevision(
+                        story=story,
+                        number=number,
+                        title=story.title,
+                        dek=story.dek,
+                        body_html=body_html,
+                        body_text=body_text,
+                        content_hash=f"bench-{story.url}-{number}",
+                        word_count=len(body_text.split()),
+                        origin=StoryRevision.Origin.FILE,
+                    )
+                    for story, versions in zip(stories, bodies, strict=True)
+                    for number, (body_html, body_text) in enumerate(versions, start=1)
+                )
+                ids = [story.pk for story in stories]
+                # The last revision is the current one: one UPDATE for the batch.
+                latest = StoryRevision.objects.filter(story=OuterRef("pk")).order_by("-number")
+                Story.objects.filter(pk__in=ids).update(
+                    current_revision=Subquery(latest.values("pk")[:1])
+                )
+                current = dict(
+                    StoryRevision.objects.filter(story_id__in=ids)
+                    .order_by("story_id", "number")
+                    .values_list("story_id", "pk")
+                )
+            yield [
+                (story.pk, current[story.pk], versions[-1][1])
+                for story, versions in zip(stories, bodies, strict=True)
+            ]
+
+    def _existing_stories(self, batch: int) -> Iterator[list[Generated]]:
+        """Batches of the generated stories already stored (annotations only), but the one
+        kept without annotations."""
+        rows = (
+            self._generated()
+            .filter(current_revision__isnull=False)
+            .exclude(title=EMPTY_TITLE)
+            .order_by("pk")
+            .values_list("pk", "current_revision_id", "current_revision__body_text")
+        )
+        found: list[Generated] = []
+        for row in rows.iterator(chunk_size=batch):
+            found.append(row)
+            if len(found) == batch:
+                yield found
+                found = []
+        if found:
+            yield found
 
     def _annotations(
         self,
         rng: random.Random,
-        stories: list[tuple[int, int, str]],
+        stories: list[Generated],
         users: list[User],
-        count: int,
+        spread: int,
         heavy: int,
-    ) -> int:
-        if not stories or not users or count <= 0:
-            return 0
+        reserved: int,
+        numbered_from: int,
+    ) -> list[int]:
+        """`heavy` annotations on the first story, `spread` at random on the others but the
+        `reserved` first ones; committed. Their ids."""
+        if not stories or not users or spread + heavy <= 0:
+            return []
         colours = list(Colour.values)
-        made = 0
+        others = stories[reserved:] or stories[:1]
         batch: list[Annotation] = []
-
-        def flush() -> None:
-            with transaction.atomic():
-                created = Annotation.objects.bulk_create(batch)
-                search.index_annotations([a.pk for a in created])
-            batch.clear()
-
-        for n in range(count):
-            # The first story takes `heavy` annotations; the second none; others at random.
-            if n < heavy:
-                story_id, revision_id, text = stories[0]
-            else:
-                story_id, revision_id, text = (
-                    stories[rng.randrange(2, len(stories))] if len(stories) > 2 else stories[0]
-                )
+        for i in range(heavy + spread):
+            n = numbered_from + i
+            story_id, revision_id, text = stories[0] if i < heavy else rng.choice(others)
             begin = rng.randrange(0, max(1, len(text) - 60))
-            end = begin + rng.randint(10, 60)
+            end = min(len(text), begin + rng.randint(10, 60))
             s = describe(text, begin, end)
-            author = users[n % len(users)]
             batch.append(
                 Annotation(
                     story_id=story_id,
-                    author=author,
+                    author=users[n % len(users)],
                     revision_id=revision_id,
                     exact=s.exact,
                     prefix=s.prefix,
@@ -267,13 +390,30 @@ class Command(BaseCommand):
                     comment=f"Note {n}" if n % 3 == 0 else "",
                     comment_html=f"<p>Note {n}</p>" if n % 3 == 0 else "",
                     visibility=Visibility.PUBLIC if n % 2 == 0 else Visibility.PRIVATE,
+                    # One a second up to now: lists newest first have an order to follow.
+                    created=self.now - timedelta(seconds=self.annotation_total - n),
                 )
             )
-            made += 1
-            if len(batch) >= 1_000:
-                flush()
-                self.stdout.write(f"  annotations: {made}/{count}", ending="\r")
-        if batch:
-            flush()
-        self.stdout.write("")
-        return made
+        with transaction.atomic():
+            created = Annotation.objects.bulk_create(batch, batch_size=2_000)
+        return [annotation.pk for annotation in created]
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics for the tables just filled (autovacuum would get there
+        within minutes; the benchmarks run now)."""
+        if connection.in_atomic_block:
+            return  # VACUUM cannot run in a transaction; whoever holds it can analyze
+        if connection.vendor != "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            return
+        tables = [
+            Story._meta.db_table,
+            StoryRevision._meta.db_table,
+            Annotation._meta.db_table,
+            *(spec.table for spec in search.INDEXES),
+        ]
+        with connection.cursor() as cursor:
+            for table in tables:
+                # VACUUM too: it marks pages all-visible, which index-only scans need.
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
