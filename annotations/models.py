@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.db.models.fields.related_descriptors import RelatedManager
 
+    from library.query import SearchQuery
+    from library.search import Cursor, Hit
+
 # Whoever is looking: request.user.
 Viewer = AbstractBaseUser | AnonymousUser
 
@@ -157,16 +160,27 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")
 
-    def search(self, query: str) -> AnnotationQuerySet:
-        return self.filter(
-            Q(exact__icontains=query)
-            | Q(original_exact__icontains=query)
-            | Q(comment__icontains=query)
-        )
+    def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> list[Hit]:
+        """The best `limit` matches for query among these annotations, after `after`.
+
+        From the search index (library.search: the quote now and as first highlighted, the
+        tags, the comment), best first, so the words are matched as words, stemmed, in any
+        order; paged by a (rank, id) keyset cursor.
+        """
+        # library indexes annotations (library.signals): imported here, not at the top.
+        from library import search
+
+        return search.rank(search.ANNOTATIONS, query, self, after, limit)
 
     def before(self, when: Any, pk: int) -> AnnotationQuerySet:
-        """Keyset paging, newest first: annotations older than the one at (when, pk)."""
-        return self.filter(Q(created__lt=when) | Q(created=when, pk__lt=pk))
+        """Keyset paging, newest first: annotations older than the one at (when, pk).
+
+        The bound on created alone is what lets the database start the page's index scan
+        at the cursor (deep pages cost what the first does); the OR only sorts out the
+        annotations sharing its time."""
+        return self.filter(created__lte=when).filter(
+            Q(created__lt=when) | Q(created=when, pk__lt=pk)
+        )
 
 
 class _AnnotationManager(models.Manager["Annotation"]):
@@ -175,8 +189,9 @@ class _AnnotationManager(models.Manager["Annotation"]):
         *,
         story: Story,
         author: User,
-        revision_id: int | None,
-        selectors: Selectors,
+        revision_id: int | None = None,
+        selectors: Selectors | None = None,
+        quote: str | None = None,
         colour: str,
         comment: str = "",
         tags: Sequence[str] = (),
@@ -188,7 +203,12 @@ class _AnnotationManager(models.Manager["Annotation"]):
         must hold its quote. A selection made in a revision that has since been replaced
         is looked up by its quote and context instead, and only an exact match is
         accepted: a note must not land on words the reader did not see.
+
+        Without selectors, a quote the reader typed or pasted (no selection: no script, or
+        no way to select) is looked up in the current revision (see locate_quote).
         """
+        if (selectors is None) == (quote is None):
+            raise TypeError("Give either selectors or a quote.")
         with transaction.atomic():
             # Lock the story like the ingest pipeline does, so a revision stored at the
             # same moment either re-anchors this annotation or is the one it anchors to.
@@ -200,9 +220,12 @@ class _AnnotationManager(models.Manager["Annotation"]):
             revision = story.current_revision
             if revision is None:
                 raise SelectionError("This story has no text to highlight.")
-            start, end = locate_selection(
-                revision.body_text, selectors, same_revision=revision_id == revision.pk
-            )
+            if selectors is not None:
+                start, end = locate_selection(
+                    revision.body_text, selectors, same_revision=revision_id == revision.pk
+                )
+            else:
+                start, end = locate_quote(revision.body_text, quote or "")
             described = describe(revision.body_text, start, end)
             annotation = self.model(
                 story=story,
@@ -261,6 +284,42 @@ def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) ->
     if start == end:
         raise SelectionError("Select some words to highlight, not only spaces.")
     return start, end
+
+
+# What a typed quote may write for the typographic characters of the text: a keyboard
+# has ' " - where an article has ’ “ ” –.
+_TYPED = {"'": "['‘’]", '"': '["“”„]', "-": "[-‐‑–—]"}
+
+
+def locate_quote(text: str, quote: str) -> tuple[int, int]:
+    """[start, end) of the one place in text where quote is, word for word.
+
+    The spaces between the words may differ (a paste across two paragraphs), and so may
+    quotation marks, apostrophes and dashes; nothing else. Words that are not in the text,
+    or are in it more than once, are an error, never a guess.
+    """
+    if len(quote) > MAX_QUOTE:
+        raise SelectionError(
+            f"That quote is too long to highlight (at most {MAX_QUOTE:,} characters)."
+        )
+    words = quote.split()
+    if not words:
+        raise SelectionError("Type or paste the words to highlight.")
+    pattern = re.compile(
+        r"\s+".join("".join(_TYPED.get(char) or re.escape(char) for char in word) for word in words)
+    )
+    found = pattern.search(text)
+    if found is None:
+        raise SelectionError(
+            "Those words are not in the story. Copy them from the story exactly as they are."
+        )
+    # From the next character on: occurrences may overlap ("ha ha" in "ha ha ha").
+    if pattern.search(text, found.start() + 1) is not None:
+        raise SelectionError(
+            "Those words are in the story more than once. Add a few words before or after "
+            "them, so that they say which place you mean."
+        )
+    return found.start(), found.end()
 
 
 _ANCHOR_FIELDS = ["revision", "exact", "prefix", "suffix", "start", "end"]
@@ -325,6 +384,11 @@ class Annotation(models.Model):
         indexes = [
             models.Index(fields=["author", "-created", "-id"], name="annotation_author_idx"),
             models.Index(fields=["story", "visibility"], name="annotation_story_idx"),
+            # The front page counts a reader's highlights per story, and the stories they
+            # annotated, from this index alone.
+            models.Index(fields=["author", "story"], name="annotation_author_story_idx"),
+            # Newest first, whoever wrote them (the API's pages, search's highlights).
+            models.Index(fields=["-created", "-id"], name="annotation_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_span"),
@@ -417,6 +481,15 @@ class Annotation(models.Model):
         if story_url is not None:
             self._story_url = story_url
         return self
+
+    @property
+    def thread_label(self) -> str:
+        """The accessible name of the card's replies. A story page has a thread per card,
+        and landmarks need names of their own: the quote says which, the id makes sure."""
+        quote = " ".join((self.original_exact if self.is_detached else self.exact).split())
+        if len(quote) > 40:
+            quote = quote[:39].rstrip() + "…"
+        return f"Replies to “{quote}” (highlight {self.pk})"
 
     @property
     def is_own(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from articles.models import Story, StoryRevision
 
+from .forms import QuoteForm
 from .highlighting import draw_highlights
 from .models import Annotation, Colour, Viewer, Visibility
 
@@ -62,4 +63,5 @@ class StoryAnnotations:
             "annotation_count": self.count,
             "colours": Colour.choices,
             "visibilities": Visibility.choices,
+            "quote_form": QuoteForm(),
         }

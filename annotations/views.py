@@ -14,10 +14,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from articles.models import Story
+from library import search
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
 
-from .forms import AnnotationCreateForm, AnnotationEditForm, HighlightFilterForm, ReplyForm
+from .forms import (
+    AnnotationCreateForm,
+    AnnotationEditForm,
+    HighlightFilterForm,
+    QuoteForm,
+    ReplyForm,
+)
 from .models import Annotation, Reply, SelectionError, Tag
 from .reading import StoryAnnotations
 
@@ -106,23 +113,38 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     story = _get_story(story_id)
-    form = AnnotationCreateForm(request.POST)
+    form: AnnotationCreateForm | QuoteForm
     annotation: Annotation | None = None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            annotation = Annotation.objects.create_from_selection(
-                story=story,
-                author=_signed_in(request),
-                revision_id=data["revision"],
-                selectors=form.selectors(),
-                colour=data["colour"],
-                comment=data["comment"],
-                tags=data["tags"],
-                visibility=data["visibility"],
-            )
-        except SelectionError as exc:
-            form.add_error(None, str(exc))
+    if "quote" in request.POST:
+        # "Highlight a quote": typed or pasted words, found in the story by the server.
+        form = QuoteForm(request.POST)
+        if form.is_valid():
+            try:
+                annotation = Annotation.objects.create_from_selection(
+                    story=story,
+                    author=_signed_in(request),
+                    quote=form.cleaned_data["quote"],
+                    colour=form.cleaned_data["colour"],
+                )
+            except SelectionError as exc:
+                form.add_error(None, str(exc))
+    else:
+        form = AnnotationCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                annotation = Annotation.objects.create_from_selection(
+                    story=story,
+                    author=_signed_in(request),
+                    revision_id=data["revision"],
+                    selectors=form.selectors(),
+                    colour=data["colour"],
+                    comment=data["comment"],
+                    tags=data["tags"],
+                    visibility=data["visibility"],
+                )
+            except SelectionError as exc:
+                form.add_error(None, str(exc))
     if annotation is None:
         errors = [error for field_errors in form.errors.values() for error in field_errors]
         if request.htmx:
@@ -292,32 +314,58 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     )
     form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags], stories=stories)
     filters = form.filters()
-    annotations = mine.select_related("story")
-    if filters.get("q"):
-        annotations = annotations.search(filters["q"])
+    annotations = mine
     if filters.get("colour"):
         annotations = annotations.filter(colour=filters["colour"])
     if filters.get("tag"):
         annotations = annotations.filter(tags__name=filters["tag"])
     if filters.get("story"):
         annotations = annotations.filter(story_id=filters["story"])
-    cursor = _parse_cursor(request.GET.get("before"))
-    if cursor is not None:
-        annotations = annotations.before(*cursor)
-    page = annotations.order_by("-created", "-id")[: PAGE_SIZE + 1].with_thread(replies=False)
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
     next_query = None
-    if len(page) > PAGE_SIZE:
-        last = page[PAGE_SIZE - 1]
-        query = request.GET.copy()
-        query["before"] = f"{last.created.isoformat()}~{last.pk}"
-        next_query = query.urlencode()
+    page: list[Annotation] = []
+    paging = False
+    if "q" in form.errors:
+        pass  # said above the results: every highlight would answer another question
+    elif form.query.is_searchable:
+        # Best match first, paged by (rank, id): "after" is the last one shown.
+        after = search.Cursor.parse(request.GET.get("after"))
+        paging = after is not None
+        hits = annotations.search(form.query, after, PAGE_SIZE + 1)
+        ids = [hit.pk for hit in hits[:PAGE_SIZE]]
+        found = {
+            annotation.pk: annotation
+            for annotation in Annotation.objects.filter(pk__in=ids)
+            .select_related("story")
+            .with_thread(replies=False)
+        }
+        page = [found[pk] for pk in ids if pk in found]
+        if len(hits) > PAGE_SIZE:
+            query["after"] = str(hits[PAGE_SIZE - 1].cursor)
+            next_query = query.urlencode()
+    else:
+        # Newest first, paged by (created, id): "before" is the last one shown.
+        cursor = _parse_cursor(request.GET.get("before"))
+        paging = cursor is not None
+        if cursor is not None:
+            annotations = annotations.before(*cursor)
+        newest = annotations.select_related("story").order_by("-created", "-id")
+        page = newest[: PAGE_SIZE + 1].with_thread(replies=False)
+        if len(page) > PAGE_SIZE:
+            last = page[PAGE_SIZE - 1]
+            query["before"] = f"{last.created.isoformat()}~{last.pk}"
+            next_query = query.urlencode()
     context = {
         "form": form,
         "annotations": page[:PAGE_SIZE],
         "next_query": next_query,
-        "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story")),
+        "ranked": form.query.is_searchable,
+        "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story"))
+        or "q" in form.errors,
     }
     template = "annotations/highlights.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#page" if cursor is not None else "#results"
+        template += "#page" if paging else "#results"
     return render(request, template, context)

@@ -66,6 +66,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     yield page
+    # The test's database is flushed next: what the page still sends while it closes (the
+    # reading-progress beacon on pagehide, a throttled save) must not reach the server then.
+    context.route("**/*", lambda route: route.abort())
     context.close()
     # Images in the samples point at hosts this machine cannot reach; anything else is a bug.
     real = [e for e in errors if "net::ERR" not in e and "Failed to load resource" not in e]

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from annotations.anchoring import describe
-from annotations.models import Annotation, Visibility
+from annotations.models import Annotation, SelectionError, Visibility, locate_quote
 from annotations.testing import annotate
 
 from .factories import make_story
@@ -210,3 +210,63 @@ def test_the_fragments_leave_out_other_users_private_annotations(client, story, 
     assert f"annotation-{secret.pk}" not in content
     assert f'data-annotation="{public.pk}"' in content
     assert '<span class="annotation-count">2</span>' in content  # public + bob's own
+
+
+# --- "Highlight a quote": typed or pasted words, no selection and no script
+
+
+def test_the_reading_view_offers_to_highlight_a_quote(signed_in, story):
+    content = signed_in.get(story.get_absolute_url()).content.decode()
+    assert "<summary>Highlight a quote</summary>" in content
+    assert f'<form method="post" action="{_url(story)}" class="stacked-form">' in content
+    assert 'name="quote"' in content and 'id="id_quote_colour"' in content
+
+
+def test_it_highlights_a_typed_quote_where_it_is(signed_in, story):
+    response = signed_in.post(_url(story), {"quote": "  audit rule ", "colour": "pink"})
+    annotation = Annotation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{story.get_absolute_url()}#hl-{annotation.pk}"
+    text = story.current_revision.body_text
+    assert annotation.exact == "audit rule" == text[annotation.start : annotation.end]
+    assert annotation.original_exact == "audit rule"
+    assert annotation.colour == "pink"
+    assert annotation.visibility == Visibility.PRIVATE
+
+
+def test_a_pasted_quote_may_differ_in_spaces_and_typography(signed_in):
+    story = make_story(
+        "Typography",
+        body=["The vendor’s “audit” is due – soon.", "It runs to the end of the year. " * 3],
+    ).story
+    pasted = 'vendor\'s "audit" is due - soon.\n\nIt runs'
+    assert signed_in.post(_url(story), {"quote": pasted, "colour": "blue"}).status_code == 302
+    annotation = Annotation.objects.get()
+    text = story.current_revision.body_text
+    assert annotation.exact == text[annotation.start : annotation.end]
+    assert annotation.exact.startswith("vendor’s “audit” is due – soon.")
+    assert annotation.exact.endswith("It runs")
+
+
+@pytest.mark.parametrize(
+    ("quote", "message"),
+    [
+        ("not in this story", "Those words are not in the story."),
+        ("audit", "more than once"),
+        ("   ", "Type or paste the words to highlight."),
+        ("Audit Rule", "Those words are not in the story."),  # the words as they are
+    ],
+)
+def test_a_quote_that_is_not_there_once_is_refused(signed_in, story, quote, message):
+    response = signed_in.post(_url(story), {"quote": quote, "colour": "blue"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert message in content
+    assert f'href="{story.get_absolute_url()}"' in content
+    assert not Annotation.objects.exists()
+
+
+def test_overlapping_occurrences_count_as_two():
+    with pytest.raises(SelectionError, match="more than once"):
+        locate_quote("ha ha ha", "ha ha")
+    assert locate_quote("ha ha hat", "ha hat") == (3, 9)

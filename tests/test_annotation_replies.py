@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from annotations.models import Reply, Visibility
@@ -167,3 +169,22 @@ def test_the_thread_is_a_page_without_htmx(client, bob, annotation):
     content = client.get(f"/annotations/{annotation.pk}/replies/").content.decode()
     assert "<html" in content
     assert "First!" in content
+
+
+def test_every_thread_on_a_story_page_has_a_name_of_its_own(client, story, ada, bob, annotation):
+    # Two readers highlight the same words: the quote alone would not tell them apart.
+    theirs = annotate(story, bob, "audit rule", visibility=Visibility.PUBLIC)
+    long = annotate(story, ada, BODY[0], visibility=Visibility.PUBLIC)
+    client.force_login(ada)
+    content = client.get(story.get_absolute_url()).content.decode()
+    labels = re.findall(r'<section class="replies" id="replies-\d+" aria-label="([^"]*)"', content)
+    assert sorted(labels) == sorted(
+        [
+            f"Replies to “audit rule” (highlight {annotation.pk})",
+            f"Replies to “audit rule” (highlight {theirs.pk})",
+            f"Replies to “The ordinance requires every vendor to…” (highlight {long.pk})",
+        ]
+    )
+    # The thread swapped in by htmx keeps its name.
+    thread = client.get(f"/annotations/{annotation.pk}/replies/", **HTMX).content.decode()
+    assert f'aria-label="Replies to “audit rule” (highlight {annotation.pk})"' in thread

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import expect
 
-from annotations.models import Annotation
+from annotations.models import Annotation, Colour
 from library.models import ReadingState
 
 from .factories import LOREM, make_story
@@ -155,6 +155,10 @@ def test_question_mark_lists_the_shortcuts(page, ada, stories, screenshot_dir):
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
     assert "Next / previous story" in dialog.inner_text()
+    assert "Select text with the keyboard" in dialog.inner_text()
+    # 1–5 press the toolbar's colours in their order: the list names them in that order.
+    colours = ", ".join(label for _value, label in Colour.choices)
+    assert f"Highlight it in a colour: {colours}" in dialog.inner_text()
     page.screenshot(path=str(screenshot_dir / "keyboard-help.png"))
     page.keyboard.press("j")  # the dialog is modal: nothing moves behind it
     assert page.locator(".story-item.is-selected").count() == 0
@@ -276,3 +280,164 @@ def test_a_highlight_and_a_comment_can_be_made_with_the_keyboard(page, ada, stor
     noted = Annotation.objects.get(comment="Typed without a mouse")
     assert noted.exact == "Third story"
     assert noted.tag_names() == ["keyboard"]
+
+
+# --- Selecting text with the keyboard alone ("v", Shift+arrows)
+
+KEYBOARD_BODY = [
+    "Café owners 🚀 said the ordinance requires every vendor to publish an audit.",
+    "The council will vote again in spring, after a consultation with residents.",
+]
+# Trusted pointer and mouse events: there must be none, the keyboard does it all.
+COUNT_MOUSE = """() => {
+  window.mouseEvents = 0;
+  for (const type of ["pointerdown", "mousedown", "mouseup", "mousemove"]) {
+    document.addEventListener(type, (event) => { if (event.isTrusted) window.mouseEvents++; }, true);
+  }
+}"""
+
+
+@pytest.fixture
+def keyboard_story():
+    return make_story("Selecting by keyboard", body=[*KEYBOARD_BODY, LOREM]).story
+
+
+def press(page, key, times=1):
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+def outline(page) -> str:
+    return page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+
+
+def assert_text_contract(annotation):
+    text = annotation.revision.body_text
+    assert text[annotation.start : annotation.end] == annotation.exact
+
+
+def test_v_and_shift_arrows_select_and_enter_highlights(page, ada, keyboard_story, screenshot_dir):
+    page.goto(keyboard_story.get_absolute_url())
+    page.evaluate(COUNT_MOUSE)
+    page.keyboard.press("v")
+    # The first paragraph on screen has the focus, and shows it.
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == KEYBOARD_BODY[0]
+    assert outline(page) != "none"
+    hint = page.locator("#annotate-keys")
+    expect(hint).to_contain_text("Shift+arrows select")
+    # The caret is drawn (a collapsed selection is not, in text that is not editable).
+    assert page.evaluate("CSS.highlights.has('annotate-caret')")
+    page.screenshot(path=str(screenshot_dir / "keyboard-caret.png"))
+    # By character, across an emoji (two UTF-16 units, one code point), then by word.
+    press(page, "Shift+ArrowRight", 13)
+    press(page, "Control+Shift+ArrowRight", 1)
+    expect(page.locator("#annotate-toolbar")).to_be_visible()
+    expect(hint).to_contain_text("Enter or h highlights")
+    page.screenshot(path=str(screenshot_dir / "keyboard-selecting.png"))
+    page.keyboard.press("Enter")
+    mark = page.locator("#story-body mark.hl")
+    expect(mark).to_have_text("Café owners 🚀 said")
+    annotation = Annotation.objects.get()
+    assert annotation.exact == "Café owners 🚀 said"
+    assert (annotation.start, annotation.end) == (0, len("Café owners 🚀 said"))
+    assert_text_contract(annotation)
+    # The focus lands on the new highlight, visibly; the toolbar and the hint are gone.
+    expect(page.locator(f"#hl-{annotation.pk}")).to_be_focused()
+    assert outline(page) != "none"
+    expect(page.locator("#annotate-toolbar")).to_be_hidden()
+    expect(hint).to_have_text("")
+    page.screenshot(path=str(screenshot_dir / "keyboard-highlighted.png"))
+    assert page.evaluate("window.mouseEvents") == 0
+
+
+def test_a_selection_goes_on_after_a_highlight_in_a_chosen_colour(page, ada, keyboard_story):
+    page.goto(keyboard_story.get_absolute_url())
+    page.evaluate(COUNT_MOUSE)
+    page.keyboard.press("v")
+    press(page, "Control+Shift+ArrowRight", 2)
+    page.keyboard.press("h")
+    first = page.locator("#story-body mark.hl")
+    expect(first).to_have_text("Café owners")
+    # From the focused highlight, "v" starts just after it: skip the emoji and a space.
+    page.keyboard.press("v")
+    press(page, "ArrowRight", 3)
+    press(page, "Control+Shift+ArrowRight", 2)
+    page.keyboard.press("3")  # the third colour: blue, "Reference"
+    expect(page.locator("#story-body mark.hl-blue")).to_have_text("said the")
+    blue = Annotation.objects.get(colour="blue")
+    assert blue.exact == "said the"
+    assert_text_contract(blue)
+    expect(page.locator(f"#hl-{blue.pk}")).to_be_focused()
+    # Down a line reaches the next paragraph; Shift+End takes the rest of its line.
+    page.keyboard.press("v")
+    page.keyboard.press("Control+ArrowDown")
+    page.keyboard.press("Home")
+    press(page, "Shift+ArrowRight", len("The council"))
+    page.keyboard.press("2")
+    expect(page.locator("#story-body mark.hl-green")).to_have_text("The council")
+    green = Annotation.objects.get(colour="green")
+    assert green.exact == "The council"
+    assert_text_contract(green)
+    # Enter on a highlight goes to its card in the sidebar.
+    expect(page.locator(f"#hl-{green.pk}")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#annotation-{green.pk}")).to_be_focused()
+    assert page.evaluate("window.mouseEvents") == 0
+
+
+def test_escape_cancels_a_keyboard_selection(page, ada, keyboard_story):
+    page.goto(keyboard_story.get_absolute_url())
+    page.keyboard.press("v")
+    press(page, "Control+Shift+ArrowRight", 2)
+    toolbar = page.locator("#annotate-toolbar")
+    expect(toolbar).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(toolbar).to_be_hidden()
+    expect(page.locator("#annotate-keys")).to_have_text("")
+    assert page.evaluate("document.getSelection().isCollapsed")
+    # Still in the paragraph it began in; the keys are plain keys again.
+    assert page.evaluate("document.activeElement.textContent") == KEYBOARD_BODY[0]
+    page.keyboard.press("h")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert not Annotation.objects.exists()
+
+
+def test_tab_takes_a_keyboard_selection_to_the_toolbar(page, ada, keyboard_story):
+    page.goto(keyboard_story.get_absolute_url())
+    page.keyboard.press("v")
+    press(page, "Control+Shift+ArrowRight", 2)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Highlight yellow: Important")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Highlight green: Insight")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#story-body mark.hl-green")).to_have_text("Café owners")
+    annotation = Annotation.objects.get()
+    assert (annotation.exact, annotation.colour) == ("Café owners", "green")
+    expect(page.locator(f"#hl-{annotation.pk}")).to_be_focused()
+
+
+def test_without_javascript_a_quote_is_highlighted_from_the_sidebar(
+    browser, live_server, keyboard_story, screenshot_dir
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    login(page, live_server, User.objects.create_user("ada", password="pw-ada-123456"))
+    page.goto(keyboard_story.get_absolute_url())
+    page.get_by_text("Highlight a quote").focus()
+    page.keyboard.press("Enter")  # opens the <details>
+    page.keyboard.press("Tab")
+    page.keyboard.type("vote again  in spring")  # the spaces need not be the same
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # Insight
+    page.screenshot(path=str(screenshot_dir / "keyboard-quote-form.png"))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#hl-*")
+    annotation = Annotation.objects.get()
+    assert (annotation.exact, annotation.colour) == ("vote again in spring", "green")
+    assert_text_contract(annotation)
+    assert page.locator(f"#hl-{annotation.pk}").inner_text() == "vote again in spring"
+    context.close()

@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
+from playwright.sync_api import expect
 
 from annotations.models import Annotation, Reply, Visibility
 from annotations.testing import annotate
@@ -232,10 +233,12 @@ def test_it_enforces_the_csp_and_reports_violations_as_console_errors(page, live
     assert directives["script-src"][0] == "'self'"
     assert any(value.startswith("'nonce-") for value in directives["script-src"])
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    # htmx 4: fetch in same-origin mode (htmx 2's selfRequestsOnly); allowEval and
+    # allowScriptTags are gone, static/js/htmx-safe.js does their work (next test).
     config = json.loads(page.locator('meta[name="htmx-config"]').get_attribute("content"))
-    assert config["selfRequestsOnly"] is True
-    assert config["allowEval"] is False
-    assert config["allowScriptTags"] is False
+    assert config["mode"] == "same-origin"
+    assert page.evaluate("() => htmx.version").startswith("4.")
+    assert page.evaluate("() => htmx.config.mode") == "same-origin"
 
     # An inline script and an inline handler are refused, and Chromium says so on the
     # console, which is what makes every browser test fail on a CSP violation.
@@ -255,3 +258,78 @@ def test_it_enforces_the_csp_and_reports_violations_as_console_errors(page, live
     violations = [e for e in page.console_errors if "Content Security Policy" in e]
     assert len(violations) >= 2, page.console_errors
     page.console_errors.clear()  # expected here; the fixture fails on any other
+
+
+def test_htmx_runs_no_script_and_no_attribute_javascript(page, live_server):
+    """What htmx 2's allowScriptTags / allowEval = false did: a swapped-in <script> (inline,
+    or same-origin, which the CSP would allow) never runs, nor does an hx-on attribute."""
+    page.route(
+        "**/evil.js",
+        lambda route: route.fulfill(body="window.__xss = 1", content_type="text/javascript"),
+    )
+    page.route(
+        "**/fragment",
+        lambda route: route.fulfill(
+            body='<p id="swapped">Swapped <script src="/static/evil.js"></script>'
+            "<script>window.__xss = 2</script></p>",
+            content_type="text/html",
+        ),
+    )
+    page.goto("/accounts/login/")
+    page.evaluate("() => htmx.ajax('GET', '/fragment', {target: '#main', swap: 'innerHTML'})")
+    expect(page.locator("#swapped")).to_have_text("Swapped")
+    assert page.locator("#main script").count() == 0
+    page.evaluate(
+        """() => {
+          const button = document.createElement("button");
+          button.id = "xss-button";
+          button.setAttribute("hx-on:click", "window.__xss = 3");
+          document.querySelector("main").append(button);
+          htmx.process(button);
+        }"""
+    )
+    page.locator("#xss-button").click()
+    expect(page.locator("#xss-button")).to_be_attached()
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__xss") is None
+    # The refusal is reported (by htmx-safe.js, not as a CSP violation), then cleared.
+    refused = [e for e in page.console_errors if "JavaScript in attributes is off" in e]
+    assert refused, page.console_errors
+    page.console_errors.clear()
+
+
+def test_htmx_swaps_a_429_message_and_no_other_error_page(page, live_server):
+    """htmx 4 swaps every answer by default: the config keeps 4xx/5xx pages out of the
+    page, except the "Too many requests" message of a 429 (templates/base.html)."""
+
+    def answer(status: int, body: str):
+        return lambda route: route.fulfill(
+            status=status, body=f"<p>{body}</p>", content_type="text/html"
+        )
+
+    for status, body in [(429, "Too many requests"), (403, "Forbidden page"), (500, "Error page")]:
+        page.route(f"**/answer-{status}", answer(status, body))
+    page.goto("/accounts/login/")
+    page.evaluate(
+        """() => {
+          for (const status of [403, 500, 429]) {
+            const button = document.createElement("button");
+            button.id = `get-${status}`;
+            button.setAttribute("hx-get", `/answer-${status}`);
+            button.setAttribute("hx-target", "#answer");
+            document.querySelector("main").append(button);
+            htmx.process(button);
+          }
+          const answer = document.createElement("div");
+          answer.id = "answer";
+          answer.textContent = "unchanged";
+          document.querySelector("main").append(answer);
+        }"""
+    )
+    for status in (403, 500):
+        with page.expect_response(f"**/answer-{status}"):
+            page.locator(f"#get-{status}").click()
+        page.wait_for_timeout(100)
+        expect(page.locator("#answer")).to_have_text("unchanged")
+    page.locator("#get-429").click()
+    expect(page.locator("#answer")).to_have_text("Too many requests")

@@ -206,3 +206,108 @@ def test_it_pages_through_annotations_made_at_the_same_moment(client, story, ada
             url = "/highlights/?" + content[start : content.index('"', start)].replace("&amp;", "&")
     assert sorted(seen) == sorted(a.pk for a in made)
     assert seen == sorted(seen, reverse=True)  # newest (highest id) first on a tie
+
+
+# --- Searching: the search index (library.search), not substrings
+
+
+def _listed_in(content, annotations):
+    """Those of annotations on the page, in the order shown."""
+    shown = [a for a in annotations if f'id="highlight-{a.pk}"' in content]
+    return sorted(shown, key=lambda a: content.index(f'id="highlight-{a.pk}"'))
+
+
+def _listed(client, query, *annotations):
+    return _listed_in(client.get(f"/highlights/?{query}").content.decode(), annotations)
+
+
+def test_it_searches_words_not_substrings(client, story, ada):
+    rule = annotate(story, ada, "audit rule", comment="Too vague")
+    vendor = annotate(story, ada, "every vendor", tags=["procurement"])
+    cafe = annotate(story, ada, "café owners would never read it")
+    client.force_login(ada)
+    assert _listed(client, "q=aud", rule, vendor, cafe) == []  # a piece of a word is no word
+    assert _listed(client, "q=audits", rule, vendor, cafe) == [rule]  # stemmed
+    assert _listed(client, "q=rule+audit", rule, vendor, cafe) == [rule]  # in any order
+    assert _listed(client, "q=procurement", rule, vendor, cafe) == [vendor]  # the tags too
+    assert _listed(client, "q=CAFÉ", rule, vendor, cafe) == [cafe]  # any case
+    assert _listed(client, "q=vague+or+vendor", rule, vendor, cafe) == [vendor, rule]
+    assert _listed(client, 'q="never+read"+-owners', rule, vendor, cafe) == []
+
+
+def test_it_ranks_the_quote_above_a_comment(client, story, ada):
+    quoted = _aged(annotate(story, ada, "audit rule"), minutes=10)
+    commented = annotate(story, ada, "every vendor", comment="An audit, again.")
+    client.force_login(ada)
+    # Newest first without a search; with one, the quote's words outrank the comment's.
+    assert _listed(client, "", quoted, commented) == [commented, quoted]
+    assert _listed(client, "q=audit", quoted, commented) == [quoted, commented]
+    content = client.get("/highlights/?q=audit").content.decode()
+    assert "Best matches first." in content
+
+
+def test_it_finds_the_words_first_highlighted_after_the_story_changed(client, story, ada):
+    annotation = annotate(story, ada, "café owners would never read it")
+    make_story(
+        "Ordinance",
+        body=[BODY[0], BODY[1].replace("café owners", "restaurant owners")],
+        url=story.url,
+    )
+    annotation.refresh_from_db()
+    assert annotation.exact == "restaurant owners would never read it"
+    client.force_login(ada)
+    assert _listed(client, "q=restaurant", annotation) == [annotation]
+    assert _listed(client, "q=café", annotation) == [annotation]
+
+
+def test_a_search_only_leaving_words_out_says_so(client, story, ada):
+    annotate(story, ada, "audit rule")
+    client.force_login(ada)
+    for query in ("-audit", "%21%21%21"):
+        content = client.get(f"/highlights/?q={query}").content.decode()
+        assert "Search for a word or a phrase in quotes" in content
+        assert 'class="highlight-item' not in content
+        assert "No highlights match these filters." in content
+
+
+def test_search_results_page_by_rank_with_the_filters(client, ada):
+    first = make_story("First story", body=BODY).story
+    second = make_story("Second story", body=BODY).story
+    made = []
+    for i in range(32):
+        # Ranks tie in threes: the id breaks the tie, and no page repeats or skips one.
+        quote = ("audit", "audit of the model", "every vendor to publish an audit")[i % 3]
+        made.append(annotate(first, ada, quote, colour="green", comment="audit " * (i % 2)))
+    others = [
+        annotate(second, ada, "audit rule", colour="green"),
+        annotate(first, ada, "audit rule", colour="pink"),
+    ]
+    client.force_login(ada)
+    seen, url = [], "/highlights/?q=audit&colour=green&story=" + str(first.pk)
+    pages = 0
+    while url:
+        pages += 1
+        response = client.get(url, **(HTMX if pages > 1 else {}))
+        content = response.content.decode()
+        assert ("<html" in content) == (pages == 1)
+        seen += [a.pk for a in _listed_in(content, made + others)]
+        url = None
+        marker = 'hx-get="?'
+        if marker in content:
+            start = content.index(marker) + len(marker)
+            query = content[start : content.index('"', start)].replace("&amp;", "&")
+            assert "after=" in query and "before=" not in query
+            assert "colour=green" in query and f"story={first.pk}" in query and "q=audit" in query
+            assert "More highlights" in content
+            url = f"/highlights/?{query}"
+    assert pages == 2
+    assert sorted(seen) == sorted(a.pk for a in made)  # each once, the filters kept
+    assert len(seen) == len(set(seen))
+
+
+def test_a_bad_search_cursor_means_the_first_page(client, story, ada):
+    annotate(story, ada, "audit rule")
+    client.force_login(ada)
+    for cursor in ("nonsense", "nan~1", "inf~2", "1.5~x"):
+        content = client.get(f"/highlights/?q=audit&after={cursor}").content.decode()
+        assert content.count('class="highlight-item') == 1

@@ -2,10 +2,28 @@
 // W3C selectors and puts them in the toolbar form; htmx posts the form and swaps in what
 // the server draws. Offsets are code points of the body's textContent, the server's
 // body_text: the browser counts UTF-16 code units, so they are converted here.
-// Also: a click on a highlight goes to its card in the sidebar.
+// Also: a click on a highlight (or Enter on it) goes to its card in the sidebar.
+//
+// Selecting with the keyboard: without caret browsing (F7) a keyboard cannot put a
+// selection in text that is not editable, so "v" puts a caret at the start of the focused
+// block (or just after a focused highlight; else the first block on screen). Arrows move
+// it, Shift+arrows extend it (Ctrl or Alt: by word, or by paragraph up and down), through
+// Selection.modify; from there the selection is the toolbar's like any other.
 
 const CONTEXT = 32; // code points of prefix/suffix, as annotations.anchoring.describe
 const LAST_COLOUR = "newsreader.lastColour";
+const BLOCKS = "p, h2, h3, h4, li, blockquote, pre, figcaption, dt, dd, th, td";
+// key: [direction, granularity, granularity with Ctrl or Alt]
+const STEPS = {
+  ArrowLeft: ["backward", "character", "word"],
+  ArrowRight: ["forward", "character", "word"],
+  ArrowUp: ["backward", "line", "paragraph"],
+  ArrowDown: ["forward", "line", "paragraph"],
+  Home: ["backward", "lineboundary", "lineboundary"],
+  End: ["forward", "lineboundary", "lineboundary"],
+};
+const HINT_CARET = "Shift+arrows select from the marked letter (Ctrl: by word). Esc cancels.";
+const HINT_SELECTED = "Enter or h highlights, 1–5 picks the colour, c comments, Tab goes to the toolbar, Esc cancels.";
 
 const isHigh = (unit) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit) => unit >= 0xdc00 && unit <= 0xdfff;
@@ -92,6 +110,35 @@ function isEditable(element) {
   return element instanceof Element && element.closest("input, textarea, select, [contenteditable]");
 }
 
+/** Paint range (or nothing) as the named CSS custom highlight: the DOM stays as it is. */
+function paint(name, range) {
+  if (typeof Highlight === "undefined" || !CSS.highlights) return;
+  if (range) CSS.highlights.set(name, new Highlight(range));
+  else CSS.highlights.delete(name);
+}
+
+/** The block a keyboard selection starts in, and where in it. */
+function startingPoint(body) {
+  const focused = body.contains(document.activeElement) ? document.activeElement : null;
+  if (focused?.matches("mark.hl")) {
+    // Just after a highlight: the next passage is usually what comes next.
+    const parent = focused.parentNode;
+    return [focused.closest(BLOCKS) || body, parent, [...parent.childNodes].indexOf(focused) + 1];
+  }
+  const blocks = [...body.querySelectorAll(BLOCKS)].filter((block) => block.textContent.trim());
+  const block =
+    focused?.closest(BLOCKS) ||
+    blocks.find((candidate) => candidate.getBoundingClientRect().bottom > 0) ||
+    blocks.at(-1) ||
+    body;
+  const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const at = walker.currentNode.data.search(/\S/);
+    if (at >= 0) return [block, walker.currentNode, at];
+  }
+  return [block, block, 0];
+}
+
 function setUpToolbar(form) {
   const panel = form.querySelector(".annotate-comment");
   const error = () => form.querySelector("#annotate-error");
@@ -141,9 +188,7 @@ function setUpToolbar(form) {
   // While the comment box has the focus the selection is no longer shown: paint the passage
   // with the CSS Custom Highlight API, which leaves the body's DOM (and its text) alone.
   function showPending(range) {
-    if (typeof Highlight === "undefined" || !CSS.highlights) return;
-    if (range) CSS.highlights.set("annotate-pending", new Highlight(range));
-    else CSS.highlights.delete("annotate-pending");
+    paint("annotate-pending", range);
   }
 
   let selected = null;
@@ -173,6 +218,70 @@ function setUpToolbar(form) {
     form.querySelector("textarea[name=comment]").value = "";
     form.querySelector("input[name=tags]").value = "";
     document.getSelection()?.removeAllRanges();
+    stopSelecting();
+  }
+
+  // --- The keyboard selection ("v"): the block it started in, while it goes on.
+  let keyboardBlock = null;
+  const hint = document.getElementById("annotate-keys");
+
+  const selecting = () =>
+    Boolean(keyboardBlock?.isConnected && storyBody()?.contains(document.activeElement));
+
+  function stopSelecting() {
+    keyboardBlock = null;
+    showCaret();
+  }
+
+  function startSelecting() {
+    const body = storyBody();
+    if (!body) return false;
+    const [block, node, offset] = startingPoint(body);
+    if (!block.hasAttribute("tabindex")) block.tabIndex = -1;
+    block.focus();
+    keyboardBlock = block;
+    document.getSelection().collapse(node, offset);
+    showCaret();
+    return true;
+  }
+
+  // A collapsed selection is not drawn in text that is not editable: mark the letter
+  // after it, and say which keys do what (a live region, for screen readers too).
+  function showCaret() {
+    const selection = document.getSelection();
+    let caret = null;
+    if (selecting() && selection.rangeCount && selection.isCollapsed) {
+      selection.modify("extend", "forward", "character");
+      caret = selection.getRangeAt(0).cloneRange();
+      selection.collapseToStart();
+      if (caret.collapsed || !storyBody().contains(caret.endContainer)) caret = null;
+    }
+    paint("annotate-caret", caret);
+    let text = "";
+    if (selecting()) text = selection.isCollapsed ? HINT_CARET : HINT_SELECTED;
+    if (hint && hint.textContent !== text) hint.textContent = text;
+  }
+
+  function moveCaret(event) {
+    const step = STEPS[event.key];
+    const selection = document.getSelection();
+    if (!step || event.metaKey || !selection.rangeCount) return false;
+    const { anchorNode, anchorOffset, focusNode, focusOffset } = selection;
+    const granularity = event.ctrlKey || event.altKey ? step[2] : step[1];
+    selection.modify(event.shiftKey ? "extend" : "move", step[0], granularity);
+    // Never out of the story: only what is in it can be highlighted.
+    if (!storyBody().contains(selection.focusNode)) {
+      selection.setBaseAndExtent(anchorNode, anchorOffset, focusNode, focusOffset);
+    }
+    showCaret();
+    return true;
+  }
+
+  /** The colour button a key presses: h (and Enter while selecting) the last one, 1–5. */
+  function colourButton(key) {
+    if (key === "h" || (key === "Enter" && selecting())) return lastColour(form);
+    if (/^[1-9]$/.test(key)) return form.querySelectorAll("button[data-colour]")[Number(key) - 1];
+    return null;
   }
 
   function update() {
@@ -200,6 +309,7 @@ function setUpToolbar(form) {
     "pointerdown",
     (event) => {
       pointerInToolbar = form.contains(event.target);
+      if (!pointerInToolbar && keyboardBlock) stopSelecting();
       dragging = !pointerInToolbar && event.pointerType === "mouse" && event.button === 0;
     },
     true,
@@ -233,37 +343,75 @@ function setUpToolbar(form) {
     if (event.target.matches("input[type=radio][name=colour]")) rememberColour(event.target.value);
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !form.hidden) {
+    if (event.key === "Escape" && (!form.hidden || selecting())) {
+      // Back to where the keyboard selection began, not to the top of the page.
+      const back = selecting() || form.contains(document.activeElement) ? keyboardBlock : null;
       reset();
+      if (back?.isConnected) back.focus();
       return;
     }
-    if (commenting() || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (isEditable(event.target) || (event.key !== "h" && event.key !== "c")) return;
-    update(); // a selection made with the keyboard a moment ago counts too
-    if (form.hidden) return;
-    if (event.key === "h") {
+    if (commenting() || isEditable(event.target) || document.querySelector("dialog[open]")) return;
+    if (selecting() && moveCaret(event)) {
       event.preventDefault();
-      lastColour(form)?.click();
-    } else if (event.key === "c") {
-      event.preventDefault();
-      openComment();
+      return;
     }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "v" && startSelecting()) {
+      event.preventDefault();
+      return;
+    }
+    const tab = event.key === "Tab" && !event.shiftKey && selecting();
+    const colour = colourButton(event.key);
+    if (!colour && !tab && event.key !== "c") return;
+    update(); // the selection as it is now, not as it was when the timer last ran
+    if (form.hidden) {
+      if (tab) stopSelecting(); // nothing selected: Tab leaves as it always does
+      else if (selecting()) event.preventDefault(); // nothing to highlight yet
+      return;
+    }
+    event.preventDefault();
+    if (tab) lastColour(form)?.focus();
+    else if (colour) colour.click();
+    else openComment();
   });
-  // Sent by the server (HX-Trigger) once the annotation is stored and drawn.
-  document.body.addEventListener("annotation-created", reset);
+  // Sent by the server (HX-Trigger); htmx 4 fires it once the answer is swapped in.
+  document.body.addEventListener("annotation-created", (event) => {
+    reset();
+    if (event.detail?.id) focusDrawn(event.detail.id);
+  });
+}
+
+/** Focus the new highlight (or its card, where no mark can be). */
+function focusDrawn(id) {
+  const target = document.getElementById(`hl-${id}`) || document.getElementById(`annotation-${id}`);
+  if (!target) return;
+  if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
+  target.focus();
 }
 
 function setUpMarks() {
+  const toCard = (mark) => {
+    const card = document.getElementById(`annotation-${mark.dataset.annotation}`);
+    if (!card) return false;
+    window.location.hash = card.id;
+    card.focus({ preventScroll: true });
+    return true;
+  };
   document.addEventListener("click", (event) => {
     const mark = event.target instanceof Element && event.target.closest("mark.hl[data-annotation]");
     if (!mark || event.target.closest("a") || !document.getSelection()?.isCollapsed) return;
-    const card = document.getElementById(`annotation-${mark.dataset.annotation}`);
-    if (!card) return;
-    window.location.hash = card.id;
-    card.focus({ preventScroll: true });
+    toCard(mark);
+  });
+  document.addEventListener("keydown", (event) => {
+    const mark = event.target instanceof Element && event.target.matches("mark.hl[data-annotation]");
+    if (mark && event.key === "Enter" && toCard(event.target)) event.preventDefault();
   });
 }
 
 const toolbar = document.getElementById("annotate-toolbar");
 if (toolbar) setUpToolbar(toolbar);
 setUpMarks();
+// Share menus with Copy buttons, in the page or swapped in later, need share.js.
+const share = () => document.querySelector("button[data-copy]") && import("./share.js");
+share();
+document.addEventListener("htmx:after:swap", share);

@@ -1,92 +1,53 @@
-// Reading progress: remembers how far down the story the reader got and scrolls back there
-// the next time it is opened. The fraction (0 = top of the story, 1 = its end in view) is
-// posted while scrolling, at most every few seconds, and once more when the page is left.
-// Without this script nothing is remembered and nothing else changes.
-
-const INTERVAL = 3000; // ms between posts while scrolling
-const EPSILON = 0.01; // smaller moves are not worth a request
-const NEAR_TOP = 0.02; // closer than this to either end: start from the top
-const NEAR_END = 0.98;
+// Reading progress: how far down the story the reader got (0 = its top, 1 = its end in
+// view), posted while scrolling (at most every 3 s) and on leaving; a fresh visit resumes
+// there. Without this script nothing is remembered.
 
 const article = document.querySelector("article[data-progress-url]");
 
-function csrfToken() {
-  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
-}
-
-/** The article's extent in page coordinates and how far the viewport can travel in it. */
+/** The article's top in page coordinates, and how far the viewport can travel in it. */
 function span() {
-  const top = article.getBoundingClientRect().top + window.scrollY;
-  const travel = Math.max(1, article.offsetHeight - window.innerHeight);
-  return { top, travel };
-}
-
-function currentFraction() {
-  const { top, travel } = span();
-  return Math.min(1, Math.max(0, (window.scrollY - top) / travel));
+  const top = article.getBoundingClientRect().top + scrollY;
+  return { top, travel: Math.max(1, article.offsetHeight - innerHeight) };
 }
 
 function scrollToFraction(fraction) {
   const { top, travel } = span();
-  window.scrollTo({ top: Math.round(top + fraction * travel), behavior: "instant" });
+  scrollTo({ top: Math.round(top + fraction * travel), behavior: "instant" });
 }
 
 function setUp() {
   const url = article.dataset.progressUrl;
-  const saved = Number.parseFloat(article.dataset.progress || "0") || 0;
+  const saved = Number.parseFloat(article.dataset.progress) || 0;
   let sent = saved;
   let timer = 0;
   let userScrolled = false;
 
-  function send({ leaving = false } = {}) {
+  function send(leaving = false) {
     timer = 0;
-    const fraction = Math.round(currentFraction() * 1000) / 1000;
-    if (Math.abs(fraction - sent) < EPSILON) return;
+    const { top, travel } = span();
+    const fraction = Math.round(Math.min(1, Math.max(0, (scrollY - top) / travel)) * 1000) / 1000;
+    if (Math.abs(fraction - sent) < 0.01) return; // not worth a request
     sent = fraction;
     const body = new FormData();
-    body.append("progress", String(fraction));
-    body.append("csrfmiddlewaretoken", csrfToken());
-    if (leaving && navigator.sendBeacon) {
-      navigator.sendBeacon(url, body);
-      return;
-    }
-    fetch(url, { method: "POST", body, credentials: "same-origin", keepalive: leaving }).catch(
-      () => {
-        sent = -1; // not stored: try again with the next scroll
-      },
-    );
+    body.append("progress", fraction);
+    body.append("csrfmiddlewaretoken", document.querySelector("[name=csrfmiddlewaretoken]")?.value || "");
+    if (leaving && navigator.sendBeacon) navigator.sendBeacon(url, body);
+    else fetch(url, { method: "POST", body, keepalive: leaving }).catch(() => { sent = -1; }); // retried on the next scroll
   }
 
-  // Back/forward restores the scroll position itself, and a link to a highlight (#hl-…)
-  // says where to go: only a fresh visit resumes.
-  const navigation = performance.getEntriesByType("navigation")[0];
-  const resume =
-    saved > NEAR_TOP && saved < NEAR_END && !window.location.hash && navigation?.type !== "back_forward";
-  if (resume) {
+  // Back/forward restores the scroll position itself and a #hl-… link says where to go:
+  // only a fresh visit away from either end resumes.
+  if (saved > 0.02 && saved < 0.98 && !location.hash && performance.getEntriesByType("navigation")[0]?.type !== "back_forward") {
     scrollToFraction(saved);
-    // Images without sizes can move the text once they load; follow them unless the
-    // reader has started scrolling.
-    window.addEventListener("load", () => {
-      if (!userScrolled) scrollToFraction(saved);
-    });
+    // Images without sizes can move the text as they load: follow until the reader scrolls.
+    addEventListener("load", () => userScrolled || scrollToFraction(saved));
   }
-
   for (const name of ["wheel", "touchmove", "keydown", "pointerdown"]) {
-    window.addEventListener(name, () => {
-      userScrolled = true;
-    }, { passive: true, once: true });
+    addEventListener(name, () => { userScrolled = true; }, { passive: true, once: true });
   }
-  window.addEventListener(
-    "scroll",
-    () => {
-      if (!timer) timer = window.setTimeout(send, INTERVAL);
-    },
-    { passive: true },
-  );
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") send({ leaving: true });
-  });
-  window.addEventListener("pagehide", () => send({ leaving: true }));
+  addEventListener("scroll", () => { timer ||= setTimeout(send, 3000); }, { passive: true });
+  document.addEventListener("visibilitychange", () => document.hidden && send(true));
+  addEventListener("pagehide", () => send(true));
 }
 
 if (article) setUp();

@@ -1,7 +1,7 @@
 // Share links: "Copy" buttons, and scrolling to a shared passage when the link lost its
 // #hl-ID fragment. Without JavaScript the inputs stay selectable and the fragment scrolls.
 
-const copy = async (button) => {
+async function copy(button) {
   const input = document.getElementById(button.dataset.copy);
   if (!input) return;
   const label = button.textContent;
@@ -14,23 +14,21 @@ const copy = async (button) => {
     button.textContent = "Press Ctrl+C";
   }
   setTimeout(() => { button.textContent = label; }, 2000);
-};
+}
 
-const wire = (root) => {
-  for (const button of root.querySelectorAll("button[data-copy]")) {
-    if (button.dataset.copyWired) continue;
-    button.dataset.copyWired = "1";
-    if (navigator.clipboard) button.hidden = false;
-    button.addEventListener("click", () => copy(button));
-  }
-  for (const input of root.querySelectorAll(".copy-field input[readonly]")) {
-    input.addEventListener("focus", () => input.select());
-  }
+// The buttons stay hidden where there is no clipboard; htmx swaps in new ones.
+const show = () => {
+  if (navigator.clipboard) for (const button of document.querySelectorAll("button[data-copy][hidden]")) button.hidden = false;
 };
-
-wire(document);
-// Cards and share links redrawn by htmx bring new buttons.
-document.body.addEventListener("htmx:afterSettle", (event) => wire(event.target));
+show();
+document.addEventListener("htmx:after:swap", show);
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("button[data-copy]");
+  if (button) copy(button);
+});
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches(".copy-field input[readonly]")) event.target.select();
+});
 
 const target = document.querySelector("[data-scroll-to]");
 if (target && !location.hash) {

@@ -5,6 +5,8 @@
 // it as any link would. In the reading view j / k go to the older / newer story.
 // s and m press the selected story's Save and Mark read buttons: what they do is the
 // server's business (htmx posts the form), so the shortcuts and the buttons never differ.
+// The reading view's keys for selecting and highlighting text (v, Shift+arrows, h, Enter,
+// 1–5, c, Esc) are static/js/annotate.js's: they act on the selection toolbar.
 
 const ITEM = ".story-item";
 
