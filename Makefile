@@ -80,11 +80,11 @@ test: lint types check
 bench: bench-extraction bench-anchoring bench-pages bench-load
 
 # Pages and load run on PostgreSQL, in their own database (created if missing), filled by
-# `manage.py generate_data`. The full issue size is BENCH_STORIES=100000
+# `manage.py generate_data`, by default at the issue's full size: BENCH_STORIES=100000
 # BENCH_ANNOTATIONS=200000 (about 6 minutes of generation on a busy 2-core machine).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader_bench
-BENCH_STORIES ?= 20000
-BENCH_ANNOTATIONS ?= 40000
+BENCH_STORIES ?= 100000
+BENCH_ANNOTATIONS ?= 200000
 
 bench-db: install
 	@$(UV) run --frozen python -c "import psycopg; u='$(BENCH_DATABASE_URL)'; base, name = u.rsplit('/', 1); c = psycopg.connect(base + '/postgres', autocommit=True); c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone() or c.execute('CREATE DATABASE ' + name)"
