@@ -264,7 +264,8 @@ def main() -> None:
         f"`make bench-load` (`python -m bench.load`): gunicorn ({args.workers} workers × "
         f"{args.threads} threads, gthread, DEBUG off) and PostgreSQL on this machine's "
         f"loopback; {args.clients} client threads with keep-alive connections, "
-        f"{args.seconds:.0f} s per scenario, signed in, on the data of `generate_data` (the same database as `bench-pages`). "
+        f"{args.seconds:.0f} s per scenario, signed in, on the data of `generate_data` "
+        "(the same database as `bench-pages`). "
         "The client shares the machine's cores with the server.",
         "",
         "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
