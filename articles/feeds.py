@@ -107,6 +107,9 @@ class ParsedFeed:
     title: str
     site_url: str
     entries: list[ParsedEntry]
+    # How often the feed asks to be fetched, in minutes (RSS <ttl>, sy:updatePeriod and
+    # sy:updateFrequency), as written; None when it does not say.
+    update_minutes: int | None = None
 
 
 # --- Parsing -----------------------------------------------------------------------------
@@ -158,7 +161,43 @@ def _parse_xml_feed(content: bytes, url: str, content_type: str) -> ParsedFeed:
         title=_text(feed.get("title", "")) or _host(url),
         site_url=_absolute(feed.get("link", ""), url),
         entries=[e for e in entries if e is not None],
+        update_minutes=update_hint(feed),
     )
+
+
+# sy:updatePeriod's values (RSS 1.0 Syndication module), in minutes.
+_SY_PERIODS = {"hourly": 60, "daily": 1440, "weekly": 10080, "monthly": 43200, "yearly": 525600}
+
+
+def _positive_int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def update_hint(feed: dict[str, Any]) -> int | None:
+    """The interval a feed's channel asks for, in minutes, or None.
+
+    <ttl> is how long a copy may be cached; sy:updatePeriod / sy:updateFrequency is how
+    often the feed changes ("hourly", 2 = every 30 minutes). Both say "not more often
+    than this", so when a feed gives both the longer one wins. Values that are not
+    numbers or periods are ignored, as readers do.
+    """
+    hints = []
+    if (ttl := _positive_int(feed.get("ttl", ""))) is not None:
+        hints.append(ttl)
+    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod", "")).strip().lower())
+    frequency = feed.get("sy_updatefrequency")
+    if period is not None:
+        # The module's default frequency is once per period.
+        times = _positive_int(frequency) if frequency is not None else 1
+        if times is not None:
+            hints.append(max(1, period // times))
+    elif frequency is not None and (times := _positive_int(frequency)) is not None:
+        hints.append(max(1, _SY_PERIODS["daily"] // times))  # the module's default period
+    return max(hints) if hints else None
 
 
 def _xml_error(error: Any) -> str:

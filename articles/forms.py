@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from .ingest.extract import ExtractionError
 from .ingest.pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, decode_input
 from .ingest.urls import is_web_url
+from .models import REFRESH_MAX, REFRESH_MIN, describe_minutes
 
 _HTML_HINT = re.compile(r"<(!doctype|html|head|body|p|div|article|h[1-6]|br|ul|ol|section)\b", re.I)
 
@@ -134,6 +135,24 @@ class FeedForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/feed.xml"}),
         help_text="RSS, Atom or JSON Feed; or a site's address, if its pages name their feed.",
     )
+
+
+# What the sources page offers; any whole number of minutes in range is accepted.
+REFRESH_OPTIONS = [15, 30, 60, 120, 180, 360, 720, 1440]
+
+
+class ScheduleForm(forms.Form):
+    refresh_minutes = forms.IntegerField(
+        label="Fetch every",
+        required=False,
+        min_value=REFRESH_MIN,
+        max_value=REFRESH_MAX,
+        help_text="Empty: as often as the feed asks (its <ttl> or sy:updatePeriod), else hourly.",
+    )
+
+    @staticmethod
+    def options() -> list[tuple[int, str]]:
+        return [(minutes, describe_minutes(minutes)) for minutes in REFRESH_OPTIONS]
 
 
 class OpmlForm(forms.Form):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -23,13 +24,43 @@ WORDS_PER_MINUTE = 230
 # worker died): the sources page stops saying "Fetching…" and the next refresh re-queues it.
 ENTRY_STALE_AFTER = timedelta(minutes=30)
 
+# A feed is fetched every REFRESH_DEFAULT minutes unless its adder chose an interval or the
+# feed names one (<ttl>, sy:updatePeriod); either is kept between these bounds: more often
+# than every quarter hour is rude to the publisher, less than daily loses stories.
+REFRESH_MIN = 15
+REFRESH_MAX = 24 * 60
+REFRESH_DEFAULT = 60
+# Failures back off exponentially from this, up to MAX_BACKOFF.
+BACKOFF_BASE = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(days=1)
+
+
+def clamp_refresh_minutes(minutes: int) -> int:
+    return min(max(minutes, REFRESH_MIN), REFRESH_MAX)
+
+
+def describe_minutes(minutes: int) -> str:
+    """ "15 minutes", "1 hour", "2 days": an interval the way the sources page says it."""
+    for size, unit in ((1440, "day"), (60, "hour")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def backoff(error_count: int) -> timedelta:
+    """Wait after `error_count` failures in a row: 10 min, 20, 40, … capped at a day."""
+    exponent = max(0, min(error_count - 1, 20))
+    return min(BACKOFF_BASE * (2**exponent), MAX_BACKOFF)
+
 
 class SourceQuerySet(models.QuerySet["Source"]):
     def feeds(self) -> SourceQuerySet:
         return self.filter(feed_url__isnull=False)
 
     def for_sources_page(self, user: User | AnonymousUser) -> SourceQuerySet:
-        """Feeds with their counts and whether `user` may manage them, in one query."""
+        """Feeds with their counts and whether `user` may manage them, in one query, in
+        the page's order: by name (case-insensitive), then id (see `after`)."""
         stale = timezone.now() - ENTRY_STALE_AFTER
         if not user.is_authenticated:
             manage = models.Q(pk__isnull=True)  # never true: anonymous users manage nothing
@@ -53,8 +84,19 @@ class SourceQuerySet(models.QuerySet["Source"]):
                     filter=models.Q(entries__pending=False) & ~models.Q(entries__error=""),
                 ),
                 can_manage=models.ExpressionWrapper(manage, output_field=models.BooleanField()),
+                sort_name=Lower("name"),
             )
-            .order_by(Lower("name"), "pk")
+            .order_by("sort_name", "pk")
+        )
+
+    def after(self, sort_name: str, pk: int) -> SourceQuerySet:
+        """Keyset paging: the feeds listed after the one at (sort_name, pk), where
+        sort_name is the database's Lower(name), as for_sources_page annotates it.
+
+        The bound on the name alone lets the database start its index scan at the cursor;
+        the OR only sorts out the feeds sharing that name."""
+        return self.filter(sort_name__gte=sort_name).filter(
+            models.Q(sort_name__gt=sort_name) | models.Q(sort_name=sort_name, pk__gt=pk)
         )
 
 
@@ -74,7 +116,16 @@ class Source(models.Model):
         related_name="+",
     )
     paused = models.BooleanField(default=False)
-    refresh_minutes = models.PositiveIntegerField(default=60)
+    # The interval its adder (or staff) chose; None follows the feed's own hint.
+    refresh_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(REFRESH_MIN), MaxValueValidator(REFRESH_MAX)],
+        help_text=f"Minutes between fetches ({REFRESH_MIN}–{REFRESH_MAX}); empty follows the "
+        f"feed's <ttl> or sy:updatePeriod, else {REFRESH_DEFAULT}.",
+    )
+    # What the feed itself asked for at its last fetch, already clamped; None if nothing.
+    feed_refresh_minutes = models.PositiveIntegerField(null=True, blank=True)
     next_fetch = models.DateTimeField(null=True, blank=True, db_index=True)
     # A worker that claimed the feed holds it until then; another worker skips it.
     claimed_until = models.DateTimeField(null=True, blank=True)
@@ -98,14 +149,67 @@ class Source(models.Model):
                 fields=["site_url"],
                 condition=models.Q(feed_url__isnull=True) & ~models.Q(site_url=""),
                 name="unique_site_without_feed",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refresh_minutes__isnull=True)
+                | models.Q(refresh_minutes__gte=REFRESH_MIN, refresh_minutes__lte=REFRESH_MAX),
+                name="source_refresh_minutes_range",
+            ),
         ]
+        indexes = [models.Index(Lower("name"), "id", name="source_listing_idx")]
 
     def __str__(self) -> str:
         return self.name
 
     def may_be_managed_by(self, user: User | AnonymousUser) -> bool:
         return bool(user.is_authenticated and (user.is_staff or self.added_by_id == user.pk))
+
+    @property
+    def refresh_interval(self) -> timedelta:
+        """Time between successful fetches: the chosen interval, else the feed's, else
+        the default."""
+        minutes = self.refresh_minutes or self.feed_refresh_minutes or REFRESH_DEFAULT
+        return timedelta(minutes=clamp_refresh_minutes(minutes))
+
+    @property
+    def refresh_basis(self) -> str:
+        """Where refresh_interval comes from: "chosen", "feed" or "default"."""
+        if self.refresh_minutes:
+            return "chosen"
+        return "feed" if self.feed_refresh_minutes else "default"
+
+    @property
+    def automatic_label(self) -> str:
+        """The schedule without a chosen interval: "every 2 hours, as the feed asks"."""
+        if self.feed_refresh_minutes:
+            minutes = clamp_refresh_minutes(self.feed_refresh_minutes)
+            return f"every {describe_minutes(minutes)}, as the feed asks"
+        return f"every {describe_minutes(REFRESH_DEFAULT)} (the default)"
+
+    @property
+    def refresh_label(self) -> str:
+        """The schedule in force, and why it is that."""
+        if self.refresh_minutes:
+            return f"every {describe_minutes(clamp_refresh_minutes(self.refresh_minutes))}"
+        return self.automatic_label
+
+    def fetch_due_after(self, fetched: datetime) -> datetime:
+        """When the feed is due again after a fetch at `fetched` with its current error
+        count: its interval after a success, the back-off after failures."""
+        if self.error_count:
+            return fetched + backoff(self.error_count)
+        return fetched + self.refresh_interval
+
+    def set_refresh_minutes(self, minutes: int | None) -> None:
+        """Choose the interval (None: follow the feed) and move the next fetch to match,
+        so the page shows the new schedule at once. A feed never fetched stays due, and
+        one that is failing keeps its back-off."""
+        self.refresh_minutes = minutes
+        if self.last_fetch is not None and not self.error_count:
+            self.next_fetch = self.fetch_due_after(self.last_fetch)
+        Source.objects.filter(pk=self.pk).update(
+            refresh_minutes=self.refresh_minutes, next_fetch=self.next_fetch
+        )
 
     @property
     def is_fetching(self) -> bool:

@@ -37,16 +37,13 @@ from .ingest.extract import ExtractionError
 from .ingest.fetch import FetchError, FetchResult, fetch
 from .ingest.pipeline import ingest_feed_entry
 from .ingest.urls import canonicalize
-from .models import ENTRY_STALE_AFTER, FeedEntry, Source, Story
+from .models import ENTRY_STALE_AFTER, FeedEntry, Source, Story, clamp_refresh_minutes
 
 logger = logging.getLogger(__name__)
 
 # Long enough for one feed fetch (FETCH_TIMEOUT) and its bookkeeping, with room to spare.
 CLAIM_LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 50
-# Failures back off exponentially from this, up to MAX_BACKOFF.
-BACKOFF_BASE = timedelta(minutes=10)
-MAX_BACKOFF = timedelta(days=1)
 # An item that stored nothing is tried again at each refresh for this long.
 RETRY_FAILED_FOR = timedelta(days=1)
 
@@ -85,12 +82,6 @@ def claim_feed(source_id: int) -> bool:
     return claimed == 1
 
 
-def backoff(error_count: int) -> timedelta:
-    """Wait after `error_count` failures in a row: 10 min, 20, 40, … capped at a day."""
-    exponent = max(0, min(error_count - 1, 20))
-    return min(BACKOFF_BASE * (2**exponent), MAX_BACKOFF)
-
-
 # --- Recording what a fetch gave ------------------------------------------------------------
 
 
@@ -99,19 +90,23 @@ def record_failure(source: Source, message: str) -> None:
     source.error_count += 1
     source.last_error = message[:2000]
     source.last_fetch = now
-    source.next_fetch = now + backoff(source.error_count)
+    source.next_fetch = source.fetch_due_after(now)
     source.claimed_until = None
     source.save(
         update_fields=["error_count", "last_error", "last_fetch", "next_fetch", "claimed_until"]
     )
 
 
-def record_success(source: Source, result: FetchResult) -> None:
+def record_success(source: Source, result: FetchResult, parsed: ParsedFeed | None) -> None:
+    """`parsed` is None after a 304: the feed's schedule hint is then what it was."""
     now = timezone.now()
     source.error_count = 0
     source.last_error = ""
+    if parsed is not None:
+        hint = parsed.update_minutes
+        source.feed_refresh_minutes = clamp_refresh_minutes(hint) if hint else None
     source.last_fetch = source.last_success = now
-    source.next_fetch = now + timedelta(minutes=source.refresh_minutes)
+    source.next_fetch = source.fetch_due_after(now)
     source.claimed_until = None
     if not result.not_modified:
         # A server that dropped its validators must not keep getting our old ones.
@@ -127,6 +122,7 @@ def record_success(source: Source, result: FetchResult) -> None:
             "claimed_until",
             "etag",
             "last_modified",
+            "feed_refresh_minutes",
         ]
     )
 
@@ -253,7 +249,7 @@ def subscribe(url: str, user: User | None) -> Subscription:
                 feed_url=found.url,
                 added_by=user,
             )
-            record_success(source, found.fetched)
+            record_success(source, found.fetched, found.parsed)
             pending = store_entries(source, found.parsed.entries)
     except IntegrityError:
         # Someone added the same feed while we were fetching it.
@@ -330,7 +326,7 @@ def refresh_feed(source_id: int) -> str:
         record_failure(source, "An unexpected error stopped this fetch; see the worker's log.")
         raise
     with transaction.atomic():
-        record_success(source, result)
+        record_success(source, result, parsed)
         pending = store_entries(source, parsed.entries) if parsed is not None else []
         # Also after a 304: an unchanged feed can still have items to try again.
         pending += requeue_entries(source)

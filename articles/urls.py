@@ -26,5 +26,10 @@ urlpatterns = [
     path("sources/<int:source_id>/", views_sources.source_row, name="source_row"),
     path("sources/<int:source_id>/refresh/", views_sources.source_refresh, name="source_refresh"),
     path("sources/<int:source_id>/pause/", views_sources.source_pause, name="source_pause"),
+    path(
+        "sources/<int:source_id>/schedule/",
+        views_sources.source_schedule,
+        name="source_schedule",
+    ),
     path("sources/<int:source_id>/delete/", views_sources.source_delete, name="source_delete"),
 ]

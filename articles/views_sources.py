@@ -4,6 +4,7 @@ adding, refreshing, pausing, deleting, importing and exporting them."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,13 +20,49 @@ from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
 
 from .feeds import FeedError, OpmlFeed, export_opml, parse_opml
-from .forms import FeedForm, OpmlForm
+from .forms import FeedForm, OpmlForm, ScheduleForm
 from .ingest.fetch import FetchError
 from .models import FeedEntry, Source
 from .tasks import AlreadySubscribed, add_feeds, refresh_now, subscribe
 
 TEMPLATE = "articles/sources.html"
 PROBLEMS_SHOWN = 3
+PAGE_SIZE = 50
+
+
+def _parse_cursor(value: str | None) -> tuple[str, int] | None:
+    """Keyset cursor "<lower-cased name>~<id>"; a bad cursor just means the first page.
+    A name may hold "~" itself, the id never does."""
+    if not value or "~" not in value:
+        return None
+    name, _, pk = value.rpartition("~")
+    try:
+        return name, int(pk)
+    except ValueError:
+        return None
+
+
+def _cursor_for(source: Source) -> str:
+    return f"{source.sort_name}~{source.pk}"  # type: ignore[attr-defined]
+
+
+def _page_of(request: HtmxHttpRequest) -> str:
+    """The cursor of the page a row's form was on (sent back by the row's forms and its
+    polling), so that a request without JavaScript lands on that page again."""
+    value = request.POST.get("page") or request.GET.get("page") or ""
+    return value if _parse_cursor(value) else ""
+
+
+def _interval_context() -> dict[str, Any]:
+    options = ScheduleForm.options()
+    return {"interval_options": options, "interval_minutes": [m for m, _ in options]}
+
+
+def _sources_url(page: str = "", source: Source | None = None) -> str:
+    url = reverse("sources")
+    if page:
+        url += "?" + urlencode({"after": page})
+    return url + (f"#source-{source.pk}" if source is not None else "")
 
 
 def _feeds(request: HtmxHttpRequest) -> Any:
@@ -60,16 +97,27 @@ def _page(
     opml_form: OpmlForm | None = None,
     notice: str = "",
     status: int = 200,
+    cursor: tuple[str, int] | None = None,
 ) -> HttpResponse:
+    feeds = _feeds(request)
+    if cursor is not None:
+        feeds = feeds.after(*cursor)
+    page = list(feeds[: PAGE_SIZE + 1])
+    next_cursor = _cursor_for(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
     context = {
-        "sources": _feeds(request),
+        "sources": page[:PAGE_SIZE],
+        "page_after": f"{cursor[0]}~{cursor[1]}" if cursor else "",
+        "next_query": urlencode({"after": next_cursor}) if next_cursor else None,
         "feed_form": feed_form or FeedForm(),
         "opml_form": opml_form or OpmlForm(),
+        **_interval_context(),
         "notice": notice,
         "now": timezone.now(),
     }
     if request.htmx:
-        return render(request, f"{TEMPLATE}#sources_body", context)
+        # "More feeds" asks for the next rows only; the page's forms ask for the region.
+        part = "feed_page" if cursor is not None and request.method == "GET" else "sources_body"
+        return render(request, f"{TEMPLATE}#{part}", context)
     return render(request, TEMPLATE, context, status=status)
 
 
@@ -81,14 +129,21 @@ def _done(request: HtmxHttpRequest, notice: str, anchor: str = "") -> HttpRespon
     return redirect(reverse("sources") + anchor)
 
 
-def _row(request: HtmxHttpRequest, source: Source) -> HttpResponse:
-    return render(request, f"{TEMPLATE}#source_row", {"source": source, "now": timezone.now()})
+def _row(request: HtmxHttpRequest, source: Source, schedule_error: str = "") -> HttpResponse:
+    context = {
+        "source": source,
+        "now": timezone.now(),
+        "page_after": _page_of(request),
+        **_interval_context(),
+        "schedule_error": schedule_error,
+    }
+    return render(request, f"{TEMPLATE}#source_row", context)
 
 
 @login_required
 @require_GET
 def sources(request: HtmxHttpRequest) -> HttpResponse:
-    return _page(request)
+    return _page(request, cursor=_parse_cursor(request.GET.get("after")))
 
 
 @login_required
@@ -117,7 +172,7 @@ def source_row(request: HtmxHttpRequest, source_id: int) -> HttpResponseBase:
     source = _get_feed(request, source_id)
     if request.htmx:
         return _row(request, source)
-    return redirect(reverse("sources") + f"#source-{source.pk}")
+    return redirect(_sources_url(_page_of(request), source))
 
 
 @login_required
@@ -132,7 +187,7 @@ def source_refresh(request: HtmxHttpRequest, source_id: int) -> HttpResponseBase
     if request.htmx:
         return _row(request, _get_feed(request, source_id))
     messages.info(request, notice)
-    return redirect(reverse("sources") + f"#source-{source.pk}")
+    return redirect(_sources_url(_page_of(request), source))
 
 
 @login_required
@@ -145,7 +200,26 @@ def source_pause(request: HtmxHttpRequest, source_id: int) -> HttpResponseBase:
     if request.htmx:
         return _row(request, _get_feed(request, source_id))
     messages.info(request, f"“{source.name}” is {'paused' if paused else 'fetched again'}.")
-    return redirect(reverse("sources") + f"#source-{source.pk}")
+    return redirect(_sources_url(_page_of(request), source))
+
+
+@login_required
+@require_POST
+def source_schedule(request: HtmxHttpRequest, source_id: int) -> HttpResponseBase:
+    """Set how often a feed is fetched (empty: as the feed asks); the next fetch moves."""
+    source = _get_feed(request, source_id, manage=True)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(str(message) for message in form.errors["refresh_minutes"])
+        if request.htmx:
+            # htmx swaps only 2xx answers: the row comes back with the error in it.
+            return _row(request, source, schedule_error=error)
+        return _page(request, notice=f"“{source.name}”: {error}", status=400)
+    source.set_refresh_minutes(form.cleaned_data["refresh_minutes"])
+    if request.htmx:
+        return _row(request, _get_feed(request, source_id))
+    messages.success(request, f"“{source.name}” is fetched {source.refresh_label}.")
+    return redirect(_sources_url(_page_of(request), source))
 
 
 @login_required

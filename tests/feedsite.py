@@ -79,7 +79,10 @@ class Item:
     published: datetime | None = None
 
 
-def rss(items: Sequence[Item], *, title: str = "Example News", link: str = "") -> bytes:
+def rss(
+    items: Sequence[Item], *, title: str = "Example News", link: str = "", channel: str = ""
+) -> bytes:
+    """An RSS 2.0 feed; `channel` is extra markup for the channel (<ttl>, sy:…)."""
     entries = []
     for item in items:
         date = f"<pubDate>{format_datetime(item.published)}</pubDate>" if item.published else ""
@@ -91,9 +94,10 @@ def rss(items: Sequence[Item], *, title: str = "Example News", link: str = "") -
             "</item>"
         )
     return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel>'
         f"<title>{html.escape(title)}</title><link>{html.escape(link)}</link>"
-        "<description>Test feed</description>" + "".join(entries) + "</channel></rss>"
+        f"<description>Test feed</description>{channel}" + "".join(entries) + "</channel></rss>"
     ).encode()
 
 

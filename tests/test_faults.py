@@ -16,8 +16,8 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from articles.models import FeedEntry, Source, Story
-from articles.tasks import backoff, claim_due_feeds, claim_feed, refresh_feed, subscribe
+from articles.models import FeedEntry, Source, Story, backoff
+from articles.tasks import claim_due_feeds, claim_feed, refresh_feed, subscribe
 from newsreader.stale_tasks import Recovered, recover_stale_tasks
 from tests.feedsite import site_fixture  # noqa: F401
 from tests.httpserver import Response

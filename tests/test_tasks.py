@@ -13,11 +13,16 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from articles.models import FeedEntry, Source, Story, StoryRevision
-from articles.tasks import (
+from articles.models import (
     BACKOFF_BASE,
     MAX_BACKOFF,
+    FeedEntry,
+    Source,
+    Story,
+    StoryRevision,
     backoff,
+)
+from articles.tasks import (
     claim_due_feeds,
     claim_feed,
     refresh_due_feeds,
