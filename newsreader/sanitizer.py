@@ -36,7 +36,7 @@ import markdown
 from bleach._vendor.html5lib import HTMLParser, getTreeBuilder, getTreeWalker
 from bleach._vendor.html5lib.serializer import HTMLSerializer
 from bleach.linkifier import LinkifyFilter
-from bleach.sanitizer import INVISIBLE_CHARACTERS_RE, BleachSanitizerFilter
+from bleach.sanitizer import INVISIBLE_CHARACTERS, BleachSanitizerFilter
 
 if TYPE_CHECKING:
     from bleach._vendor.html5lib.treewalkers.base import TreeWalker
@@ -84,6 +84,7 @@ _EMPTY_BLOCKS: Final = frozenset(
     {"p", "h2", "h3", "h4", "blockquote", "figure", "figcaption", "ul", "ol", "li", "table"}
 )
 _EMPTY_INLINES: Final = frozenset({"em", "strong", "b", "i", "code", "a", "pre"})
+_EMPTY_CHECKED: Final = _EMPTY_BLOCKS | _EMPTY_INLINES
 _SPAN_RE: Final = re.compile(r"[1-9][0-9]{0,3}")
 # Browsers remove tab/LF/CR anywhere in a URL and trim C0 controls and spaces
 # at both ends before they read the scheme. Deleting every C0/C1 control and
@@ -171,12 +172,6 @@ def _html5lib_serialize(root: ET.Element) -> str:
     return str(serializer.render(getTreeWalker("etree")(root)))
 
 
-def _is_foreign(tag: str) -> bool:
-    # namespaceHTMLElements=False gives HTML elements bare names, so a "{"
-    # means SVG or MathML content.
-    return tag.startswith("{")
-
-
 class _Action(Enum):
     KEEP = 1
     DROP = 2  # the element and its subtree go, its tail text stays
@@ -261,35 +256,42 @@ class _Policy:
     attributes: Mapping[str, frozenset[str]]
 
     def decide(self, element: ET.Element) -> _Action:
+        # Called for every element of every body: the checks are inlined and ordered
+        # so that a plain <p> or <li> costs a few dictionary lookups.
         tag = element.tag
         if not isinstance(tag, str):  # comments and processing instructions
             return _Action.DROP
-        if _is_foreign(tag) or tag in DROP_WITH_CONTENT:
+        # The parser names HTML elements bare (namespaceHTMLElements=False): a "{" is
+        # SVG or MathML content.
+        if tag.startswith("{") or tag in DROP_WITH_CONTENT:
             return _Action.DROP
         allowed = self.attributes.get(tag)
         if allowed is None:
             return _Action.UNWRAP
-        for name in list(element.attrib):
-            if name not in allowed:
-                del element.attrib[name]
+        attrib = element.attrib
+        if attrib:
+            for name in [name for name in attrib if name not in allowed]:
+                del attrib[name]
         if tag == "a":
-            href = element.get("href")
+            href = attrib.get("href")
             if href is None or not _scheme_allowed(href, HREF_SCHEMES):
                 return _Action.UNWRAP  # a link to nowhere is only its text
-            element.set("rel", REL)
+            attrib["rel"] = REL
         elif tag == "img":
-            src = element.get("src")
+            src = attrib.get("src")
             if src is None or not _scheme_allowed(src, IMG_SCHEMES):
                 return _Action.DROP
-        for span in ("colspan", "rowspan"):
-            value = element.get(span)
-            if value is not None and not _SPAN_RE.fullmatch(value):
-                del element.attrib[span]
+        elif attrib:
+            # Only a tag that allows them (td, th) can still have these.
+            for span in ("colspan", "rowspan"):
+                value = attrib.get(span)
+                if value is not None and not _SPAN_RE.fullmatch(value):
+                    del attrib[span]
         if tag == "pre" and element.text and element.text.startswith("\n"):
             # A parser drops one newline right after <pre>, so a text starting
             # with "\n" would lose it when the stored string is parsed again.
             element.text = element.text[1:] or None
-        if tag in _EMPTY_BLOCKS or tag in _EMPTY_INLINES:
+        if tag in _EMPTY_CHECKED:
             strip = tag in _EMPTY_BLOCKS
             if not _has_text(element, strip=strip) and element.find(".//img") is None:
                 return _Action.DROP
@@ -319,16 +321,6 @@ def _canonicalize(html: str, policy: _Policy) -> str:
     return current
 
 
-def _drop_hidden_subtrees(element: ET.Element) -> _Action:
-    tag = element.tag
-    if not isinstance(tag, str):
-        return _Action.DROP
-    if _is_foreign(tag) or tag in DROP_WITH_CONTENT:
-        return _Action.DROP
-    element.tag = HEADING_RENAMES.get(tag, tag)
-    return _Action.KEEP
-
-
 def _article_cleaner() -> bleach.Cleaner:
     cleaner = getattr(_local, "article_cleaner", None)
     if cleaner is None:
@@ -347,8 +339,11 @@ def _article_cleaner() -> bleach.Cleaner:
 
 
 def _prepare_and_police(element: ET.Element) -> _Action:
-    if _drop_hidden_subtrees(element) is _Action.DROP:
-        return _Action.DROP
+    """h1 becomes h2 and h5/h6 h4, then the article policy (which drops hidden and
+    foreign subtrees and comments)."""
+    tag = element.tag
+    if isinstance(tag, str) and tag in HEADING_RENAMES:
+        element.tag = HEADING_RENAMES[tag]
     return _ARTICLE_POLICY.decide(element)
 
 
@@ -364,31 +359,52 @@ _BLEACH_CHECK: Final = BleachSanitizerFilter(
 )
 
 
-def _bleach_accepts(root: ET.Element) -> bool:
+# bleach's verdict on an element without attributes depends on its tag alone, and
+# nearly every element of an article is one (p, li, em…): ask once per tag.
+_BARE_TAG_VERDICTS: dict[str, bool] = {}
+
+
+def _bleach_accepts_bare(tag: str) -> bool:
+    verdict = _BARE_TAG_VERDICTS.get(tag)
+    if verdict is None:
+        token = {"type": "StartTag", "name": tag, "data": {}}
+        result = _BLEACH_CHECK.sanitize_token(token)
+        verdict = result is token and result["data"] == {}
+        _BARE_TAG_VERDICTS[tag] = verdict
+    return verdict
+
+
+def _bleach_accepts(root: ET.Element, serialized: str) -> bool:
     """True when bleach would keep every element and attribute of ``root`` as is.
 
     Each element goes through the same ``sanitize_token`` that ``bleach.clean``
     applies to every tag, so bleach still judges everything we store, without
     a second html5lib parse and serialization of the whole body. Text cannot
     carry markup once escaped by the serializer; the one thing bleach changes
-    in text, invisible control characters, sends the body the long way.
+    in text, invisible control characters, sends the body the long way. They
+    are looked for in ``serialized``, root's serialization, which holds all its
+    text as is (the serializers escape only &, < and >); one in an attribute
+    value sends the body the long way too, which is only stricter.
     """
+    # Substring tests: a character-class regex would walk the whole body in Python's
+    # slower regex loop.
+    if any(map(serialized.__contains__, INVISIBLE_CHARACTERS)):
+        return False
     for element in root.iter():
         if element is root:
-            if root.text and INVISIBLE_CHARACTERS_RE.search(root.text):
-                return False
             continue
         tag = element.tag
         if not isinstance(tag, str):
             return False
+        if not element.attrib:
+            if not _bleach_accepts_bare(tag):
+                return False
+            continue
         attributes = {(None, name): value for name, value in element.attrib.items()}
         token = {"type": "StartTag", "name": tag, "data": dict(attributes)}
         verdict = _BLEACH_CHECK.sanitize_token(token)
         if verdict is None or verdict is not token or verdict["data"] != attributes:
             return False
-        for text in (element.text, element.tail):
-            if text and INVISIBLE_CHARACTERS_RE.search(text):
-                return False
     return True
 
 
@@ -417,7 +433,7 @@ def sanitize_article_html(html: str) -> str:
     root = _parse_fragment(html)
     _rewrite(root, _prepare_and_police)
     serialized = _serialize(root)
-    if not _bleach_accepts(root):
+    if not _bleach_accepts(root, serialized):
         return _canonicalize(_article_cleaner().clean(serialized), _ARTICLE_POLICY)
     if _is_settled(root, serialized):
         return serialized
@@ -634,7 +650,22 @@ _FAST_NAMED: Final[Mapping[str, str]] = {
     "apos": "'",
     "nbsp": "\xa0",
 }
-_FAST_BAD_CHARS_RE: Final = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_bad_chars(html: str) -> bool:
+    """NUL or a surrogate code point: what the tokenizers leave to html5lib. (The same as
+    searching for "[\\x00\\ud800-\\udfff]", without a regex walking the whole text.)"""
+    if "\x00" in html:
+        return True
+    if html.isascii():
+        return False
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # only surrogate code points cannot be encoded
+    return False
+
+
 _FAST_VOID: Final = frozenset({"br", "img"})
 _FAST_CONTAINERS: Final = frozenset(ARTICLE_ATTRIBUTES) - _FAST_VOID
 _FAST_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -718,7 +749,7 @@ def _fast_start_ok(name: str, stack: list[str]) -> bool:
 
 def _fast_text(html: str) -> str | None:
     """textContent of ``html`` without a tree, or None if it may differ from the parser's."""
-    if _FAST_BAD_CHARS_RE.search(html):
+    if _has_bad_chars(html):
         return None
     html = html.replace("\r\n", "\n").replace("\r", "\n")
     stack: list[str] = []
@@ -726,10 +757,11 @@ def _fast_text(html: str) -> str | None:
     position = 0
     after_pre = False
     for match in _FAST_TOKEN_RE.finditer(html):
-        if match.start() != position:
+        start, end_position = match.span()
+        if start != position:
             return None
-        position = match.end()
-        raw = match["text"]
+        position = end_position
+        raw, end, name, attrs, selfclose = match.groups()
         if raw is not None:
             if after_pre:
                 if raw.startswith("&"):
@@ -745,9 +777,9 @@ def _fast_text(html: str) -> str | None:
             out.append(text)
             continue
         after_pre = False
-        name = match["name"].lower()
-        if match["end"]:
-            if match["attrs"] or match["selfclose"] or not stack or stack[-1] != name:
+        name = name.lower()
+        if end:
+            if attrs or selfclose or not stack or stack[-1] != name:
                 return None
             stack.pop()
             continue
@@ -755,7 +787,7 @@ def _fast_text(html: str) -> str | None:
             if not _fast_start_ok(name, stack):
                 return None
             continue
-        if name not in _FAST_CONTAINERS or match["selfclose"] or not _fast_start_ok(name, stack):
+        if name not in _FAST_CONTAINERS or selfclose or not _fast_start_ok(name, stack):
             return None
         stack.append(name)
         after_pre = name == "pre"
@@ -789,7 +821,7 @@ def _fast_attributes(raw: str) -> dict[str, str] | None:
 def _fast_parse(html: str) -> ET.Element | None:
     """The html5lib fragment tree of ``html`` built from tokens, or None when the
     parser might do anything but nest elements as their tags say."""
-    if _FAST_BAD_CHARS_RE.search(html):
+    if _has_bad_chars(html):
         return None
     html = html.replace("\r\n", "\n").replace("\r", "\n")
     root = ET.Element("DOCUMENT_FRAGMENT")
@@ -900,12 +932,16 @@ def _fast_serialize(root: ET.Element) -> str | None:
         else:
             if not isinstance(tag, str) or tag not in _FAST_SERIALIZE_TAGS:
                 return None
-            out.append(f"<{tag}")
-            for name in sorted(element.attrib):
-                if name in _MINIMIZED_ATTRIBUTES or "{" in name:
-                    return None
-                out.append(f' {name}="{_escape_attribute(element.attrib[name])}"')
-            out.append(">")
+            attrib = element.attrib
+            if attrib:
+                out.append(f"<{tag}")
+                for name in sorted(attrib):
+                    if name in _MINIMIZED_ATTRIBUTES or "{" in name:
+                        return None
+                    out.append(f' {name}="{_escape_attribute(attrib[name])}"')
+                out.append(">")
+            else:
+                out.append(f"<{tag}>")
             if tag in _FAST_VOID:
                 if element.text or len(element):
                     return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -79,11 +78,9 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _keys(*words: str) -> re.Pattern[str]:
-    # One case-sensitive pattern of plain words over the lower-cased text: Python's
-    # regex engine skips ahead on the first letters, which a case-insensitive pattern
-    # or a loop of substring tests cannot.
-    return re.compile("|".join(re.escape(word) for word in words))
+def _keys(*words: str) -> tuple[str, ...]:
+    """Plain lower-case words a rule's text must contain (see _mentions)."""
+    return words
 
 
 # --------------------------------------------------------------------------------------
@@ -271,13 +268,15 @@ _EDGE_WORD_BEFORE = re.compile(r"([^\W\d_]+)$")
 _EDGE_WORD_AFTER = re.compile(r"^([^\W\d_]+)")
 # Both halves must be at least this common for a space between them to be certain.
 _BOUNDARY_PART_MIN = 3.0
+_EDGE_CHARS = 64
 
 
 def space_lost_between(before: str, after: str) -> bool:
     """Whether two adjacent text nodes ("…and" + "tasting wine") read as one glued word
     a space must separate: together they are no word, apart both are common words.
     A link's text and its neighbours are such nodes when a scraper drops the space."""
-    left, right = _EDGE_WORD_BEFORE.search(before), _EDGE_WORD_AFTER.search(after)
+    # An end-anchored search tries every position of the text; a word is never this long.
+    left, right = _EDGE_WORD_BEFORE.search(before[-_EDGE_CHARS:]), _EDGE_WORD_AFTER.match(after)
     if left is None or right is None:
         return False
     head, tail = left.group(1), right.group(1)
@@ -556,6 +555,8 @@ _COOKIES = re.compile(
     r"|\bby\ (?:continuing\ to\ (?:use|browse)|using)\ (?:this|our)\ (?:web)?site\b",
     re.I | re.X,
 )
+# Every alternative of _COOKIES contains one of these.
+_COOKIE_KEYS = _keys("cookie", "site")
 # "Related: Apple’s new chip…", "Read more: …": a cross-link dropped into the story.
 _INLINE_LINK = re.compile(
     r"^(?:related|read\ (?:more|next|also)|also\ read|see\ also|more|recommended"
@@ -700,8 +701,10 @@ def _fullmatch_norm(pattern: re.Pattern[str], text: str) -> bool:
 
 # The rare patterns go first, the reported-speech guard only after a match: most
 # blocks match nothing, and this keeps cleaning cheap.
-def _mentions(text: str, keys: re.Pattern[str]) -> bool:
-    return keys.search(_norm(text)) is not None
+def _mentions(text: str, keys: tuple[str, ...]) -> bool:
+    # Substring tests on the lower-cased text: an alternation of a few dozen words makes
+    # the regex engine try each of them at almost every position, which costs more.
+    return any(map(_norm(text).__contains__, keys))
 
 
 # Each alternative of _AFFILIATE, and of the newsletter patterns, contains one of these
@@ -757,7 +760,7 @@ def _is_promo(block: Block) -> bool:
     if words <= _CTA_NOW_MAX_WORDS and opening and _ENDS_NOW.search(lowered):
         selling = True
     else:
-        selling = _PROMO_KEYS.search(lowered) is not None and bool(
+        selling = _mentions(text, _PROMO_KEYS) and bool(
             _OFFER.search(lowered) or _SALES_CTA.search(lowered)
         )
     if not selling or not (opening or _ADDRESS.search(lowered)):
@@ -778,7 +781,7 @@ def _is_furniture(block: Block) -> bool:
         return True
     if words <= _HEADING_MAX_WORDS and _DATED_BYLINE.search(text.strip()):
         return True
-    return words <= 60 and bool(_COOKIES.search(text))
+    return words <= 60 and _mentions(text, _COOKIE_KEYS) and bool(_COOKIES.search(text))
 
 
 def _is_prose(block: Block) -> bool:
@@ -899,12 +902,6 @@ def _drop_repeats(marks: _Marks, title: str) -> None:
 
 
 def _drop_furniture(marks: _Marks) -> None:
-    checks: tuple[Callable[[Block], bool], ...] = (
-        _is_affiliate,
-        _is_newsletter,
-        _is_furniture,
-        _is_promo,
-    )
     newsletter_at: list[int] = []
     for i in marks.alive():
         block = marks.blocks[i]
@@ -915,7 +912,8 @@ def _drop_furniture(marks: _Marks) -> None:
             if block.text and _fullmatch_norm(_LABEL, block.text) and "<img" not in block.html:
                 marks.drop(i)
             continue
-        if any(check(block) for check in checks):
+        furniture = _is_affiliate(block) or _is_newsletter(block)
+        if furniture or _is_furniture(block) or _is_promo(block):
             marks.drop(i)
             if _is_newsletter(block) or _fullmatch_norm(_LABEL, block.text):
                 newsletter_at.append(i)
