@@ -625,15 +625,16 @@ def load_html(page: str) -> HtmlElement | None:
     return tree
 
 
-_INERT = ("style", "link", "meta", "iframe", "footer", "aside", "svg", "noscript", "template")
+_INERT = ("style", "link", "meta", "iframe", "footer", "svg", "noscript", "template")
 
 
 def _strip_inert(tree: HtmlElement) -> None:
     """Remove what trafilatura removes anyway, but only after copying the tree three
-    times: scripts, styles, links, meta tags, iframes, footers, asides, SVG, noscript and
-    template (the metadata has been read). JSON-LD stays: trafilatura falls back to its
-    articleBody on thin pages. Not <nav>, <header> or <form>: some sites put the whole
-    page in one, and trafilatura's fallbacks look inside them."""
+    times: scripts, styles, links, meta tags, iframes, footers, SVG, noscript and template
+    (the metadata has been read). JSON-LD stays: trafilatura falls back to its articleBody
+    on thin pages. Not <nav>, <header>, <form> or <aside>: some sites put the whole story
+    in one, and trafilatura's fallbacks look inside them (a page whose text sits in an
+    <aside> came out empty when asides went here)."""
     etree.strip_elements(tree, *_INERT, with_tail=False)
     for script in list(tree.iter("script")):
         if script.get("type") != "application/ld+json":
