@@ -111,7 +111,7 @@ def goals(ours: Score, base: Score) -> list[tuple[str, bool, str]]:
         (
             "speed at least 80% of trafilatura's",
             speed >= SPEED_GOAL,
-            f"{100 * speed:.0f}% in pages/second ({100 * cpu_speed:.0f}% in CPU time)",
+            f"{100 * speed:.1f}% in pages/second ({100 * cpu_speed:.1f}% in CPU time)",
         ),
     ]
 
