@@ -88,6 +88,24 @@ def test_j_and_k_in_the_reading_view_go_to_the_older_and_newer_story(page, ada, 
     assert page.url.endswith(stories[2].get_absolute_url())
 
 
+def test_s_and_m_send_through_htmx_before_it_has_wired_the_form(page, ada, stories):
+    # htmx wires swapped-in content only after its settle delay (and the page's forms a tick
+    # after the page loads, later still on a slow machine): a long delay holds that window
+    # open. A key pressed in it must not send the whole page away and lose the selection.
+    page.goto("/")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000; window.samePage = true")
+    page.keyboard.press("j")
+    first = stories[2]
+    page.keyboard.press("s")
+    expect(page.locator(f"#save-{first.pk}")).to_have_text("Unsave “First story”")
+    page.keyboard.press("m")
+    expect(page.locator(f"#read-{first.pk}")).to_have_text("Mark unread “First story”")
+    assert page.evaluate("window.samePage === true")
+    assert focused_text(page) == "First story"
+    state = ReadingState.objects.get(user=ada, story=first)
+    assert state.is_saved and state.is_read
+
+
 def test_s_saves_and_m_marks_read_in_the_list(page, ada, stories):
     page.goto("/")
     page.keyboard.press("j")

@@ -371,7 +371,11 @@ function setUpToolbar(form) {
     }
     event.preventDefault();
     if (tab) lastColour(form)?.focus();
-    else if (colour) colour.click();
+    else if (colour) {
+      // As a mouse click would, but the toolbar may be pressed before htmx has wired it.
+      window.htmx?.process(form);
+      colour.click();
+    }
     else openComment();
   });
   // Sent by the server (HX-Trigger); htmx 4 fires it once the answer is swapped in.

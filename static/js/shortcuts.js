@@ -105,6 +105,10 @@ function handle(event) {
   if (key === "s" || key === "m") {
     const button = stateButton(key === "s" ? "save" : "read");
     if (!button) return false;
+    // htmx wires a form once the page has started and once a swap has settled; a key
+    // pressed before then would send the whole page away. Wire it now (htmx skips a form it
+    // has already wired).
+    if (button.form && window.htmx) window.htmx.process(button.form);
     button.click();
     return true;
   }
