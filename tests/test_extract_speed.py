@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.metadata import extract_meta_json
+from trafilatura.settings import Document
 from trafilatura.utils import load_html as trafilatura_load_html
 
 from articles.ingest import extract
@@ -55,6 +57,42 @@ def test_it_loads_sample_pages_as_trafilatura_does(path):
 )
 def test_it_loads_odd_pages_as_trafilatura_does(page):
     _same_tree(page)
+
+
+def _same_json_metadata(page: str) -> None:
+    tree = load_html(page)
+    assert tree is not None
+    ours, theirs = extract._meta_json(tree, Document()), extract_meta_json(tree, Document())
+    for name in ("title", "author", "date", "description", "sitename", "url", "image"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.html")), ids=lambda p: p.name)
+def test_it_reads_json_ld_as_trafilatura_does(path):
+    _same_json_metadata(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Plain",'
+        ' "author": {"@type": "Person", "name": "Ann Lee"}}',
+        # Escapes: a lone surrogate, \u sequences, \n, entities and tags in the values.
+        '{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "headline": "Caf\\u00e9 \\ud800 &amp;amp; <b>bold</b>\\n",'
+        ' "author": {"@type": "Person", "name": "Zo\\u00eb Smith"},'
+        ' "datePublished": "2026-03-04T05:06:07Z"}',
+        '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Broken",'
+        ' "author": {"@type": "Person", "name": "A B"',
+        '[{"@type": "WebSite", "name": "Site"}, {"@type": "Article", "name": "List"}]',
+        "",
+    ],
+)
+def test_it_reads_odd_json_ld_as_trafilatura_does(script):
+    _same_json_metadata(
+        f'<html><head><script type="application/ld+json">{script}</script></head>'
+        "<body><p>Text</p></body></html>"
+    )
 
 
 def test_it_resolves_links_and_images_against_the_page():
