@@ -86,7 +86,21 @@ def sample_txt() -> Path:
     return SAMPLES / "techradar-kaspersky-uk.txt"
 
 
-# The two readers most tests need; a module that wants other accounts defines its own.
+# The accounts most tests need; a module that wants other accounts defines its own.
+@pytest.fixture
+def user() -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("reader", password="pw")
+
+
+@pytest.fixture
+def signed_in(client: Any, user: Any) -> Any:
+    """The test client, signed in as ``user``."""
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def ada() -> Any:
     from django.contrib.auth.models import User

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -17,12 +16,6 @@ from .conftest import SAMPLES
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def signed_in(client):
-    client.force_login(User.objects.create_user("reader", password="pw"))
-    return client
 
 
 def text(response) -> str:

@@ -27,17 +27,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 SY = 'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"'
 
 
-@pytest.fixture
-def user() -> User:
-    return User.objects.create_user("reader", password="pw")
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def a_feed(site, channel: str = "", path: str = "/feed.xml") -> str:
     site.article("/a", "A story", words=120)
     site.server.route(

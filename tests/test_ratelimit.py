@@ -27,13 +27,6 @@ def rates(settings):
     return set_rates
 
 
-@pytest.fixture
-def signed_in(client):
-    user = User.objects.create_user("reader", password="pw")
-    client.force_login(user)
-    return client
-
-
 def login(client, username="ada", password="wrong", ip="10.0.0.1"):  # noqa: S107
     return client.post(
         reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip

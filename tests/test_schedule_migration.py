@@ -4,8 +4,8 @@ interval changed in the admin is kept, within the new bounds."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from .migrations import back_to_latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,30 +13,15 @@ BEFORE = [("articles", "0002_feeds")]
 AFTER = [("articles", "0003_feed_schedule")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    apps_ = {app for app, _name in targets}
-    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in apps_]
-    return executor.loader.project_state([*targets, *others]).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] == "articles"]
-
-
 def test_it_turns_the_old_fixed_interval_into_the_feeds_own():
-    latest = _latest()
-    try:
-        apps = _migrate(BEFORE)
+    with back_to_latest("articles"):
+        apps = migrate(BEFORE)
         Source = apps.get_model("articles", "Source")
         for name, minutes in [("default", 60), ("chosen", 240), ("tiny", 5), ("huge", 9000)]:
             Source.objects.create(
                 name=name, feed_url=f"https://{name}.example/f", refresh_minutes=minutes
             )
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
         Source = apps.get_model("articles", "Source")
         assert dict(Source.objects.values_list("name", "refresh_minutes")) == {
             "default": None,
@@ -44,8 +29,6 @@ def test_it_turns_the_old_fixed_interval_into_the_feeds_own():
             "tiny": 15,
             "huge": 1440,
         }
-        apps = _migrate(BEFORE)
+        apps = migrate(BEFORE)
         Source = apps.get_model("articles", "Source")
         assert Source.objects.get(name="default").refresh_minutes == 60
-    finally:
-        _migrate(latest)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from .migrations import back_to_latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,26 +13,9 @@ BEFORE = [("annotations", "0001_initial")]
 AFTER = [("annotations", "0002_sharing")]
 
 
-def _migrate(targets):
-    """Migrate to targets; the models as they are then (the other apps at their latest)."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    apps_ = {app for app, _name in targets}
-    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in apps_]
-    return executor.loader.project_state([*targets, *others]).apps
-
-
-def _latest(app):
-    """The app's last migration: the rest of the session runs on the whole schema."""
-    loader = MigrationExecutor(connection).loader
-    loader.build_graph()
-    return max(node for node in loader.graph.leaf_nodes() if node[0] == app)
-
-
 def test_it_gives_existing_annotations_distinct_tokens():
-    try:
-        apps = _migrate(BEFORE)
+    with back_to_latest("annotations"):
+        apps = migrate(BEFORE)
         User = apps.get_model("auth", "User")
         Story = apps.get_model("articles", "Story")
         Revision = apps.get_model("articles", "StoryRevision")
@@ -51,11 +34,9 @@ def test_it_gives_existing_annotations_distinct_tokens():
             Annotation.objects.create(
                 story=story, author=user, revision=revision, original_revision=revision, **fields
             )
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
         tokens = list(apps.get_model("annotations", "Annotation").objects.values_list(
             "share_token", flat=True
         ))  # fmt: skip
         assert len(tokens) == 3 and len(set(tokens)) == 3
         assert all(token and len(token) >= 29 for token in tokens)
-    finally:
-        _migrate([_latest("annotations")])

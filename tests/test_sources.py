@@ -22,19 +22,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def user() -> User:
-    return User.objects.create_user("reader", password="pw")
-
-
-@pytest.fixture
 def other() -> User:
     return User.objects.create_user("other", password="pw")
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def a_feed(site, path="/feed.xml", *, title="Example News", stories=("/a",)) -> str:

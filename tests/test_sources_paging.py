@@ -28,17 +28,6 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(views_sources, "PAGE_SIZE", PAGE)
 
 
-@pytest.fixture
-def user() -> User:
-    return User.objects.create_user("reader", password="pw")
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def add(*names: str) -> list[Source]:
     return [
         Source.objects.create(name=name, feed_url=f"https://feeds.example/{Source.objects.count()}")
