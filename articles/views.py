@@ -57,6 +57,7 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
         "next_cursor": next_cursor,
         "next_query": next_query,
         "show": show,
+        "show_query": reading.show_query(show),
     }
     template = "articles/story_list.html"
     if request.htmx and cursor is not None:
@@ -93,7 +94,10 @@ def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> Htt
     state = None
     if request.user.is_authenticated:
         state = ReadingState.objects.mark_read(request.user, story)
-    newer, older = reading.neighbours(story)
+    # Newer / older within the list the reader came from: "next" from the Unread tab is
+    # the next unread story.
+    show = reading.parse_show(request.GET.get("show"), request.user)
+    newer, older = reading.neighbours(story, request.user, show)
     return render(
         request,
         "articles/story_detail.html",
@@ -105,5 +109,7 @@ def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> Htt
             "progress": state.progress if state else 0,
             "newer": newer,
             "older": older,
+            "show_query": reading.show_query(show),
+            "nav_scope": "" if show == reading.ALL else f"{show} ",
         },
     )

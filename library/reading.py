@@ -4,6 +4,7 @@ constant number of indexed queries."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -40,6 +41,11 @@ def parse_show(value: str | None, user: Viewer) -> str:
     if not user.is_authenticated or value not in dict(SHOWS):
         return ALL
     return value
+
+
+def show_query(show: str) -> str:
+    """The query string that keeps a story link in its front-page list ("" for all)."""
+    return "" if show == ALL else f"?{urlencode({'show': show})}"
 
 
 def _reader_id(user: Viewer) -> int:
@@ -152,16 +158,22 @@ def counts(user: Viewer) -> dict[str, int]:
     return {ALL: total, UNREAD: max(0, total - read), SAVED: saved, ANNOTATED: annotated}
 
 
-def neighbours(story: Story) -> tuple[Story | None, Story | None]:
-    """The stories before (newer) and after (older) this one on the front page.
+def neighbours(
+    story: Story, user: Viewer | None = None, show: str = ALL
+) -> tuple[Story | None, Story | None]:
+    """The stories before (newer) and after (older) this one in the front-page list the
+    reader came from (all, unread, saved or annotated).
 
     Two lookups on the (sort_date, id) listing index. The range condition on sort_date
     alone is what lets the database start at the story in the index; the tie-break on id
-    only filters stories sharing its date.
+    only filters stories sharing its date. A filter adds an indexed probe of the reader's
+    own reading state or annotations per story passed over.
     """
     listed: QuerySet[Story] = Story.objects.filter(current_revision__isnull=False).only(
         "id", "title", "sort_date"
     )
+    if user is not None and show != ALL:
+        listed = only(listed, user, show)
     when, pk = story.sort_date, story.pk
     newer = (
         listed.filter(sort_date__gte=when)
