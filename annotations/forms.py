@@ -157,30 +157,17 @@ class HighlightFilterForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Colour.choices])
-    # Every tag and every story the reader annotated: long lists.
+    # Every tag the reader used: a long list.
     tag = forms.ChoiceField(required=False, choices=[("", "Any tag")], widget=ListSelect)
-    story = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "Any story")],
-        widget=ListSelect,
-    )
+    # Not a list of every story the reader annotated (thousands of options on every visit):
+    # each highlight links to "only this story", and the form carries that choice along.
+    story = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(
-        self,
-        *args: Any,
-        tags: list[str] | None = None,
-        stories: list[tuple[int, str]] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, tags: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         tag_field = self.fields["tag"]
-        story_field = self.fields["story"]
         assert isinstance(tag_field, forms.ChoiceField)
-        assert isinstance(story_field, forms.ChoiceField)
         tag_field.choices = [("", "Any tag"), *((name, name) for name in tags or [])]
-        story_field.choices = [("", "Any story"), *(stories or [])]
 
     def clean_q(self) -> str:
         text: str = self.cleaned_data["q"]

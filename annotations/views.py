@@ -306,14 +306,18 @@ def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
 def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     mine = Annotation.objects.filter(author_id=request.user.pk)
     tags = list(Tag.objects.filter(annotations__author_id=request.user.pk).distinct())
-    stories = list(
-        Story.objects.filter(annotations__author_id=request.user.pk)
-        .distinct()
-        .order_by("title")
-        .values_list("pk", "title")
-    )
-    form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags], stories=stories)
+    form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags])
     filters = form.filters()
+    # A story the reader never annotated is no filter (and its title is not shown).
+    story_title = None
+    if filters.get("story"):
+        story_title = (
+            Story.objects.filter(pk=filters["story"], annotations__author_id=request.user.pk)
+            .values_list("title", flat=True)
+            .first()
+        )
+        if story_title is None:
+            filters["story"] = None
     annotations = mine
     if filters.get("colour"):
         annotations = annotations.filter(colour=filters["colour"])
@@ -324,6 +328,8 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
+    every_story = query.copy()
+    every_story.pop("story", None)
     next_query = None
     page: list[Annotation] = []
     paging = False
@@ -362,6 +368,8 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
         "annotations": page[:PAGE_SIZE],
         "next_query": next_query,
         "ranked": form.query.is_searchable,
+        "story_title": story_title,
+        "every_story_query": every_story.urlencode(),
         "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story"))
         or "q" in form.errors,
     }

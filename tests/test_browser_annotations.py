@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
+from playwright.sync_api import expect
 
 from annotations.models import Annotation, Reply, Visibility
 from annotations.testing import annotate
@@ -377,6 +378,20 @@ def test_my_highlights_filters_in_place(page, live_server, ada, screenshot_dir):
     page.get_by_role("link", name="Clear filters").click()
     page.wait_for_function("() => document.querySelectorAll('.highlight-item').length === 12")
     first = Annotation.objects.order_by("-created", "-id").first()
+    # One story's highlights, then the colour filter within it, then all stories again.
+    page.locator(f"#highlight-{first.pk} .highlight-only").click()
+    page.wait_for_url(f"**/highlights/?story={first.story_id}")
+    expect(page.locator(".highlight-item")).to_have_count(4)
+    expect(page.locator(".filter-story strong")).to_have_text(first.story.title)
+    filters.get_by_label("Colour").select_option(first.colour)
+    page.wait_for_url(f"**/highlights/?*story={first.story_id}*")
+    expect(page.locator(".highlight-item")).to_have_count(1)
+    page.screenshot(path=str(screenshot_dir / "my-highlights-one-story.png"), full_page=True)
+    page.get_by_role("link", name="All stories").click()
+    expect(page.locator(".highlight-item")).to_have_count(
+        Annotation.objects.filter(colour=first.colour).count()
+    )
+    page.goto("/highlights/")
     page.locator(f"#highlight-{first.pk} .annotation-quote a").click()
     page.wait_for_url(f"**{first.story.get_absolute_url()}#hl-{first.pk}")
     assert page.locator(f"#hl-{first.pk}").is_visible()

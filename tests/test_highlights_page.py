@@ -111,8 +111,29 @@ def test_it_offers_only_my_tags_and_stories_as_filters(client, ada, bob):
     content = client.get("/highlights/").content.decode()
     assert '<option value="policy">policy</option>' in content
     assert "elsewhere" not in content
-    assert f'<option value="{mine.pk}">Mine</option>' in content
+    assert f'href="/highlights/?story={mine.pk}">only this story' in content
     assert "Not mine" not in content
+
+
+def test_it_narrows_to_one_story_and_back(client, ada, bob):
+    first = make_story("First story", body=BODY).story
+    second = make_story("Second story", body=BODY).story
+    a = annotate(first, ada, "every vendor", colour="green")
+    b = annotate(second, ada, "audit rule", colour="green")
+    theirs = make_story("Their story", body=BODY).story
+    annotate(theirs, bob, "café owners", visibility=Visibility.PUBLIC)
+    client.force_login(ada)
+    content = client.get(f"/highlights/?colour=green&story={first.pk}").content.decode()
+    assert f'id="highlight-{a.pk}"' in content and f'id="highlight-{b.pk}"' not in content
+    # Said above the list, kept by the form, and undone by one link keeping the rest.
+    assert "<strong>First story</strong>" in content
+    assert f'<input type="hidden" name="story" value="{first.pk}"' in content
+    assert 'href="/highlights/?colour=green">All stories</a>' in content
+    assert "only this story" not in content
+    # A story I never annotated filters nothing and its title is not shown.
+    content = client.get(f"/highlights/?story={theirs.pk}").content.decode()
+    assert f'id="highlight-{a.pk}"' in content and f'id="highlight-{b.pk}"' in content
+    assert "Their story" not in content
 
 
 def test_it_pages_by_keyset(client, story, ada):

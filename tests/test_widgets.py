@@ -37,8 +37,8 @@ def test_it_renders_what_the_select_template_renders(value, attrs):
 
 def test_it_is_what_the_long_filters_use():
     search = SearchForm(sources=[(1, "A source")], tags=["rust"])
-    highlights = HighlightFilterForm(tags=["rust"], stories=[(1, "A story")])
-    for field in (search["source"], search["tag"], highlights["tag"], highlights["story"]):
+    highlights = HighlightFilterForm(tags=["rust"])
+    for field in (search["source"], search["tag"], highlights["tag"]):
         assert isinstance(field.field.widget, ListSelect)
         html = str(field)
         assert html.startswith("<select") and "<option" in html
