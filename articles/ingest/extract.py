@@ -32,6 +32,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 
+from . import comparison
 from .blocks import BLOCK_TAGS, Block
 from .clean import space_lost_between
 
@@ -713,6 +714,28 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
     return meta
 
 
+def _bare_extraction(tree: HtmlElement) -> Document | dict[str, object] | None:
+    """trafilatura on a prepared tree: the body as an XML tree, no metadata (read before)."""
+    return trafilatura.bare_extraction(
+        tree,
+        # Without the URL trafilatura leaves links as written: resolving every link of
+        # the page (menus included, once per extraction pass) through courlan cost more
+        # than the rest of our link handling, and it resolved relative paths against
+        # the site's root instead of the page. blocks_from_trafilatura_body resolves
+        # the few links of the story instead.
+        url=None,
+        # The format only decides what is written out: "python" would also render the
+        # body to plain text, which we do not use; "xml" leaves the body tree alone.
+        output_format="xml",
+        include_formatting=True,
+        include_links=True,
+        include_images=True,
+        include_tables=True,
+        include_comments=False,
+        with_metadata=False,
+    )
+
+
 def extract_html(page: str, url: str | None = None) -> Extracted:
     """Extract a story from a full web page."""
     try:
@@ -737,24 +760,8 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     _prune_boilerplate(tree)
     captions = _wrap_figcaptions(tree)
     _prepare_images(tree, url)
-    document = trafilatura.bare_extraction(
-        tree,
-        # Without the URL trafilatura leaves links as written: resolving every link of
-        # the page (menus included, once per extraction pass) through courlan cost more
-        # than the rest of our link handling, and it resolved relative paths against
-        # the site's root instead of the page. blocks_from_trafilatura_body resolves
-        # the few links of the story instead.
-        url=None,
-        # The format only decides what is written out: "python" would also render the
-        # body to plain text, which we do not use; "xml" leaves the body tree alone.
-        output_format="xml",
-        include_formatting=True,
-        include_links=True,
-        include_images=True,
-        include_tables=True,
-        include_comments=False,
-        with_metadata=False,
-    )
+    with comparison.shortcut():
+        document = _bare_extraction(tree)
     if document is None or isinstance(document, dict) or document.body is None:
         raise ExtractionError("No article text could be found in this page.")
     blocks = _attach_captions(blocks_from_trafilatura_body(document.body, url), captions)

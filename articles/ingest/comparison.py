@@ -1,0 +1,99 @@
+"""trafilatura's second opinion, asked only when it can change the answer.
+
+After its own extractor, trafilatura runs readability on a copy of the page and compares
+(``trafilatura.external.compare_extraction``); a quarter of its time goes there. In the
+balanced mode the pipeline uses, readability's text replaces trafilatura's only when
+trafilatura found nothing, when readability found more than twice as much, or when
+trafilatura's body has no paragraphs (or more tables than paragraphs); justext is tried
+only when the body is short or holds furniture (nav, figure, button, ...). Readability's
+text is part of the page's text, so when the page holds less than twice what trafilatura
+found, and none of the other cases applies, the comparison returns trafilatura's body as
+it was: `skippable` says so and the copy and the readability pass are left out.
+
+The result is the same either way (tests/test_extract_speed.py runs both on sample
+pages). trafilatura has no option for this, so its step is wrapped, and only while our
+pipeline extracts (``shortcut()``): anyone else calling trafilatura in the process, like
+the benchmark's plain-trafilatura baseline, gets trafilatura as it is.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from copy import copy
+from typing import Any
+
+import trafilatura.core
+from lxml import etree
+from trafilatura.external import SANITIZED_XPATH, compare_extraction
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import Extractor
+from trafilatura.utils import trim
+
+_ACTIVE = contextvars.ContextVar("comparison_shortcut", default=False)
+_UNCLEAN = etree.XPath(SANITIZED_XPATH)
+_PARAGRAPH_TEXT = etree.XPath(".//p//text()")
+
+
+def page_text_length(tree: etree._Element) -> int:
+    """An upper bound of what readability can extract from ``tree``: all of its text,
+    whitespace collapsed (a space between text nodes only makes it larger)."""
+    return len(trim(" ".join(tree.itertext())))
+
+
+def skippable(body: etree._Element, text: str, tree: etree._Element, options: Extractor) -> bool:
+    """Whether compare_extraction would return ``body`` and ``text`` unchanged."""
+    if options.focus == "recall" or options.fast:
+        return False  # recall has other rules; fast mode skips the comparison anyway
+    if not text or len(text) < options.min_extracted_size:
+        return False  # empty or short: readability may win, justext is tried
+    if _UNCLEAN(body):
+        return False  # furniture in the body: justext is tried
+    paragraphs = body.findall(".//p")
+    if not _PARAGRAPH_TEXT(body) or len(body.findall(".//table")) > len(paragraphs):
+        return False  # "structurally deficient": readability may win
+    # Readability wins on length only with more than twice trafilatura's text.
+    return page_text_length(tree) <= 2 * len(text)
+
+
+_Step = Callable[[Any, Any, Any, Extractor], tuple[etree._Element, str]]
+
+
+def _wrap(original: _Step) -> _Step:
+    def extract_and_compare(
+        cleaned_tree: Any, cleaned_tree_backup: Any, tree: Any, options: Extractor
+    ) -> tuple[etree._Element, str]:
+        if not _ACTIVE.get() or options.fast:
+            return original(cleaned_tree, cleaned_tree_backup, tree, options)
+        # trafilatura.core._extract_and_compare, step for step, with the test first.
+        body, text = extract_content(cleaned_tree, options)
+        if skippable(body, text, tree, options):
+            return body, text
+        return compare_extraction(cleaned_tree_backup, copy(tree), body, text, options)
+
+    extract_and_compare.wrapped = original  # type: ignore[attr-defined]
+    return extract_and_compare
+
+
+def _install() -> bool:
+    """Wrap trafilatura's step once; a trafilatura without it keeps its own way."""
+    original = getattr(trafilatura.core, "_extract_and_compare", None)
+    if original is None or not callable(original):
+        return False
+    if not hasattr(original, "wrapped"):
+        trafilatura.core._extract_and_compare = _wrap(original)  # type: ignore[assignment]
+    return True
+
+
+INSTALLED = _install()
+
+
+@contextmanager
+def shortcut() -> Iterator[None]:
+    """Inside: trafilatura skips the comparison when it cannot change the result."""
+    token = _ACTIVE.set(True)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
