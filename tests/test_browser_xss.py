@@ -130,6 +130,9 @@ def _login(page, live_server, user) -> None:
 
 def _story(n: int, **fields: str) -> Story:
     body = fields.pop("body_html", "")
+    # The story's address is shown as its source link and in the share previews; only
+    # http(s) is stored, but its path and query are whatever the page or feed said.
+    url = f"https://news.example/xss-{n}/{fields.pop('url_tail', '')}"
     blocks = [Block("p", f"<p>{WORDS} ({n})</p>", f"{WORDS} ({n})")]
     if body:
         blocks.append(Block("div", body, ""))
@@ -141,7 +144,7 @@ def _story(n: int, **fields: str) -> Story:
         byline=fields.get("byline", ""),
         site_name=fields.get("site_name", ""),
         published=None,
-        url=f"https://news.example/xss-{n}",
+        url=url,
     )
     return store(extracted, origin=StoryRevision.Origin.FILE, url=extracted.url).story
 
@@ -156,16 +159,19 @@ def test_it_runs_no_corpus_vector_on_any_page(page, live_server):
     titles = _pack(vectors, 500)
     bylines = _pack(vectors, 300)
     site_names = _pack(vectors, 200)
+    url_tails = _pack(vectors, 300)
     stories = [body_story]
-    for n in range(max(len(titles), len(bylines))):
+    for n in range(max(len(titles), len(bylines), len(url_tails))):
         stories.append(
             _story(
                 n + 1,
                 title=titles[n % len(titles)],
                 byline=bylines[n % len(bylines)],
                 site_name=site_names[n % len(site_names)],
+                url_tail=url_tails[n % len(url_tails)],
             )
         )
+    assert sum("<" in (story.url or "") for story in stories) > len(url_tails) // 2
     # Site names beyond the stories' count go to feeds, listed on the sources page.
     ada = User.objects.create_user("ada", password="pw")
     for n, name in enumerate(site_names):
@@ -206,6 +212,7 @@ def test_it_runs_no_corpus_vector_on_any_page(page, live_server):
     pages = ["/", "/sources/", "/highlights/", "/search/?q=engineers", "/search/?q=alert"]
     pages += ["/search/?kind=highlights&q=alert", f"/annotations/{mine.pk}/"]
     pages += [f"/annotations/{a.pk}/replies/" for a in Annotation.objects.all()[:2]]
+    pages += [a.share_path() for a in Annotation.objects.all()[:2]]
     pages += [story.get_absolute_url() for story in Story.objects.all()]
     for path in pages:
         _visit(page, watch, path)
