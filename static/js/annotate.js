@@ -28,6 +28,14 @@ const HINT_SELECTED = "Enter or h highlights, 1–5 picks the colour, c comments
 const isHigh = (unit) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit) => unit >= 0xdc00 && unit <= 0xdfff;
 
+/** A click on a form's button, as the mouse gives; the key may come before htmx has wired
+ * the form (the page just loaded, or the toolbar just swapped in), and the click would then
+ * send the whole page away. htmx skips a form it has already wired. */
+function press(button) {
+  if (button.form) window.htmx?.process(button.form);
+  button.click();
+}
+
 /** How many code points the first `units` UTF-16 code units of text hold. */
 export function codePoints(text, units = text.length) {
   let count = 0;
@@ -371,11 +379,7 @@ function setUpToolbar(form) {
     }
     event.preventDefault();
     if (tab) lastColour(form)?.focus();
-    else if (colour) {
-      // As a mouse click would, but the toolbar may be pressed before htmx has wired it.
-      window.htmx?.process(form);
-      colour.click();
-    }
+    else if (colour) press(colour);
     else openComment();
   });
   // Sent by the server (HX-Trigger); htmx 4 fires it once the answer is swapped in.
