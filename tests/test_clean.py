@@ -297,6 +297,55 @@ def test_it_makes_headings_only_from_title_like_lines():
 
 
 # --------------------------------------------------------------------------------------
+# remove_boilerplate: the section label and byline line above the first paragraph
+# --------------------------------------------------------------------------------------
+
+TITLE = "Brussels opens a third inquiry into shopping results"
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        [p("Regulation")],
+        [p("By Jane Doe | May 2, 2026")],
+        [p("By Jane Doe")],  # the byline the page's metadata gave
+        [p("Jane Doe · 4 min read")],
+        [p("Par Hélène Marchand, le 27 octobre 2026 à 7 h 30")],
+        [p("Von Jürgen Weiß, 3. Mai 2026")],
+        [p("Big Tech"), h(TITLE), p("By Jane Doe, May 2, 2026")],
+        [p("Regulation"), p("By Jane Doe")],
+    ],
+)
+def test_it_drops_the_section_label_and_byline_line_above_the_story(lead):
+    blocks = [*lead, *map(p, PROSE)]
+    assert texts(remove_boilerplate(blocks, title=TITLE, byline="Jane Doe")) == PROSE
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "By 2030, half of all new cars sold in the EU will be electric.",
+        "Jane Doe reports from Brussels.",
+        "Yes.",
+        "By now everyone knows the answer",
+        "2026",
+    ],
+)
+def test_it_keeps_openings_that_are_the_story(opening):
+    blocks = [p(opening), *map(p, PROSE)]
+    assert remove_boilerplate(blocks, title=TITLE, byline="Jane Doe") == blocks
+
+
+def test_it_keeps_short_lines_that_are_not_above_a_paragraph():
+    # A label over a short line is not a section label over the story.
+    blocks = [p("Key points"), p("Fines of up to 10 percent"), *map(p, PROSE)]
+    assert remove_boilerplate(blocks, title=TITLE) == blocks
+    # Further down, a byline line is a quote or a credit, not the page's furniture.
+    later = [*map(p, PROSE), p("By Jane Doe"), p(PROSE[0][:60])]
+    assert remove_boilerplate(later, title=TITLE, byline="Jane Doe") == later
+
+
+# --------------------------------------------------------------------------------------
 # remove_boilerplate: affiliate disclosures
 # --------------------------------------------------------------------------------------
 

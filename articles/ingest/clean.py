@@ -1143,14 +1143,81 @@ def _drop_trailing_headlines(marks: _Marks) -> None:
             marks.drop(i)
 
 
-def remove_boilerplate(blocks: list[Block], *, title: str = "") -> list[Block]:
+# Above the first paragraph: the section's name ("Cloud", "Halbleiter") and the byline and
+# date line ("By Jane Doe | May 2, 2026", "Par Hélène Marchand, le 27 octobre 2026"). The
+# story's header shows the byline and date from the metadata; in the body they are the
+# page's furniture.
+_LEAD_BLOCKS = 4
+_KICKER_MAX_WORDS = 3
+_KICKER_MAX_CHARS = 40
+_LEAD_MAX_WORDS = 15
+_BODY_PARAGRAPH_WORDS = 20
+# Not re.I: "By Jane" is a byline, "by now" is not.
+_BY = re.compile(
+    r"^(?:[Bb]y|[Pp]ar|[Vv]on|[Pp]or|[Dd]i|[Dd]oor|[Aa]v|[Aa]f|[Pp]rzez)\s+[A-ZÀ-ÖØ-Þ]"
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def _is_byline_line(block: Block, byline: str) -> bool:
+    """ "By Jane Doe | May 2, 2026": the byline, maybe with its date, on a line of its own
+    (a line that ends as a sentence does is the story: "By 2030, half will be electric.")."""
+    text = block.text.strip()
+    if block.tag != "p" or _words(text) > _LEAD_MAX_WORDS or _SENTENCE_END.search(text):
+        return False
+    named = len(byline) >= 5 and _norm(byline) in _norm(text)
+    if _BY.search(text):
+        return named or bool(_YEAR.search(text))
+    return named and _words(text) <= _words(byline) + 8
+
+
+def _is_kicker(block: Block) -> bool:
+    """The section's name over the headline: a word or three, no sentence, no number."""
+    text = block.text.strip()
+    return (
+        block.tag == "p"
+        and 0 < _words(text) <= _KICKER_MAX_WORDS
+        and len(text) <= _KICKER_MAX_CHARS
+        and not _HARD_TERMINAL.search(text)
+        and not any(ch.isdigit() for ch in text)
+    )
+
+
+def _drop_lead_furniture(marks: _Marks, title: str, byline: str) -> None:
+    """Drop the section label and the byline line above the story's first paragraph (and
+    the headline repeated there, which _drop_repeats would drop anyway)."""
+    lead = marks.alive()[: _LEAD_BLOCKS + 1]
+    headline = _norm(title)
+    furniture = [
+        _is_byline_line(marks.blocks[i], byline)
+        or (bool(headline) and _norm(marks.blocks[i].text) == headline)
+        for i in lead
+    ]
+    # A kicker only counts when the story's first real paragraph follows it (past the
+    # headline and the byline).
+    after = [i for i, known in zip(lead[1:], furniture[1:], strict=True) if not known]
+    story_follows = bool(after) and (
+        marks.blocks[after[0]].tag == "p"
+        and _words(marks.blocks[after[0]].text) >= _BODY_PARAGRAPH_WORDS
+    )
+    for position, i in enumerate(lead[:_LEAD_BLOCKS]):
+        kicker = position == 0 and story_follows and _is_kicker(marks.blocks[i])
+        if not (furniture[position] or kicker):
+            break  # the story has begun
+        marks.drop(i)
+
+
+def remove_boilerplate(blocks: list[Block], *, title: str = "", byline: str = "") -> list[Block]:
     """Drop the blocks that are the site rather than the story.
 
     Works on blocks from any extractor and any site: affiliate disclosures, newsletter
-    boxes, share and cookie prompts, repeats, author bios at the end, and "More from…"
-    or related-headline lists. Returns the kept blocks, unchanged and in order.
+    boxes, share and cookie prompts, repeats, a section label or byline line above the
+    first paragraph, author bios at the end, and "More from…" or related-headline lists.
+    Returns the kept blocks, unchanged and in order.
     """
     marks = _Marks(list(blocks))
+    _drop_lead_furniture(marks, title, byline)
     _drop_repeats(marks, title)
     _drop_furniture(marks)
     _drop_bios(marks)

@@ -109,7 +109,7 @@ def clean_blocks(extracted: Extracted) -> list[Block]:
     # Pages often repeat the headline as the body's first heading.
     if blocks and blocks[0].is_heading and collapse(blocks[0].text) == collapse(extracted.title):
         blocks = blocks[1:]
-    return remove_boilerplate(blocks, title=extracted.title)
+    return remove_boilerplate(blocks, title=extracted.title, byline=extracted.byline)
 
 
 def build_body(blocks: list[Block]) -> tuple[str, str]:
