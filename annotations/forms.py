@@ -90,6 +90,15 @@ class AnnotationCreateForm(forms.Form):
             end=data["end"],
         )
 
+    def annotation_fields(self) -> dict[str, Any]:
+        """Annotation.objects.create_from_selection's arguments, from a valid form."""
+        data = self.cleaned_data
+        return {
+            "revision_id": data["revision"],
+            "selectors": self.selectors(),
+            **{name: data[name] for name in ("colour", "comment", "tags", "visibility")},
+        }
+
 
 class QuoteForm(forms.Form):
     """Highlight a quote the reader types or pastes: no selection needed (no script, or
@@ -112,6 +121,10 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Not to clash with the selection toolbar's fields on the same page.
         self.auto_id = "id_quote_%s"
+
+    def annotation_fields(self) -> dict[str, Any]:
+        """Annotation.objects.create_from_selection's arguments, from a valid form."""
+        return {"quote": self.cleaned_data["quote"], "colour": self.cleaned_data["colour"]}
 
 
 class AnnotationEditForm(forms.ModelForm[Annotation]):

@@ -113,38 +113,19 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     story = _get_story(story_id)
-    form: AnnotationCreateForm | QuoteForm
     annotation: Annotation | None = None
-    if "quote" in request.POST:
-        # "Highlight a quote": typed or pasted words, found in the story by the server.
-        form = QuoteForm(request.POST)
-        if form.is_valid():
-            try:
-                annotation = Annotation.objects.create_from_selection(
-                    story=story,
-                    author=_signed_in(request),
-                    quote=form.cleaned_data["quote"],
-                    colour=form.cleaned_data["colour"],
-                )
-            except SelectionError as exc:
-                form.add_error(None, str(exc))
-    else:
-        form = AnnotationCreateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                annotation = Annotation.objects.create_from_selection(
-                    story=story,
-                    author=_signed_in(request),
-                    revision_id=data["revision"],
-                    selectors=form.selectors(),
-                    colour=data["colour"],
-                    comment=data["comment"],
-                    tags=data["tags"],
-                    visibility=data["visibility"],
-                )
-            except SelectionError as exc:
-                form.add_error(None, str(exc))
+    # "Highlight a quote" sends typed or pasted words, found in the story by the server;
+    # the selection toolbar sends W3C selectors.
+    form: AnnotationCreateForm | QuoteForm = (
+        QuoteForm(request.POST) if "quote" in request.POST else AnnotationCreateForm(request.POST)
+    )
+    if form.is_valid():
+        try:
+            annotation = Annotation.objects.create_from_selection(
+                story=story, author=_signed_in(request), **form.annotation_fields()
+            )
+        except SelectionError as exc:
+            form.add_error(None, str(exc))
     if annotation is None:
         errors = [error for field_errors in form.errors.values() for error in field_errors]
         if request.htmx:

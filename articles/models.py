@@ -187,10 +187,17 @@ class Source(models.Model):
         return f"every {describe_minutes(REFRESH_DEFAULT)} (the default)"
 
     @property
+    def chosen_interval(self) -> str:
+        """The interval its adder chose, in words ("2 hours"); "" when none is chosen."""
+        if not self.refresh_minutes:
+            return ""
+        return describe_minutes(clamp_refresh_minutes(self.refresh_minutes))
+
+    @property
     def refresh_label(self) -> str:
         """The schedule in force, and why it is that."""
         if self.refresh_minutes:
-            return f"every {describe_minutes(clamp_refresh_minutes(self.refresh_minutes))}"
+            return f"every {self.chosen_interval}"
         return self.automatic_label
 
     def fetch_due_after(self, fetched: datetime) -> datetime:

@@ -1157,14 +1157,13 @@ _BY = re.compile(
     r"^(?:[Bb]y|[Pp]ar|[Vv]on|[Pp]or|[Dd]i|[Dd]oor|[Aa]v|[Aa]f|[Pp]rzez)\s+[A-ZÀ-ÖØ-Þ]"
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 
 
 def _is_byline_line(block: Block, byline: str) -> bool:
     """ "By Jane Doe | May 2, 2026": the byline, maybe with its date, on a line of its own
     (a line that ends as a sentence does is the story: "By 2030, half will be electric.")."""
     text = block.text.strip()
-    if block.tag != "p" or _words(text) > _LEAD_MAX_WORDS or _SENTENCE_END.search(text):
+    if block.tag != "p" or _words(text) > _LEAD_MAX_WORDS or _HARD_TERMINAL.search(text):
         return False
     named = len(byline) >= 5 and _norm(byline) in _norm(text)
     if _BY.search(text):
@@ -1177,9 +1176,9 @@ def _is_kicker(block: Block) -> bool:
     text = block.text.strip()
     return (
         block.tag == "p"
+        and _is_label_like(block)
         and 0 < _words(text) <= _KICKER_MAX_WORDS
         and len(text) <= _KICKER_MAX_CHARS
-        and not _HARD_TERMINAL.search(text)
         and not any(ch.isdigit() for ch in text)
     )
 
