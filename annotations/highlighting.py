@@ -73,6 +73,7 @@ _TABLE_CONTENT = frozenset(
 )
 # The parser drops a newline right after these start tags.
 _LEADING_NEWLINE = frozenset({"pre", "listing", "textarea"})
+_CELLS = frozenset({"td", "th", "caption"})
 
 
 @dataclass(frozen=True)
@@ -414,11 +415,17 @@ def _inject(
 
 def _keep_leading_newlines(tokens: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Double a newline right after <pre>: the parser drops one, the serializer does not
-    know, and the text would lose a character."""
+    know, and the text would lose a character. Inside a table cell or caption html5lib
+    keeps that newline (the text contract is html5lib's), so there it stays single."""
     previous: dict[str, Any] | None = None
+    in_cell = 0
     for token in tokens:
+        html = token.get("namespace") in (None, _HTML_NS)
+        if token["type"] in ("StartTag", "EndTag") and html and token["name"] in _CELLS:
+            in_cell += 1 if token["type"] == "StartTag" else -1
         if (
             previous is not None
+            and not in_cell
             and previous["type"] == "StartTag"
             and previous["name"] in _LEADING_NEWLINE
             and previous["namespace"] in (None, _HTML_NS)
