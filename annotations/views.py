@@ -11,7 +11,7 @@ from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget
 
 from articles.models import Story
 from library import search
@@ -154,11 +154,18 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
         if following is not None
         else "beforeend:#annotation-list"
     )
-    response = _fragments(
+    return _fragments(
         request,
         (
+            # data-created: annotate.js focuses the new highlight as the body is swapped in
+            # (an HX-Trigger event would come after htmx's settle delay, and a key pressed
+            # in between would start a selection that the late event then reset).
             "articles/story_detail.html#body",
-            {"revision": revision, "body_html": annotations.body_html()},
+            {
+                "revision": revision,
+                "body_html": annotations.body_html(),
+                "created": annotation.pk,
+            },
         ),
         ("annotations/annotation.html#card_oob", {"annotation": created, "oob_swap": oob_swap}),
         (
@@ -166,7 +173,6 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
             {"annotation_count": annotations.count, "oob": True},
         ),
     )
-    return trigger_client_event(response, "annotation-created", {"id": annotation.pk})
 
 
 @require_GET

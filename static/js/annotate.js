@@ -382,10 +382,17 @@ function setUpToolbar(form) {
     else if (colour) press(colour);
     else openComment();
   });
-  // Sent by the server (HX-Trigger); htmx 4 fires it once the answer is swapped in.
-  document.body.addEventListener("annotation-created", (event) => {
+  // The body the server sends back after a highlight names it (data-created). Acted on as
+  // it is swapped in, before htmx's settle delay lets another key through: a selection
+  // begun then is the reader's next one and must not be reset afterwards.
+  document.addEventListener("htmx:before:settle", () => {
+    const body = storyBody();
+    const id = body?.dataset.created;
+    if (!id) return;
+    delete body.dataset.created;
     reset();
-    if (event.detail?.id) focusDrawn(event.detail.id);
+    // After the rest of the answer (the card, where no mark can be) is in place.
+    queueMicrotask(() => focusDrawn(id));
   });
 }
 
