@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 from django.contrib import messages
@@ -91,7 +92,9 @@ def story_progress(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def preferences(request: HtmxHttpRequest) -> HttpResponseBase:
-    instance = UserPreferences.for_user(request.user)
+    # A copy: the form writes its valid fields into the instance even when it is refused,
+    # and the page around it takes its classes from the reader's (saved) preferences.
+    instance = copy.copy(UserPreferences.for_user(request.user))
     form = PreferencesForm(request.POST or None, instance=instance)
     if request.method == "POST":
         if form.is_valid():

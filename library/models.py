@@ -166,7 +166,13 @@ class UserPreferences(models.Model):
         """The reader's preferences, or the defaults (unsaved) for anyone without them."""
         if not user.is_authenticated:
             return cls()
-        return cls.objects.filter(user_id=user.pk).first() or cls(user_id=user.pk)
+        try:
+            # Loaded with the user by library.auth.PreferencesBackend (None when missing);
+            # a query otherwise.
+            saved = user.preferences  # type: ignore[union-attr,attr-defined]
+        except cls.DoesNotExist:
+            saved = None
+        return saved or cls(user_id=user.pk)
 
     @property
     def html_classes(self) -> str:

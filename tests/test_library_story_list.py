@@ -168,5 +168,5 @@ def test_it_runs_a_constant_number_of_queries_for_a_reader(reader, ada):
             annotate(story, ada, "Engineers")
     for path in ("/", "/?show=unread", "/?show=saved", "/?show=annotated"):
         assert _queries(reader, path) == few
-    # Session, user, preferences, the page, the counts.
-    assert few == 5
+    # Session, the user with their preferences, the page, the counts.
+    assert few == 4

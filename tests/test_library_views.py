@@ -4,6 +4,8 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from library.models import ReadingState, UserPreferences
 
@@ -165,3 +167,23 @@ def test_visitors_get_the_system_theme(client):
     content = client.get("/").content.decode()
     assert '<html lang="en" class="theme-system text-medium">' in content
     assert client.get("/preferences/").status_code == 302
+
+
+def test_a_refused_form_leaves_the_page_in_the_saved_theme(reader, ada):
+    UserPreferences.objects.create(user=ada, theme="light")
+    response = reader.post("/preferences/", {"theme": "dark", "text_size": "huge"})
+    assert response.status_code == 400
+    assert '<html lang="en" class="theme-light text-medium">' in response.content.decode()
+
+
+@pytest.mark.parametrize("saved", [True, False])
+def test_preferences_come_with_the_user_in_one_query(reader, ada, saved):
+    if saved:
+        UserPreferences.objects.create(user=ada, theme="dark")
+    with CaptureQueriesContext(connection) as queries:
+        content = reader.get("/preferences/").content.decode()
+    expected = "theme-dark text-medium" if saved else "theme-system text-medium"
+    assert f'<html lang="en" class="{expected}">' in content
+    # The session, then the user joined to their preferences: nothing else.
+    assert len(queries) == 2
+    assert "library_userpreferences" in queries[1]["sql"]
