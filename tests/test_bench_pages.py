@@ -1,4 +1,4 @@
-"""bench_pages' page weight: what the reading view loads, counted file by file."""
+"""bench_pages: the page weight (what the reading view loads, file by file), the query cost."""
 
 import re
 from io import StringIO
@@ -61,3 +61,10 @@ def test_it_replaces_only_the_weight_line(generated, tmp_path):
 def test_it_needs_generated_data():
     with pytest.raises(CommandError, match="generate_data"):
         call_command("bench_pages", "--weight-only", stdout=StringIO())
+
+
+def test_it_times_one_query_through_the_orm_and_on_a_bare_cursor():
+    from newsreader.management.commands.bench_pages import query_cost
+
+    orm_ms, bare_ms = query_cost(repeat=3)
+    assert 0 < bare_ms < 1000 and 0 < orm_ms < 1000

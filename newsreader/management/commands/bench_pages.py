@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -109,6 +110,32 @@ def _time(pages: list[tuple[str, Client, str]], repeat: int) -> list[tuple[str, 
             )
         )
     return measures
+
+
+def query_cost(repeat: int = 200) -> tuple[float, float]:
+    """Median ms of one ORM query (a session looked up by its key, as every signed-in
+    request does) and of the same SQL sent on a bare cursor: the database's share."""
+    queryset = Session.objects.filter(session_key="bench-no-such-session")
+    sql, params = queryset.query.sql_with_params()
+
+    def orm() -> None:
+        list(Session.objects.filter(session_key="bench-no-such-session"))
+
+    def bare() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    medians = []
+    for run in (orm, bare):
+        run()
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        medians.append(statistics.median(times) * 1000)
+    return medians[0], medians[1]
 
 
 def _cursor_at(position: int) -> str:
@@ -291,6 +318,7 @@ class Command(BaseCommand):
             pages.append(("Search “kernel compiler”, page 20", client, search_deep))
         measures = _time(pages, repeat)
         floor = measures[0][1].per_second
+        orm_ms, bare_ms = query_cost()
 
         lines = [
             HEADING,
@@ -333,11 +361,16 @@ class Command(BaseCommand):
             f"- Reading view: {empty_m.queries} queries with no annotations, "
             f"{heavy_m.queries} with {heavy.annotations.count()}.",
             f"- What every signed-in page pays before its own content (the base page: "
-            f"{base_m.queries} queries for the session, the user and their preferences, and "
+            f"{base_m.queries} queries: the session, the user with their preferences, and "
             f"`base.html`): {base_m.median_ms:.1f} ms, "
             f"{base_m.median_ms / by_name[FLOOR].median_ms:.0f}× the floor's "
             f"{by_name[FLOOR].median_ms:.2f} ms; 0.5× the floor leaves a whole page "
             f"{2 * by_name[FLOOR].median_ms:.2f} ms.",
+            f"- One ORM query (a session looked up by its key): {orm_ms:.2f} ms, of which the "
+            f"database's answer {bare_ms:.2f} ms and Django building the SQL and the objects "
+            f"the rest; a signed-in page runs two before its content (the session, the user "
+            f"with their preferences): {2 * orm_ms:.2f} ms against the "
+            f"{2 * by_name[FLOOR].median_ms:.2f} ms a page may take at 0.5× the floor.",
         ]
         if search_deep:
             s1, s20 = (

@@ -1,0 +1,53 @@
+"""Readers signed in before library.auth.PreferencesBackend stay signed in after it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from .migrations import back_to_latest, migrate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("library", "0004_annotation_search_visibility")]
+AFTER = [("library", "0005_sessions_use_preferences_backend")]
+OLD = "django.contrib.auth.backends.ModelBackend"
+
+
+def _session(user: User, backend: str) -> str:
+    session = SessionStore()
+    session.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": backend,
+            "_auth_user_hash": user.get_session_auth_hash(),
+        }
+    )
+    session.create()
+    assert session.session_key
+    return session.session_key
+
+
+def _signed_in(key: str) -> bool:
+    client = Client()
+    client.cookies["sessionid"] = key
+    # A page for readers only: anyone else is sent to log in.
+    return client.get("/preferences/").status_code == 200
+
+
+def test_it_moves_sessions_to_the_new_backend_and_back():
+    ada = User.objects.create_user("ada", password="pw")
+    with back_to_latest("library"):
+        migrate(BEFORE)
+        old = _session(ada, OLD)
+        other = _session(ada, "some.other.Backend")
+        # Before the migration: Django no longer trusts the session's backend.
+        assert not _signed_in(old)
+        migrate(AFTER)
+        assert _signed_in(old)
+        assert SessionStore(old).load()["_auth_user_backend"] == "library.auth.PreferencesBackend"
+        assert SessionStore(other).load()["_auth_user_backend"] == "some.other.Backend"
+        migrate(BEFORE)
+        assert SessionStore(old).load()["_auth_user_backend"] == OLD
