@@ -238,7 +238,9 @@ def annotation_revoke_link(request: HtmxHttpRequest, annotation_id: int) -> Http
     annotation.rotate_share_token()
     annotation.show_to(request.user)
     if request.htmx:
-        return render(request, "annotations/annotation.html#card", {"annotation": annotation})
+        # The menu stays open on the new link.
+        context = {"annotation": annotation, "share_open": True}
+        return render(request, "annotations/annotation.html#card", context)
     messages.success(request, "The old link no longer works; the annotation has a new link.")
     return redirect(f"{annotation.story_url}#annotation-{annotation.pk}")
 

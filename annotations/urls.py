@@ -10,6 +10,11 @@ urlpatterns = [
         name="annotation_create",
     ),
     path("annotations/<int:annotation_id>/", views.annotation_detail, name="annotation_detail"),
+    path(
+        "annotations/<int:annotation_id>/share/",
+        views.annotation_share_menu,
+        name="annotation_share_menu",
+    ),
     path("annotations/<int:annotation_id>/edit/", views.annotation_edit, name="annotation_edit"),
     path(
         "annotations/<int:annotation_id>/delete/",

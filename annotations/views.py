@@ -184,6 +184,20 @@ def annotation_detail(request: HtmxHttpRequest, annotation_id: int) -> HttpRespo
     return render(request, template, {"annotation": annotation})
 
 
+@require_GET
+def annotation_share_menu(request: HtmxHttpRequest, annotation_id: int) -> HttpResponse:
+    """An annotation's share menu, asked for from its card: htmx swaps it in for the card's
+    Share link; without JavaScript it opens on the annotation's page."""
+    annotation = _get_annotation_for_user(request, annotation_id)
+    if request.htmx:
+        return render(
+            request, "annotations/share_menu.html", {"annotation": annotation, "open": True}
+        )
+    return render(
+        request, "annotations/annotation.html", {"annotation": annotation, "share_open": True}
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def annotation_edit(request: HtmxHttpRequest, annotation_id: int) -> HttpResponseBase:

@@ -102,7 +102,9 @@ def test_the_author_copies_the_links_from_the_share_menu(
     _login(page, live_server, ada)
     page.goto(story.get_absolute_url() + f"#annotation-{shared.pk}")
     card = page.locator(f"#annotation-{shared.pk}")
-    card.locator("summary", has_text="Share").click()
+    card.get_by_role("link", name="Share").click()
+    # The menu is fetched into the card, open, with the focus on it.
+    expect(card.locator("details.share-menu summary")).to_be_focused()
     permalink = card.get_by_label("Link to this annotation (anyone with the link)")
     expect(permalink).to_have_value(f"{live_server.url}{shared.share_path()}")
     page.screenshot(path=str(screenshot_dir / "share-menu.png"))

@@ -212,6 +212,7 @@ def test_it_runs_no_corpus_vector_on_any_page(page, live_server):
     pages = ["/", "/sources/", "/highlights/", "/search/?q=engineers", "/search/?q=alert"]
     pages += ["/search/?kind=highlights&q=alert", f"/annotations/{mine.pk}/"]
     pages += [f"/annotations/{a.pk}/replies/" for a in Annotation.objects.all()[:2]]
+    pages += [f"/annotations/{a.pk}/share/" for a in (mine, *Annotation.objects.all()[:1])]
     pages += [a.share_path() for a in Annotation.objects.all()[:2]]
     pages += [story.get_absolute_url() for story in Story.objects.all()]
     for path in pages:

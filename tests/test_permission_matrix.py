@@ -132,6 +132,14 @@ def view_fragment(c: Client, w: World) -> str:
     return _status(c.get(reverse("annotation_detail", args=[w.annotation_id]), headers=HTMX))
 
 
+def share_menu(c: Client, w: World) -> str:
+    return _status(c.get(reverse("annotation_share_menu", args=[w.annotation_id]), headers=HTMX))
+
+
+def share_menu_page(c: Client, w: World) -> str:
+    return _status(c.get(reverse("annotation_share_menu", args=[w.annotation_id])))
+
+
 def view_thread(c: Client, w: World) -> str:
     return _status(c.get(reverse("annotation_replies", args=[w.annotation_id])))
 
@@ -222,6 +230,8 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "view page": ("direct", view_page),
     "view fragment": ("direct", view_fragment),
     "view thread": ("direct", view_thread),
+    "share menu": ("direct", share_menu),
+    "share menu page": ("direct", share_menu_page),
     "story page card": ("listed", story_page_lists),
     "story page mark": ("listed", story_page_mark),
     "story page count": ("listed", story_page_count),

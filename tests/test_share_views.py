@@ -147,6 +147,8 @@ def test_it_revokes_with_htmx_and_returns_the_card(client, shared, ada):
     shared.refresh_from_db()
     body = response.content.decode()
     assert f'id="annotation-{shared.pk}"' in body
+    # The menu stays open on the new link.
+    assert '<details class="share-menu" open>' in body
     assert f"/s/{shared.share_token}/#hl-{shared.pk}" in body
 
 
@@ -287,21 +289,46 @@ def test_a_story_version_reply_goes_to_an_annotation_in_it(client, story, ada, b
 # --- On the story page: the share menu
 
 
-def test_the_author_sees_the_share_menu_with_the_permalink(client, shared, ada):
+def _share_menu(client, annotation, **headers) -> str:
+    response = client.get(reverse("annotation_share_menu", args=[annotation.pk]), **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_story_page_links_each_card_to_its_share_menu(client, shared, ada):
     client.force_login(ada)
     body = client.get(shared.story.get_absolute_url()).content.decode()
-    assert '<details class="share-menu">' in body
+    url = reverse("annotation_share_menu", args=[shared.pk])
+    assert f'<a class="share-menu-link" href="{url}" hx-get="{url}"' in body
+    # Fetched when asked for, not drawn on every card.
+    assert "share-menu-body" not in body and shared.share_token not in body
+
+
+def test_the_author_sees_the_share_menu_with_the_permalink(client, shared, ada):
+    client.force_login(ada)
+    body = _share_menu(client, shared, **HTMX)
+    assert body.strip().startswith('<details class="share-menu" open>')
+    assert "<summary autofocus>Share</summary>" in body
     assert f'value="http://testserver/s/{shared.share_token}/#hl-{shared.pk}"' in body
-    assert "Link only" in body
+    assert "(anyone with the link)" in body
     original = "https://news.example/ordinance#:~:text=the%20audit%20rule%20was%20vague"
     assert original in body.replace("&amp;", "&")
     assert 'data-copy="share-url-' in body
 
 
+def test_without_javascript_the_menu_opens_on_the_annotation_page(client, shared, ada):
+    client.force_login(ada)
+    body = _share_menu(client, shared)
+    assert "<!doctype html>" in body
+    assert f'id="annotation-{shared.pk}"' in body
+    assert '<details class="share-menu" open>' in body
+    assert f"/s/{shared.share_token}/#hl-{shared.pk}" in body
+
+
 def test_a_private_annotation_offers_no_permalink(client, story, ada):
     private = annotate(story, ada, "publish an audit", visibility=Visibility.PRIVATE)
     client.force_login(ada)
-    body = client.get(story.get_absolute_url()).content.decode()
+    body = _share_menu(client, private, **HTMX)
     assert private.share_token not in body
     assert "Only you can see this annotation." in body
 
@@ -310,9 +337,18 @@ def test_others_never_see_the_token_of_a_public_annotation(client, story, ada, b
     # Were it shown, the link would keep working after the author made it link-only.
     public = annotate(story, ada, "publish an audit")
     client.force_login(bob)
-    body = client.get(story.get_absolute_url()).content.decode()
-    assert public.share_token not in body
-    assert f"{story.get_absolute_url()}#hl-{public.pk}" in body
+    page = client.get(story.get_absolute_url()).content.decode()
+    for body in (page, _share_menu(client, public, **HTMX), _share_menu(client, public)):
+        assert public.share_token not in body
+    assert f"{story.get_absolute_url()}#hl-{public.pk}" in _share_menu(client, public, **HTMX)
+
+
+def test_the_share_menu_of_an_annotation_one_may_not_see_is_404(client, story, ada, bob):
+    private = annotate(story, ada, "publish an audit", visibility=Visibility.PRIVATE)
+    client.force_login(bob)
+    url = reverse("annotation_share_menu", args=[private.pk])
+    assert client.get(url, **HTMX).status_code == 404
+    assert client.get(url).status_code == 404
 
 
 def test_the_share_page_costs_a_constant_number_of_queries(client, story, ada, bob):
