@@ -96,8 +96,12 @@ def test_link_only_is_absent_from_every_listing_but_the_authors(client, world, r
     )
     by_id = client.get(reverse("annotation_detail", args=[annotation.pk]))
     assert by_id.status_code == (200 if mine else 404)
-    # Nor does the token leak into any page a non-author sees.
-    assert (annotation.share_token in page) == mine
+    # Nor does the token leak into any page a non-author sees: it is in the card's share
+    # menu, fetched when asked for (a 404 to them), not on the story page.
+    assert annotation.share_token not in page
+    menu = client.get(reverse("annotation_share_menu", args=[annotation.pk]))
+    assert menu.status_code == (200 if mine else 404)
+    assert (annotation.share_token in menu.content.decode()) == mine
 
 
 def test_the_link_of_a_public_annotation_is_indexable_but_link_only_is_not(client):
