@@ -62,6 +62,7 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 
 SETUP = """
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
@@ -71,7 +72,7 @@ from newsreader.management.commands.generate_data import HEAVY_TITLE, URL_PREFIX
 user = User.objects.get(username="bench0")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 story = Story.objects.get(title=HEAVY_TITLE, url__startswith=URL_PREFIX)
@@ -102,7 +103,9 @@ def _run(port: int, clients: int, seconds: float, request: Request, result: Resu
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                if response.status >= 400:
+                # Sent to log in: the request was not the signed-in one being measured.
+                to_login = "/accounts/login/" in (response.getheader("Location") or "")
+                if response.status >= 400 or to_login:
                     errors.append(f"{response.status} {path}")
             except (OSError, http.client.HTTPException) as exc:
                 errors.append(f"{type(exc).__name__} {path}")
@@ -208,8 +211,13 @@ def main() -> None:
             for header in login_page.headers.get_all("Set-Cookie") or []:
                 cookie.load(header)
             csrf = cookie["csrftoken"].value
-        conn.close()
         signed_in = {"Cookie": f"sessionid={session}; csrftoken={csrf}"}
+        conn.request("GET", "/preferences/", headers=signed_in)
+        check = conn.getresponse()
+        check.read()
+        if check.status != 200:
+            raise SystemExit(f"The load test's session is not signed in ({check.status}).")
+        conn.close()
         counter = iter(range(10**9))
         create_body = {
             "revision": revision_id,
