@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 from hypothesis import settings as hypothesis_settings
 
 from tests.httpserver import local_server  # noqa: F401
@@ -44,6 +47,60 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+class _Requests:
+    """Requests the live server is answering, counted by Django's request signals. The
+    live server answers in threads of its own; the test client's requests, in the test's
+    thread, are not counted."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def _add(self, step: int) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.count += step
+
+    def started(self, **kwargs: Any) -> None:
+        self._add(1)
+
+    def finished(self, **kwargs: Any) -> None:
+        self._add(-1)
+
+    def wait_until_idle(self, quiet: float = 0.15, timeout: float = 15.0) -> None:
+        """Until no request has been running for `quiet` seconds (or `timeout` passed)."""
+        deadline = time.monotonic() + timeout
+        idle_since = None
+        while time.monotonic() < deadline:
+            if self.count > 0:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= quiet:
+                return
+            time.sleep(0.02)
+
+
+_REQUESTS = _Requests()
+request_started.connect(_REQUESTS.started, weak=False)
+request_finished.connect(_REQUESTS.finished, weak=False)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet_before_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test's database is flushed at its end, and on SQLite the live server shares
+    its connection: a request still running then (a reading-progress beacon sent as a page
+    closed, a save already on its way) breaks the flush and every test after it. Set up
+    after the live server, so torn down before it: after the pages have closed, it waits
+    until the server has nothing left to answer."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    yield
+    _REQUESTS.wait_until_idle()
 
 
 @pytest.fixture(scope="session")
