@@ -434,6 +434,11 @@ class Annotation(models.Model):
         return self.visibility == Visibility.PRIVATE
 
     @property
+    def has_share_menu(self) -> bool:
+        """The author can always share or see why not; others only a passage still there."""
+        return self.is_own or not self.is_detached
+
+    @property
     def is_shareable(self) -> bool:
         return self.visibility in SHAREABLE
 

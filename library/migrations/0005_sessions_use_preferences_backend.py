@@ -8,25 +8,26 @@ OLD = "django.contrib.auth.backends.ModelBackend"
 NEW = "library.auth.PreferencesBackend"
 
 
-def _rename(apps, schema_editor, old: str, new: str) -> None:
+def _rename(apps, old: str, new: str) -> None:
+    from django.contrib.auth import BACKEND_SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
     Session = apps.get_model("sessions", "Session")
     store = SessionStore()
     for session in Session.objects.iterator():
         data = store.decode(session.session_data)
-        if data.get("_auth_user_backend") == old:
-            data["_auth_user_backend"] = new
+        if data.get(BACKEND_SESSION_KEY) == old:
+            data[BACKEND_SESSION_KEY] = new
             session.session_data = store.encode(data)
             session.save(update_fields=["session_data"])
 
 
 def forwards(apps, schema_editor):
-    _rename(apps, schema_editor, OLD, NEW)
+    _rename(apps, OLD, NEW)
 
 
 def backwards(apps, schema_editor):
-    _rename(apps, schema_editor, NEW, OLD)
+    _rename(apps, NEW, OLD)
 
 
 class Migration(migrations.Migration):
