@@ -13,12 +13,13 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM := $(CHROMIUM)
 
-.PHONY: help install run worker test lint types check test-sqlite test-postgres bench bench-extraction bench-anchoring bench-db bench-pages bench-load clean
+.PHONY: help install run worker test lint types check test-sqlite test-postgres mutation bench bench-extraction bench-anchoring bench-db bench-pages bench-load clean
 
 help:
 	@echo "make run    install what is missing, migrate, load samples, serve http://$(HOST):$(PORT)"
 	@echo "make test   lint, types, checks, migrations check, tests on SQLite (+ PostgreSQL, Chromium)"
 	@echo "make bench  benchmarks, results in docs/benchmarks.md"
+	@echo "make mutation  mutation testing of the safety-critical code, scores in docs/mutation.md"
 
 # uv itself comes from PyPI into the Python that .python-version selects.
 install:
@@ -76,6 +77,12 @@ test: lint types check
 	fi
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+
+# Not part of `make test`: minutes per target. `make mutation MUTATION=ratelimit` runs one
+# (targets: tools/mutation.py); MUTATION_JOBS=2 runs two mutants at a time.
+MUTATION ?=
+mutation: install
+	$(UV) run --frozen python -m tools.mutation $(MUTATION)
 
 bench: bench-extraction bench-anchoring bench-pages bench-load
 
