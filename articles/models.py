@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models.fields.related_descriptors import RelatedManager
 
@@ -238,6 +239,21 @@ class Source(models.Model):
 
 
 class StoryQuerySet(models.QuerySet["Story"]):
+    def shared(self) -> StoryQuerySet:
+        """Stories made from text the server fetched itself (feeds, Add → From the web,
+        the samples and `manage.py ingest`): everyone's. Lookups by URL on behalf of the
+        server (a feed item, a refetch) go through this."""
+        return self.filter(owner__isnull=True)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> StoryQuerySet:
+        """The stories `user` may list, search and open: the shared ones and their own
+        copies. Another reader's copy does not exist for them (404, never listed), staff
+        included; the admin is where staff see everything. A share link of an annotation
+        reaches a copy without this (annotations/sharing.py)."""
+        if not user.is_authenticated:
+            return self.shared()
+        return self.filter(models.Q(owner__isnull=True) | models.Q(owner_id=user.pk))
+
     def for_listing(self) -> StoryQuerySet:
         """What the front page shows: one query, no body text."""
         return (
@@ -258,7 +274,27 @@ class StoryQuerySet(models.QuerySet["Story"]):
 
 
 class Story(models.Model):
-    url = models.URLField(max_length=2000, blank=True, null=True, unique=True)
+    """A story is either shared or one reader's own copy.
+
+    Shared (no owner): made from text the server fetched itself. Only such text revises it,
+    so what everyone reads under a URL is what the publisher serves. Owned: made from text a
+    reader supplied (a paste, an upload, a page their browser saved, perhaps behind their
+    paywall). It is that reader's alone: listed, searched and opened by them only, revised
+    only by their own text, and reached by others only through the share link of an
+    annotation on it. Its URL may be a shared story's too: the two never meet.
+    """
+
+    # Unique among shared stories, and among each reader's copies (Meta.constraints); NULL,
+    # not "", for the stories without one, which the constraints must not compare.
+    url = models.URLField(max_length=2000, blank=True, null=True)  # noqa: DJ001
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_stories",
+        help_text="The reader whose own copy this is; empty for a shared story.",
+    )
     title = models.CharField(max_length=500)
     dek = models.TextField(blank=True)
     byline = models.CharField(max_length=300, blank=True)
@@ -288,6 +324,16 @@ class Story(models.Model):
     class Meta:
         verbose_name_plural = "stories"
         indexes = [models.Index(fields=["-sort_date", "-id"], name="story_listing_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=models.Q(owner__isnull=True), name="unique_shared_url"
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "url"],
+                condition=models.Q(owner__isnull=False),
+                name="unique_own_url",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -298,6 +344,15 @@ class Story(models.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title)[:80] or "story"
+
+    @property
+    def is_own_copy(self) -> bool:
+        """A reader's own copy (see the class docstring), not a shared story."""
+        return self.owner_id is not None
+
+    def is_visible_to(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        """The same rule as StoryQuerySet.visible_to, for a story already loaded."""
+        return self.owner_id is None or (user.is_authenticated and self.owner_id == user.pk)
 
     @property
     def display_source(self) -> str:

@@ -147,7 +147,9 @@ def store_entries(source: Source, entries: Iterable[ParsedEntry]) -> list[int]:
     }
     known = {
         story.url: story
-        for story in Story.objects.filter(url__in=new_links).select_related("current_revision")
+        for story in Story.objects.shared()
+        .filter(url__in=new_links)
+        .select_related("current_revision")
     }
     to_create: list[FeedEntry] = []
     to_update: list[FeedEntry] = []
@@ -366,7 +368,7 @@ def ingest_entry(entry_id: int) -> str:
         # The story may exist already (an earlier version, or another feed's): keep the link.
         story = entry.story
         if story is None and entry.link:
-            story = Story.objects.filter(url=canonicalize(entry.link)).first()
+            story = Story.objects.shared().filter(url=canonicalize(entry.link)).first()
         FeedEntry.objects.filter(pk=entry.pk).update(
             pending=False, error=str(exc)[:2000], story=story, updated=timezone.now()
         )

@@ -2,6 +2,8 @@
 
 All three run the ingest pipeline in the request (a page fetch is bounded by
 FETCH_TIMEOUT) so that a bad address or file is an error on the form the user filled in.
+A page fetched by URL is a shared story; an upload or a paste is the reader's own copy
+(articles.ingest.pipeline).
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ def _render(request: HtmxHttpRequest, partial: str | None = None, **forms: Any) 
 
 def _show_story(request: HtmxHttpRequest, result: IngestResult) -> HttpResponseBase:
     story = result.story
-    if result.created:
+    if result.created and story.is_own_copy:
+        messages.success(
+            request, f"Added “{story.title}” to your library: this copy is yours, only you see it."
+        )
+    elif result.created:
         messages.success(request, f"Added “{story.title}”.")
     elif result.changed:
         messages.success(
@@ -84,6 +90,7 @@ def add_url(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_POST
 @ratelimit(key="user", rate="30/m", scope="add-story")
 def add_upload(request: HtmxHttpRequest) -> HttpResponseBase:
+    assert request.user.is_authenticated
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         content, kind, name = form.cleaned_data["file"]
@@ -92,6 +99,7 @@ def add_upload(request: HtmxHttpRequest) -> HttpResponseBase:
                 content,
                 kind,
                 origin=Origin.FILE,
+                owner=request.user,
                 origin_detail=name,
                 url=form.cleaned_data["url"] or None,
             )
@@ -106,6 +114,7 @@ def add_upload(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_POST
 @ratelimit(key="user", rate="30/m", scope="add-story")
 def add_paste(request: HtmxHttpRequest) -> HttpResponseBase:
+    assert request.user.is_authenticated
     form = PasteForm(request.POST)
     if form.is_valid():
         try:
@@ -113,6 +122,7 @@ def add_paste(request: HtmxHttpRequest) -> HttpResponseBase:
                 form.cleaned_data["text"],
                 form.kind,
                 origin=Origin.PASTE,
+                owner=request.user,
                 url=form.cleaned_data["url"] or None,
             )
         except ExtractionError as exc:

@@ -271,14 +271,18 @@ def test_it_stores_the_same_paste_once(signed_in, sample_txt):
     assert StoryRevision.objects.count() == 1
 
 
-def test_it_files_a_paste_with_a_url_under_that_url(signed_in, sample_txt, site):
+def test_it_files_a_paste_with_a_url_under_that_url_as_the_readers_copy(
+    signed_in, user, sample_txt, site
+):
     url = site.article("/k", "Kaspersky is closing its UK office", words=300)
     signed_in.post(reverse("add_url"), {"url": url})
     signed_in.post(
         reverse("add_paste"), {"text": sample_txt.read_text(), "format": "text", "url": url}
     )
-    story = Story.objects.get()
-    assert story.revisions.count() == 2
+    shared, copy = Story.objects.order_by("pk")
+    assert (shared.owner, copy.owner) == (None, user)
+    assert shared.url == copy.url == url
+    assert shared.revisions.count() == copy.revisions.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,19 @@
 """One pipeline behind the CLI, the forms, the feeds and the worker:
 extract → clean → sanitize → store a StoryRevision (→ re-anchor, via `revision_added`).
+
+Who a story belongs to depends on where its text came from (articles.models.Story):
+
+* Text the server fetched itself makes or revises a *shared* story, everyone's:
+  `ingest_url` (Add → From the web, `manage.py ingest URL`), `ingest_feed_entry` (the feed
+  worker), and the operator's own files (`ingest_file`: `manage.py ingest FILE`,
+  `load_samples`).
+* Text a reader supplies makes or revises *that reader's own copy* and nothing else:
+  `ingest_document(..., owner=reader)` is the one entry point for it (a paste, an upload,
+  a page their browser saved, a file they import). Whatever URL the text names (the form's
+  field, a `rel=canonical` in pasted HTML, tracking parameters or not), a shared story or
+  another reader's copy under that URL is never touched. The reader's copies are
+  deduplicated among themselves only: the same text again adds nothing, a changed text
+  under the same URL adds a revision to their copy.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -20,13 +35,16 @@ from django.utils import timezone
 
 from newsreader.sanitizer import html_to_text, sanitize_article_html
 
-from ..models import Source, Story, StoryRevision
+from ..models import Source, Story, StoryQuerySet, StoryRevision
 from ..signals import revision_added
 from .blocks import Block
 from .clean import parse_plain_text, remove_boilerplate, split_glued_words
 from .extract import Extracted, ExtractionError, collapse, extract_html
 from .fetch import FetchError, decode_body, fetch
 from .urls import canonicalize, is_web_url
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 Origin = StoryRevision.Origin
 
@@ -127,7 +145,8 @@ def ingest_content(
     url: str | None = None,
     source: Source | None = None,
 ) -> IngestResult:
-    """Run the whole pipeline on one decoded document and store the result."""
+    """Run the whole pipeline on one decoded document and store it as a shared story (the
+    operator's files; a reader's text goes through ingest_document)."""
     extracted = extract(content, kind, url=url)
     return store(extracted, origin=origin, origin_detail=origin_detail, url=url, source=source)
 
@@ -139,7 +158,10 @@ def store(
     origin_detail: str = "",
     url: str | None = None,
     source: Source | None = None,
+    owner: AbstractBaseUser | None = None,
 ) -> IngestResult:
+    """Store extracted text as a revision of the story it is a version of: among the
+    shared stories, or among `owner`'s own copies when given (see the module docstring)."""
     blocks = clean_blocks(extracted)
     body_html, body_text = build_body(blocks)
     word_count = len(_WORD.findall(body_text))
@@ -156,7 +178,9 @@ def store(
         raise ExtractionError(f"Not an http(s) URL: {link[:200]}")
     canonical = canonicalize(link) if link else None
     content_hash = StoryRevision.hash_content(title, dek, body_html)
-    values = _StoryValues(extracted, title, dek, canonical, content_hash, source)
+    if owner is not None:
+        source = None  # a reader's copy comes from no feed
+    values = _StoryValues(extracted, title, dek, canonical, content_hash, source, owner)
     try:
         return _store_revision(values, body_html, body_text, word_count, origin, origin_detail)
     except IntegrityError:
@@ -173,6 +197,7 @@ class _StoryValues:
     canonical: str | None
     content_hash: str
     source: Source | None
+    owner: AbstractBaseUser | None
 
 
 def _store_revision(
@@ -186,7 +211,7 @@ def _store_revision(
     extracted, title, dek = values.extracted, values.title, values.dek
     canonical, content_hash, source = values.canonical, values.content_hash, values.source
     with transaction.atomic():
-        story = _find_story(canonical, content_hash)
+        story = _find_story(canonical, content_hash, values.owner)
         created = story is None
         if story is None:
             story = Story.objects.create(
@@ -194,6 +219,7 @@ def _store_revision(
                 title=title,
                 sort_date=extracted.published or timezone.now(),
                 source=source,
+                owner_id=values.owner.pk if values.owner is not None else None,
             )
         current = story.current_revision
         if current is not None and current.content_hash == content_hash:
@@ -229,13 +255,23 @@ def _store_revision(
     return IngestResult(story=story, revision=revision, created=created, changed=True)
 
 
-def _find_story(canonical: str | None, content_hash: str) -> Story | None:
-    """The story this document is a version of, locked for the rest of the transaction."""
-    stories = Story.objects.select_for_update(of=("self",)).select_related("current_revision")
+def _find_story(
+    canonical: str | None, content_hash: str, owner: AbstractBaseUser | None
+) -> Story | None:
+    """The story this document is a version of, locked for the rest of the transaction:
+    a shared one, or one of owner's copies."""
+    stories = _same_owner(owner).select_for_update(of=("self",)).select_related("current_revision")
     if canonical:
         return stories.filter(url=canonical).first()
     # Without a URL, only identical content identifies a story (an uploaded file twice).
     return stories.filter(url__isnull=True, revisions__content_hash=content_hash).first()
+
+
+def _same_owner(owner: AbstractBaseUser | None) -> StoryQuerySet:
+    """Where a document's story is looked for: owner's copies, or the shared stories."""
+    if owner is None:
+        return Story.objects.shared()
+    return Story.objects.filter(owner_id=owner.pk)
 
 
 def ingest_file(path: Path, *, url: str | None = None) -> IngestResult:
@@ -308,10 +344,10 @@ def page_identity(declared: str | None, final_url: str) -> str:
     return canonicalize(candidate)
 
 
-def check_refetch(extracted: Extracted, url: str) -> None:
-    """Refuse a new version of a stored story that lost most of its text (see
-    MIN_REFETCH_RATIO); nothing is checked for a story we do not have yet."""
-    story = Story.objects.filter(url=url).select_related("current_revision").first()
+def check_refetch(extracted: Extracted, url: str, owner: AbstractBaseUser | None = None) -> None:
+    """Refuse a new version of a stored story (shared, or owner's copy) that lost most of
+    its text (see MIN_REFETCH_RATIO); nothing is checked for a story we do not have yet."""
+    story = _same_owner(owner).filter(url=url).select_related("current_revision").first()
     if story is None or story.current_revision is None:
         return
     old = story.current_revision.word_count
@@ -384,7 +420,9 @@ def ingest_feed_entry(
     canonical = canonicalize(link) if link else None
     stored = story
     if stored is None and canonical:
-        stored = Story.objects.filter(url=canonical).select_related("current_revision").first()
+        stored = (
+            Story.objects.shared().filter(url=canonical).select_related("current_revision").first()
+        )
     if stored and stored.current_revision and not stored.current_revision.page_error:
         raise ExtractionError(
             f"The page could not be fetched ({page_error}); the stored story was kept."
@@ -433,13 +471,23 @@ def ingest_document(
     kind: str,
     *,
     origin: str,
+    owner: AbstractBaseUser,
     origin_detail: str = "",
     url: str | None = None,
 ) -> IngestResult:
-    """ingest_content for what a user uploads or pastes: a new version of a stored story
-    that lost most of its text is refused (RefetchRefused), as for a refetched page."""
+    """What a reader supplies becomes their own copy: the one entry point for a paste, an
+    upload, a page saved from their browser or an imported file.
+
+    `content` is the decoded document, `kind` "html" or "text", `origin` a
+    StoryRevision.Origin saying how it came, `origin_detail` a file name or the like.
+    The story's URL is `url`, else the document's own `rel=canonical` / `og:url`, with
+    tracking parameters removed; the story is looked up among `owner`'s copies only (see
+    the module docstring), so nothing a reader supplies ever changes what another reader
+    sees. As for a refetched page, a new version of their copy that lost most of its text
+    is refused (RefetchRefused). Raises ExtractionError with a message for the reader.
+    """
     extracted = extract(content, kind, url=url)
     identity = url or extracted.url
-    if identity:
-        check_refetch(extracted, canonicalize(identity))
-    return store(extracted, origin=origin, origin_detail=origin_detail, url=url)
+    if identity and is_web_url(identity):
+        check_refetch(extracted, canonicalize(identity), owner)
+    return store(extracted, origin=origin, origin_detail=origin_detail, url=url, owner=owner)
