@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve, reverse
@@ -45,6 +46,8 @@ from .models import (
     Reply,
     SelectionError,
     Visibility,
+    VisibilityError,
+    check_visibility,
     parse_tags,
 )
 from .tokens import ApiToken
@@ -212,10 +215,14 @@ def _colour(target: dict[str, Any], default: str = Colour.YELLOW) -> str:
     return colour
 
 
-def _visibility(data: dict[str, Any], default: str = Visibility.PRIVATE) -> str:
+def _visibility(data: dict[str, Any], story: Story, default: str = Visibility.PRIVATE) -> str:
     value = data.get("visibility", default)
     if value not in Visibility.values:
         raise ApiError(400, f"visibility must be one of {', '.join(Visibility.values)}.")
+    try:
+        check_visibility(story, value)
+    except VisibilityError as exc:
+        raise ApiError(400, str(exc)) from exc
     return str(value)
 
 
@@ -234,19 +241,18 @@ def _resolve_path(url: str) -> tuple[str, dict[str, Any]] | None:
     return match.url_name or "", match.kwargs
 
 
-def _story_for(source: str) -> Story:
-    """The story a target's source names: its original URL, or its page here."""
+def _story_for(request: HttpRequest, source: str) -> Story:
+    """The story a target's source names, among those the caller may see: its original URL
+    (their own copy under that URL before the shared story: the text they saved is the
+    one they read), or its page here."""
     if not isinstance(source, str) or not source:
         raise ApiError(400, "The target needs a source: the story's URL.")
-    story = Story.objects.filter(url=source).select_related("current_revision").first()
+    stories = Story.objects.visible_to(request.user).select_related("current_revision")
+    story = stories.filter(url=source).order_by(F("owner_id").asc(nulls_last=True)).first()
     if story is None:
         found = _resolve_path(source)
         if found and found[0] == "story":
-            story = (
-                Story.objects.filter(pk=found[1]["story_id"])
-                .select_related("current_revision")
-                .first()
-            )
+            story = stories.filter(pk=found[1]["story_id"]).first()
     if story is None or story.current_revision is None:
         raise ApiError(404, f"No story here has the source {source!r}.")
     return story
@@ -333,17 +339,18 @@ def _page_size(value: str | None) -> int:
 def _filtered(request: HttpRequest) -> Any:
     annotations = _visible(request)
     params = request.GET
+    stories = Story.objects.visible_to(request.user)
     if params.get("story"):
         if not params["story"].isdigit():
             raise ApiError(400, "story is a story's id.")
-        annotations = annotations.filter(story_id=int(params["story"]))
+        annotations = annotations.filter(story__in=stories.filter(pk=int(params["story"])))
     if params.get("target"):
         target = params["target"]
         found = _resolve_path(target)
         if found and found[0] == "story":
-            annotations = annotations.filter(story_id=found[1]["story_id"])
+            annotations = annotations.filter(story__in=stories.filter(pk=found[1]["story_id"]))
         else:
-            annotations = annotations.filter(story__url=target)
+            annotations = annotations.filter(story__in=stories.filter(url=target))
     if params.get("author"):
         annotations = annotations.filter(author__username=params["author"])
     if params.get("tag"):
@@ -393,11 +400,11 @@ def _create(request: HttpRequest) -> HttpResponse:
     target = _one_target(data)
     if not isinstance(target, dict):
         raise ApiError(400, "The target is a SpecificResource with a source and selectors.")
-    story = _story_for(target.get("source", ""))
+    story = _story_for(request, target.get("source", ""))
     selectors = _selectors(target, story)
     comment, tags = _bodies(data)
     created = _created(data)
-    colour, visibility = _colour(target), _visibility(data)
+    colour, visibility = _colour(target), _visibility(data, story)
     try:
         with transaction.atomic():
             annotation = Annotation.objects.create_from_selection(
@@ -471,7 +478,7 @@ def _update(request: HttpRequest, annotation: Annotation) -> HttpResponse:
             raise ApiError(409, "The target of an annotation cannot change: create a new one.")
         annotation.colour = _colour(target, annotation.colour)
     comment, tags = _bodies(data)
-    annotation.visibility = _visibility(data, annotation.visibility)
+    annotation.visibility = _visibility(data, annotation.story, annotation.visibility)
     with transaction.atomic():
         annotation.set_comment(comment)
         annotation.save()

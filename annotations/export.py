@@ -201,7 +201,7 @@ def export_all(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def export_story(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
-    story = get_object_or_404(Story, pk=story_id)
+    story = get_object_or_404(Story.objects.visible_to(request.user), pk=story_id)
     annotations = _mine(request).filter(story=story).with_thread()
     return _export(
         request,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -8,7 +8,28 @@ from library.query import SearchQuery, parse
 from newsreader.widgets import ListSelect
 
 from .anchoring import CONTEXT, Selectors
-from .models import MAX_COMMENT, MAX_QUOTE, Annotation, Colour, Visibility, parse_tags
+from .models import (
+    MAX_COMMENT,
+    MAX_QUOTE,
+    OWN_COPY_NOT_PUBLIC,
+    Annotation,
+    Colour,
+    Visibility,
+    parse_tags,
+    visibility_choices,
+)
+
+if TYPE_CHECKING:
+    from articles.models import Story
+
+
+def _limit_visibility(field: forms.Field, story: Story) -> None:
+    """Offer the visibilities the story allows (none public on a reader's own copy), and
+    say why when another is sent."""
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = visibility_choices(story)
+    if story.is_own_copy:
+        field.error_messages["invalid_choice"] = OWN_COPY_NOT_PUBLIC
 
 
 class TagsField(forms.CharField):
@@ -69,6 +90,10 @@ class AnnotationCreateForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=Visibility.choices, required=False, initial=Visibility.PRIVATE
     )
+
+    def __init__(self, *args: Any, story: Story, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _limit_visibility(self.fields["visibility"], story)
 
     def clean_visibility(self) -> str:
         return self.cleaned_data.get("visibility") or Visibility.PRIVATE
@@ -142,6 +167,7 @@ class AnnotationEditForm(forms.ModelForm[Annotation]):
             self.initial["tags"] = self.instance.tag_names()
         # The field ids must be unique among the many cards of a story page.
         self.auto_id = f"id_annotation_{self.instance.pk}_%s"
+        _limit_visibility(self.fields["visibility"], self.instance.story)
 
     def save(self, commit: bool = True) -> Annotation:
         annotation = super().save(commit=False)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -86,6 +87,31 @@ class Anchoring(models.TextChoices):
     ORPHANED = "orphaned", "Detached"
 
 
+class VisibilityError(ValueError):
+    """A visibility the annotation's story does not allow: the message is for the reader."""
+
+
+OWN_COPY_NOT_PUBLIC = (
+    "Only you can open your own copy of a story, so a highlight on it cannot be public: "
+    "keep it to yourself, or share its link."
+)
+
+
+def visibility_choices(story: Story) -> list[tuple[str, str]]:
+    """The visibilities an annotation on story may have. A reader's own copy is seen by them
+    alone (and by whoever opens a share link): a highlight on it is private or link-only,
+    never public, which would list it for readers who cannot open the story."""
+    if story.is_own_copy:
+        return [(value, label) for value, label in Visibility.choices if value != Visibility.PUBLIC]
+    return list(Visibility.choices)
+
+
+def check_visibility(story: Story, visibility: str) -> None:
+    """Raise VisibilityError unless story allows an annotation of that visibility."""
+    if visibility not in dict(visibility_choices(story)):
+        raise VisibilityError(OWN_COPY_NOT_PUBLIC if story.is_own_copy else "No such visibility.")
+
+
 class SelectionError(ValueError):
     """A selection the server cannot find in the story: the message is for the reader."""
 
@@ -121,6 +147,12 @@ class Tag(models.Model):
         return self.name
 
 
+def on_a_story_the_author_sees() -> Q:
+    """For rows with a story and an author (annotations, story shares): the story is shared,
+    or it is the author's own copy (Story.objects.visible_to, from the author's side)."""
+    return Q(story__owner__isnull=True) | Q(story__owner=F("author"))
+
+
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def visible_to(self, user: Viewer) -> AnnotationQuerySet:
         """Public annotations, plus the user's own (private and link-only) ones.
@@ -154,8 +186,10 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
         return annotations
 
     def shareable(self) -> AnnotationQuerySet:
-        """Annotations a share link may show (link-only and public)."""
-        return self.filter(visibility__in=SHAREABLE)
+        """Annotations a share link may show: link-only and public ones, on a story their
+        author may see (a share link of an annotation on a reader's own copy shows the copy;
+        only its owner annotates it)."""
+        return self.filter(on_a_story_the_author_sees(), visibility__in=SHAREABLE)
 
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")
@@ -402,8 +436,23 @@ class Annotation(models.Model):
         quote = self.original_exact
         return f"“{quote[:60]}…”" if len(quote) > 60 else f"“{quote}”"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last guard: forms (clean) and the API refuse first, with a message where the
+        # reader acted. A public highlight on a reader's own copy would be listed for
+        # readers who cannot open the story.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "visibility" in update_fields:
+            check_visibility(self.story, self.visibility)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("annotation_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        try:
+            check_visibility(self.story, self.visibility)
+        except VisibilityError as exc:
+            raise ValidationError({"visibility": str(exc)}) from exc
 
     # --- Reading
 

@@ -10,7 +10,7 @@ from articles.models import Story, StoryRevision
 
 from .forms import QuoteForm
 from .highlighting import draw_highlights
-from .models import Annotation, Colour, Viewer, Visibility
+from .models import Annotation, Colour, Viewer, visibility_choices
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,6 @@ class StoryAnnotations:
             "detached_annotations": self.detached,
             "annotation_count": self.count,
             "colours": Colour.choices,
-            "visibilities": Visibility.choices,
+            "visibilities": visibility_choices(self.story),
             "quote_form": QuoteForm(),
         }

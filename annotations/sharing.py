@@ -8,6 +8,10 @@ a story link shows its author's link-only and public annotations. Making an anno
 private takes effect at once (the token lookup requires a shareable visibility), and
 revoking rotates the token, so the old link is a 404.
 
+A link of an annotation on a reader's own copy (articles.models.Story) is how others see
+that copy: the page shows it, and links to the story's own page only for its owner. Such
+a link works while its author may see the story (AnnotationQuerySet.shareable).
+
 Pages reached by a link work without an account and without JavaScript; signed-in visitors
 reply through the same token (the reply URLs carry it), because the ordinary reply form
 would 404 on a link-only annotation.
@@ -33,7 +37,7 @@ from newsreader.http import HtmxHttpRequest
 
 from .forms import ReplyForm
 from .highlighting import Highlight, draw_highlights
-from .models import Annotation, Reply, StoryShare, Visibility
+from .models import Annotation, Reply, StoryShare, Visibility, on_a_story_the_author_sees
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -52,6 +56,9 @@ class SharedView:
     cards: list[Annotation]  # shown with comment and replies: the annotation, or the version's
     quiet: list[Annotation]  # other public highlights, drawn but not listed
     focus: Annotation | None = None  # set for an annotation's link
+    # The visitor may open the story itself: a shared one, or their own copy. Anyone else
+    # sees a reader's copy only through its links.
+    story_open: bool = True
 
     @property
     def url(self) -> str:
@@ -95,9 +102,11 @@ class SharedView:
         raise Http404("No such annotation in this share.")
 
 
-def _story_for(story_id: int) -> Story:
+def _story_for(request: HtmxHttpRequest, story_id: int) -> Story:
     return get_object_or_404(
-        Story.objects.select_related("current_revision").filter(current_revision__isnull=False),
+        Story.objects.visible_to(request.user)
+        .select_related("current_revision")
+        .filter(current_revision__isnull=False),
         pk=story_id,
     )
 
@@ -124,6 +133,7 @@ def resolve_share(token: str, viewer: Any) -> SharedView:
     else:
         share = (
             StoryShare.objects.filter(token=token, story__current_revision__isnull=False)
+            .filter(on_a_story_the_author_sees())
             .select_related("story__current_revision", "author")
             .first()
         )
@@ -149,7 +159,9 @@ def resolve_share(token: str, viewer: Any) -> SharedView:
     cards.sort(
         key=lambda a: (not a.anchored_in(revision), a.start if a.anchored_in(revision) else 0)
     )
-    shared = SharedView(token, story, revision, author, cards, quiet)
+    shared = SharedView(
+        token, story, revision, author, cards, quiet, story_open=story.is_visible_to(viewer)
+    )
     if focus is not None:
         shared.focus = cards[0]
     return shared
@@ -263,14 +275,14 @@ def _story_share_context(request: HtmxHttpRequest, story: Story) -> dict[str, An
 @require_GET
 @login_required
 def story_share(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
-    story = _story_for(story_id)
+    story = _story_for(request, story_id)
     return render(request, "annotations/share_story.html", _story_share_context(request, story))
 
 
 @require_POST
 @login_required
 def story_share_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _story_for(story_id)
+    story = _story_for(request, story_id)
     StoryShare.objects.get_or_create(story=story, author=cast("User", request.user))
     if request.htmx:
         context = _story_share_context(request, story)
@@ -281,7 +293,7 @@ def story_share_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseB
 @require_POST
 @login_required
 def story_share_revoke(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _story_for(story_id)
+    story = _story_for(request, story_id)
     share = StoryShare.objects.filter(story=story, author_id=request.user.pk).first()
     if share is not None:
         share.delete()

@@ -38,9 +38,11 @@ CARD = "annotations/annotation.html#card"
 # --- Access helpers: whatever the user may not see is a 404.
 
 
-def _get_story(story_id: int) -> Story:
+def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
     return get_object_or_404(
-        Story.objects.select_related("current_revision").filter(current_revision__isnull=False),
+        Story.objects.visible_to(request.user)
+        .select_related("current_revision")
+        .filter(current_revision__isnull=False),
         pk=story_id,
     )
 
@@ -89,7 +91,7 @@ def _fragments(request: HtmxHttpRequest, *parts: tuple[str, dict[str, Any]]) -> 
 
 def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, dict[str, Any]]]:
     """Out-of-band swaps that redraw the story body's marks and the sidebar's count."""
-    story = _get_story(story.pk)
+    story = _get_story(request, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)
@@ -112,12 +114,14 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
 @login_required
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _get_story(story_id)
+    story = _get_story(request, story_id)
     annotation: Annotation | None = None
     # "Highlight a quote" sends typed or pasted words, found in the story by the server;
     # the selection toolbar sends W3C selectors.
     form: AnnotationCreateForm | QuoteForm = (
-        QuoteForm(request.POST) if "quote" in request.POST else AnnotationCreateForm(request.POST)
+        QuoteForm(request.POST)
+        if "quote" in request.POST
+        else AnnotationCreateForm(request.POST, story=story)
     )
     if form.is_valid():
         try:
@@ -141,7 +145,7 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
     if not request.htmx:
         return redirect(_in_story(annotation, "hl"))
 
-    story = _get_story(story.pk)
+    story = _get_story(request, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)
@@ -313,7 +317,8 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     story_title = None
     if filters.get("story"):
         story_title = (
-            Story.objects.filter(pk=filters["story"], annotations__author_id=request.user.pk)
+            Story.objects.visible_to(request.user)
+            .filter(pk=filters["story"], annotations__author_id=request.user.pk)
             .values_list("title", flat=True)
             .first()
         )

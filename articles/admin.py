@@ -56,12 +56,14 @@ class RevisionInline(admin.TabularInline[StoryRevision, Story]):
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin[Story]):
-    list_display = ("title", "site_name", "published", "created")
-    list_select_related = ("source",)
+    """Every story, readers' own copies included (owner: whose copy; empty: shared)."""
+
+    list_display = ("title", "site_name", "owner", "published", "created")
+    list_select_related = ("source", "owner")
     search_fields = ("title", "url", "byline")
-    list_filter = ("source",)
+    list_filter = (("owner", admin.EmptyFieldListFilter), "source")
     date_hierarchy = "sort_date"
-    raw_id_fields = ("current_revision", "source")
+    raw_id_fields = ("current_revision", "source", "owner")
     inlines = [RevisionInline]
 
 

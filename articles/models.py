@@ -294,6 +294,10 @@ class Story(models.Model):
         on_delete=models.CASCADE,
         related_name="own_stories",
         help_text="The reader whose own copy this is; empty for a shared story.",
+        # Indexed for the copies only (Meta.indexes): an index that also held the shared
+        # stories would tempt the database to read them all through it and sort them,
+        # instead of walking the listing index in order.
+        db_index=False,
     )
     title = models.CharField(max_length=500)
     dek = models.TextField(blank=True)
@@ -323,7 +327,14 @@ class Story(models.Model):
 
     class Meta:
         verbose_name_plural = "stories"
-        indexes = [models.Index(fields=["-sort_date", "-id"], name="story_listing_idx")]
+        indexes = [
+            models.Index(fields=["-sort_date", "-id"], name="story_listing_idx"),
+            models.Index(
+                fields=["owner", "-sort_date", "-id"],
+                condition=models.Q(owner__isnull=False),
+                name="story_own_listing_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["url"], condition=models.Q(owner__isnull=True), name="unique_shared_url"

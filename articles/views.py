@@ -37,9 +37,8 @@ def _cursor_for(story: Story) -> str:
 def story_list(request: HtmxHttpRequest) -> HttpResponse:
     # All, unread, saved or annotated: the reader's own library (a visitor sees all).
     show = reading.parse_show(request.GET.get("show"), request.user)
-    stories = reading.with_reading_state(
-        reading.only(Story.objects.for_listing(), request.user, show), request.user
-    )
+    listed = Story.objects.visible_to(request.user).for_listing()
+    stories = reading.with_reading_state(reading.only(listed, request.user, show), request.user)
     cursor = _parse_cursor(request.GET.get("before"))
     if cursor is not None:
         stories = stories.before(*cursor)
@@ -71,18 +70,18 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _get_story(story_id: int) -> Story:
+def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
     return get_object_or_404(
-        Story.objects.select_related("source", "current_revision").filter(
-            current_revision__isnull=False
-        ),
+        Story.objects.visible_to(request.user)
+        .select_related("source", "current_revision")
+        .filter(current_revision__isnull=False),
         pk=story_id,
     )
 
 
 @require_GET
 def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> HttpResponseBase:
-    story = _get_story(story_id)
+    story = _get_story(request, story_id)
     if slug != story.slug:
         return redirect(story, permanent=True)
     revision = story.current_revision

@@ -24,8 +24,9 @@ STATE_FRAGMENT = "articles/story_list.html#story_state"
 _FLAGS = {"1": True, "0": False}
 
 
-def _get_story(story_id: int) -> Story:
-    return get_object_or_404(Story.objects.filter(current_revision__isnull=False), pk=story_id)
+def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
+    stories = Story.objects.visible_to(request.user).filter(current_revision__isnull=False)
+    return get_object_or_404(stories, pk=story_id)
 
 
 def _flag(request: HtmxHttpRequest, name: str) -> bool | None:
@@ -52,7 +53,7 @@ def _next_url(request: HtmxHttpRequest, default: str) -> str:
 def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     """Save / unsave and mark read / unread. The form says which state it wants (not
     "toggle"), so a form sent twice does what the reader saw on the button."""
-    story = _get_story(story_id)
+    story = _get_story(request, story_id)
     try:
         read, saved = _flag(request, "read"), _flag(request, "saved")
     except ValueError:
@@ -77,7 +78,7 @@ def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
 def story_progress(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
     """Where the reader is in the story: a fraction from 0 (top) to 1 (end), posted by
     static/js/progress.js as they scroll."""
-    story = _get_story(story_id)
+    story = _get_story(request, story_id)
     try:
         fraction = float(request.POST.get("progress", ""))
     except ValueError:

@@ -62,7 +62,7 @@ def _parse_date_cursor(value: str | None) -> tuple[datetime, int] | None:
 
 def _stories(form: SearchForm, request: HtmxHttpRequest) -> StoryQuerySet:
     data = form.cleaned_data
-    stories = Story.objects.filter(current_revision__isnull=False)
+    stories = Story.objects.visible_to(request.user).filter(current_revision__isnull=False)
     if data.get("source"):
         stories = stories.filter(source_id=data["source"])
     since, until = form.date_range()
@@ -117,11 +117,20 @@ def _search_stories(
     request: HtmxHttpRequest,
     after: str | None,
 ) -> Page:
-    """allowed: the filters' stories; None without filters (the index lists no others)."""
-    hits = search.rank(search.STORIES, query, allowed, search.Cursor.parse(after), PAGE_SIZE + 1)
+    """allowed: the filters' stories; None without filters (the index lists no others, and
+    its rows say whose copy a story is)."""
+    hits = search.rank(
+        search.STORIES,
+        query,
+        allowed,
+        search.Cursor.parse(after),
+        PAGE_SIZE + 1,
+        visible_to=request.user,
+    )
     page = hits[:PAGE_SIZE]
     ids = [hit.pk for hit in page]
-    stories = reading.with_reading_state(Story.objects.for_listing(), request.user).in_bulk(ids)
+    listed = Story.objects.visible_to(request.user).for_listing()
+    stories = reading.with_reading_state(listed, request.user).in_bulk(ids)
     snippets = search.snippets(search.STORIES, query, ids)
     results = []
     for pk in ids:
@@ -138,9 +147,8 @@ def _search_stories(
 
 def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None) -> Page:
     """No words to search for, only filters: newest first, like the front page."""
-    stories = reading.with_reading_state(
-        Story.objects.for_listing().filter(pk__in=allowed.values("pk")), request.user
-    )
+    listed = Story.objects.visible_to(request.user).for_listing()
+    stories = reading.with_reading_state(listed.filter(pk__in=allowed.values("pk")), request.user)
     cursor = _parse_date_cursor(after)
     if cursor is not None:
         stories = stories.before(*cursor)
@@ -214,7 +222,10 @@ def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
 
 
 def _choices(request: HtmxHttpRequest) -> dict[str, Any]:
-    has_stories = Story.objects.filter(source=OuterRef("pk"), current_revision__isnull=False)
+    # A feed's stories are shared ones: no reader's copy has a source.
+    has_stories = Story.objects.shared().filter(
+        source=OuterRef("pk"), current_revision__isnull=False
+    )
     sources = list(
         Source.objects.filter(Exists(has_stories))
         .order_by(Lower("name"), "pk")

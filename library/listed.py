@@ -1,6 +1,7 @@
-"""How many stories the front page lists (those with a current revision), without counting
-them: a one-row table (library.models.ListedStories) kept by database triggers on the
-stories table.
+"""How many shared stories the front page lists (those with a current revision and no
+owner), without counting them: a one-row table (library.models.ListedStories) kept by
+database triggers on the stories table. A reader's own copies are added per reader, from
+the index on their owner (library.reading.counts).
 
 Triggers rather than signals: stories are also written by bulk_create, queryset updates
 and deletes (generate_data, the admin, cascades), which send no signals, and every one of
@@ -36,69 +37,82 @@ _UPSERT = (
     f"ON CONFLICT (id) DO UPDATE SET total = {TABLE}.total + excluded.total"
 )
 
-_POSTGRES = [
-    f"""
-    CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        delta bigint := 0;
-    BEGIN
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            delta := delta + (SELECT count(*) FROM new_rows
-                              WHERE current_revision_id IS NOT NULL);
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            delta := delta - (SELECT count(*) FROM old_rows
-                              WHERE current_revision_id IS NOT NULL);
-        END IF;
-        IF delta <> 0 THEN
-            {_UPSERT.format(delta="delta")};
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,  # noqa: S608
-    f"CREATE OR REPLACE TRIGGER {TRIGGERS[0]} AFTER INSERT ON {STORIES} "
-    f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
-    f"CREATE OR REPLACE TRIGGER {TRIGGERS[1]} AFTER UPDATE ON {STORIES} "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
-    f"CREATE OR REPLACE TRIGGER {TRIGGERS[2]} AFTER DELETE ON {STORIES} "
-    f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
-]
 
-_SQLITE = [
-    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON {STORIES} "
-    f"WHEN NEW.current_revision_id IS NOT NULL BEGIN {_UPSERT.format(delta=1)}; END",
-    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE OF current_revision_id "
-    f"ON {STORIES} WHEN (OLD.current_revision_id IS NULL) <> (NEW.current_revision_id IS NULL) "
-    "BEGIN "
-    + _UPSERT.format(delta="CASE WHEN NEW.current_revision_id IS NULL THEN -1 ELSE 1 END")
-    + "; END",
-    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON {STORIES} "
-    f"WHEN OLD.current_revision_id IS NOT NULL BEGIN {_UPSERT.format(delta=-1)}; END",
-]
-
-_STATEMENTS = {"postgresql": _POSTGRES, "sqlite": _SQLITE}
+def _listed(row: str = "", *, shared_only: bool = True) -> str:
+    """The condition for a counted story (of the NEW or OLD row in a SQLite trigger): it
+    has a revision and no owner. Before stories had owners (shared_only=False, for
+    migration 0003), every story with a revision."""
+    condition = f"{row}current_revision_id IS NOT NULL"
+    if shared_only:
+        condition += f" AND {row}owner_id IS NULL"
+    return f"({condition})"
 
 
-def _statements(connection: BaseDatabaseWrapper) -> list[str]:
+def _postgres(shared_only: bool) -> list[str]:
+    listed = _listed(shared_only=shared_only)
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            delta bigint := 0;
+        BEGIN
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                delta := delta + (SELECT count(*) FROM new_rows WHERE {listed});
+            END IF;
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                delta := delta - (SELECT count(*) FROM old_rows WHERE {listed});
+            END IF;
+            IF delta <> 0 THEN
+                {_UPSERT.format(delta="delta")};
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,  # noqa: S608
+        f"CREATE OR REPLACE TRIGGER {TRIGGERS[0]} AFTER INSERT ON {STORIES} "
+        f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
+        f"CREATE OR REPLACE TRIGGER {TRIGGERS[1]} AFTER UPDATE ON {STORIES} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
+        f"CREATE OR REPLACE TRIGGER {TRIGGERS[2]} AFTER DELETE ON {STORIES} "
+        f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()",
+    ]
+
+
+def _sqlite(shared_only: bool) -> list[str]:
+    old = _listed("OLD.", shared_only=shared_only)
+    new = _listed("NEW.", shared_only=shared_only)
+    columns = "current_revision_id, owner_id" if shared_only else "current_revision_id"
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON {STORIES} "
+        f"WHEN {new} BEGIN {_UPSERT.format(delta=1)}; END",
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE OF {columns} ON {STORIES} "
+        f"WHEN {old} <> {new} "
+        f"BEGIN {_UPSERT.format(delta=f'CASE WHEN {new} THEN 1 ELSE -1 END')}; END",
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON {STORIES} "
+        f"WHEN {old} BEGIN {_UPSERT.format(delta=-1)}; END",
+    ]
+
+
+_STATEMENTS = {"postgresql": _postgres, "sqlite": _sqlite}
+
+
+def install(connection: BaseDatabaseWrapper, *, shared_only: bool = True) -> None:
+    """(Re)create the triggers and set the count from the stories, in one transaction.
+    shared_only=False: for the stories table before it had owners (migration 0003)."""
     try:
-        return _STATEMENTS[connection.vendor]
+        statements = _STATEMENTS[connection.vendor](shared_only)
     except KeyError:
         raise NotImplementedError(
             f"Listed stories are not counted on {connection.vendor}."
         ) from None
-
-
-def install(connection: BaseDatabaseWrapper) -> None:
-    """(Re)create the triggers and set the count from the stories, in one transaction."""
     with connection.cursor() as cursor:
-        for statement in _statements(connection):
+        for statement in statements:
             cursor.execute(statement)
         cursor.execute(
             f"INSERT INTO {TABLE} (id, total) "  # noqa: S608
-            f"SELECT 1, count(*) FROM {STORIES} WHERE current_revision_id IS NOT NULL "
-            # "WHERE true": SQLite would read ON CONFLICT as part of the SELECT's join.
+            f"SELECT 1, count(*) FROM {STORIES} WHERE {_listed(shared_only=shared_only)} "
+            # "AND true": SQLite would read ON CONFLICT as part of the SELECT's join.
             "AND true ON CONFLICT (id) DO UPDATE SET total = excluded.total"
         )
 
@@ -116,6 +130,16 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
 
 def ensure(connection: BaseDatabaseWrapper) -> None:
     """After a migrate or a flush: the triggers in place and the count right (a flush on
-    SQLite deletes the stories and the count in whichever order)."""
-    if connection.vendor in _STATEMENTS and TABLE in connection.introspection.table_names():
-        install(connection)
+    SQLite deletes the stories and the count in whichever order). A migrate may have gone
+    back to before stories had owners."""
+    if connection.vendor not in _STATEMENTS:
+        return
+    if TABLE not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, STORIES)
+    shared_only = any(column.name == "owner_id" for column in columns)
+    if not shared_only:
+        # Triggers of the owners' schema would name a column that is not there.
+        uninstall(connection)
+    install(connection, shared_only=shared_only)

@@ -134,19 +134,22 @@ def _count(rows: QuerySet[Any], grouped_by: str, counted: Count) -> Coalesce:
 
 def counts(user: Viewer) -> dict[str, int]:
     """How many stories each front-page filter shows, in one query that never passes over
-    the stories: their total is kept by triggers (library/listed.py); the reader's read,
-    saved and annotated stories are counted from indexes on their own reading states and
-    annotations."""
+    the shared stories: their total is kept by triggers (library/listed.py); the reader's
+    own copies, read, saved and annotated stories are counted from indexes on their own
+    stories, reading states and annotations (a reader has states and annotations on the
+    stories they may see only)."""
     listed = ListedStories.objects.filter(pk=1).values("total")
     if not user.is_authenticated:
         return {ALL: listed.values_list("total", flat=True).first() or 0}
     reader = _reader_id(user)
     states = ReadingState.objects.filter(user_id=reader)
-    total, read, saved, annotated = (
+    own = Story.objects.filter(owner_id=reader, current_revision__isnull=False)
+    shared, copies, read, saved, annotated = (
         get_user_model()
         .objects.filter(pk=reader)
         .values_list(
             Coalesce(Subquery(listed), Value(0)),
+            _count(own, "owner", Count("*")),
             _count(states.filter(read_at__isnull=False), "user", Count("*")),
             _count(states.filter(saved_at__isnull=False), "user", Count("*")),
             _count(
@@ -155,24 +158,25 @@ def counts(user: Viewer) -> dict[str, int]:
         )
         .get()
     )
+    total = shared + copies
     return {ALL: total, UNREAD: max(0, total - read), SAVED: saved, ANNOTATED: annotated}
 
 
-def neighbours(
-    story: Story, user: Viewer | None = None, show: str = ALL
-) -> tuple[Story | None, Story | None]:
+def neighbours(story: Story, user: Viewer, show: str = ALL) -> tuple[Story | None, Story | None]:
     """The stories before (newer) and after (older) this one in the front-page list the
-    reader came from (all, unread, saved or annotated).
+    reader came from (all, unread, saved or annotated), among those they may see.
 
     Two lookups on the (sort_date, id) listing index. The range condition on sort_date
     alone is what lets the database start at the story in the index; the tie-break on id
     only filters stories sharing its date. A filter adds an indexed probe of the reader's
     own reading state or annotations per story passed over.
     """
-    listed: QuerySet[Story] = Story.objects.filter(current_revision__isnull=False).only(
-        "id", "title", "sort_date"
+    listed: QuerySet[Story] = (
+        Story.objects.visible_to(user)
+        .filter(current_revision__isnull=False)
+        .only("id", "title", "sort_date")
     )
-    if user is not None and show != ALL:
+    if show != ALL:
         listed = only(listed, user, show)
     when, pk = story.sort_date, story.pk
     newer = (

@@ -10,10 +10,11 @@ changes (library.signals) and never computed per query:
   expression built from the parsed query (library.query: user input never reaches MATCH
   raw); snippets by ``snippet()``/``highlight()``.
 
-The annotation index also keeps each annotation's author and visibility, so that who may
-see a match is decided on the index row itself: a search over "what this reader may see"
-needs no pass over every annotation. The story index holds listed stories only (a story
-leaves it when it loses its revision), so an unfiltered story search needs no join either.
+The annotation index also keeps each annotation's author and visibility, and the story
+index each story's owner, so that who may see a match is decided on the index row itself:
+a search over "what this reader may see" needs no pass over every annotation or story.
+The story index holds listed stories only (a story leaves it when it loses its revision),
+so an unfiltered story search needs no join either.
 
 Ranking must not depend on the rest of the corpus: results are paged by a (rank, id)
 keyset cursor, and a rank that moved when other stories arrived (as FTS5's bm25() does,
@@ -83,7 +84,8 @@ class _StoryIndex(Index):
 
         q = connection.ops.quote_name
         return (
-            "SELECT s.id AS id, s.title AS c0, s.dek AS c1, s.byline AS c2, r.body_text AS c3 "  # noqa: S608
+            "SELECT s.id AS id, s.title AS c0, s.dek AS c1, s.byline AS c2, r.body_text AS c3, "  # noqa: S608
+            "s.owner_id AS owner_id "
             f"FROM {q(Story._meta.db_table)} s "
             f"JOIN {q(StoryRevision._meta.db_table)} r ON r.id = s.current_revision_id "
             f"WHERE {where.replace('src_id', 's.id')}"
@@ -119,6 +121,7 @@ STORIES = _StoryIndex(
         Column("byline", "C", 2),
         Column("body", "D", 1),
     ),
+    kept=("owner_id",),
 )
 ANNOTATIONS = _AnnotationIndex(
     table="library_annotation_search",
@@ -148,6 +151,24 @@ class Visible:
             self.public,
             self.author_id,
         ]
+
+
+@dataclass(frozen=True)
+class SharedOrOwn:
+    """Stories a reader may see, from the story index's own column: the shared ones and
+    their own copies (articles.models.StoryQuerySet.visible_to; a test holds the two to
+    the same answer). owner_id None: a visitor."""
+
+    owner_id: int | None
+
+    def sql(self, prefix: str) -> tuple[str, list[Any]]:
+        if self.owner_id is None:
+            return f"{prefix}owner_id IS NULL", []
+        return f"({prefix}owner_id IS NULL OR {prefix}owner_id = %s)", [self.owner_id]
+
+
+# What a reader may see among an index's rows.
+type Seen = Visible | SharedOrOwn
 
 
 INDEXES = (STORIES, ANNOTATIONS)
@@ -223,7 +244,7 @@ class Backend:
         spec: Index,
         query: SearchQuery,
         allowed: tuple[str, tuple[Any, ...]] | None,
-        visible: Visible | None,
+        visible: Seen | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
@@ -247,7 +268,7 @@ def _page(ranked: str, after: Cursor | None, limit: int) -> tuple[str, list[Any]
 
 
 def _filters(
-    allowed: tuple[str, tuple[Any, ...]] | None, visible: Visible | None, key: str, prefix: str
+    allowed: tuple[str, tuple[Any, ...]] | None, visible: Seen | None, key: str, prefix: str
 ) -> tuple[str, list[Any]]:
     """ " AND …" conditions on the index rows (key: their id; prefix: their table's)."""
     sql, params = "", []
@@ -292,7 +313,7 @@ class PostgresBackend(Backend):
         spec: Index,
         query: SearchQuery,
         allowed: tuple[str, tuple[Any, ...]] | None,
-        visible: Visible | None,
+        visible: Seen | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
@@ -400,7 +421,7 @@ class SQLiteBackend(Backend):
         spec: Index,
         query: SearchQuery,
         allowed: tuple[str, tuple[Any, ...]] | None,
-        visible: Visible | None,
+        visible: Seen | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Hit]:
@@ -507,7 +528,8 @@ def rank(
     visible_to: Viewer | None = None,
 ) -> list[Hit]:
     """The best `limit` matches among `allowed` (a queryset: the filters; None: all),
-    after `after`; annotations only those `visible_to` may see, when given.
+    after `after`; only those `visible_to` may see, when given (None: the system's own
+    searches, such as the benchmarks).
 
     Runs one query, which ranks every match (relevance has no index to walk) and returns
     one page: no OFFSET, and a page boundary stays put however many rows arrive. Its cost
@@ -519,14 +541,12 @@ def rank(
     filtered = None
     if allowed is not None:
         filtered = allowed.order_by().values("pk").query.sql_with_params()
-    visible = None
+    visible: Seen | None = None
     if visible_to is not None:
-        if spec is not ANNOTATIONS:
-            raise ValueError("Only annotations have a visibility.")
         from annotations.models import Visibility
 
         reader = int(visible_to.pk) if visible_to.is_authenticated and visible_to.pk else None
-        visible = Visible(Visibility.PUBLIC, reader)
+        visible = Visible(Visibility.PUBLIC, reader) if spec is ANNOTATIONS else SharedOrOwn(reader)
     with connection.cursor() as cursor:
         return backend().rank(cursor, spec, query, filtered, visible, after, limit)
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 import html
 import itertools
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from articles.ingest.blocks import Block
 from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import IngestResult, store
 from articles.models import StoryRevision
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _counter = itertools.count(1)
 
@@ -30,6 +34,7 @@ def make_story(
     published: datetime | None = None,
     byline: str = "",
     site_name: str = "",
+    owner: User | None = None,
 ) -> IngestResult:
     n = next(_counter)
     if url == "auto":
@@ -43,4 +48,6 @@ def make_story(
         published=published,
         url=url,
     )
+    if owner is not None:
+        return store(extracted, origin=StoryRevision.Origin.PASTE, url=url, owner=owner)
     return store(extracted, origin=StoryRevision.Origin.FILE, url=url)

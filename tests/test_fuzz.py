@@ -133,7 +133,7 @@ def test_it_stores_random_html_with_the_text_contract_or_refuses_it(soup):
 
 @FUZZ
 @given(soup=soups(), wrap=st.booleans())
-def test_it_extracts_random_pages_or_says_why(soup, wrap):
+def test_it_extracts_random_pages_or_says_why(user, soup, wrap):
     n = next(_urls)
     page = soup
     if wrap:
@@ -142,7 +142,7 @@ def test_it_extracts_random_pages_or_says_why(soup, wrap):
         page = f"{head}<body><article>{filler}{soup}</article></body></html>"
     with transaction.atomic():
         try:
-            result = ingest_document(page, "html", origin=StoryRevision.Origin.PASTE)
+            result = ingest_document(page, "html", origin=StoryRevision.Origin.PASTE, owner=user)
         except ExtractionError as exc:
             assert str(exc)  # a message the form can show
             return

@@ -21,19 +21,22 @@ switched on by its URL name already).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from annotations.models import Annotation, Reply, Visibility
 from annotations.testing import annotate
 from articles.models import Story
-from tests.factories import make_story
+from library import reading
+from tests.factories import LOREM, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +306,223 @@ def test_it_allows_exactly_what_the_matrix_says(client, world, role, state, acti
         assert run(client, world) == "hidden"
         return
     assert run(client, world) == expected(role, state, kind)
+
+
+# --- Stories: shared, or one reader's own copy -------------------------------------------
+#
+# Roles: anonymous, the copy's owner, another reader, staff. A shared story is everyone's;
+# a reader's own copy (text they pasted or uploaded) is the owner's alone: absent from
+# every list, count and search of anyone else, and a 404 by its address, staff included
+# (the admin is where staff see it). Others reach it only through the share link of an
+# annotation the owner made on it.
+
+STORY_ROLES = ["anonymous", "owner", "other", "staff"]
+STORY_KINDS = ["shared", "own copy"]
+STORY_TOKEN = "wombatquasar"  # in the title: what a search looks for
+UNIQUE = "quarterly audits"  # words that are in the story once: a highlight finds them
+COPY_URL = "https://news.example/behind-a-paywall"
+
+
+@dataclass
+class Library:
+    story: Story
+    neighbour: Story  # a shared story a day older: its page links to story as "newer"
+    annotation: Annotation  # the owner's, link-only: its share link shows the story
+    users: dict[str, User | None]
+
+
+@pytest.fixture
+def library(request) -> Library:
+    kind = request.getfixturevalue("kind")
+    ada = User.objects.create_user("ada", password="pw")
+    bob = User.objects.create_user("bob", password="pw")
+    staff = User.objects.create_user("sam", password="pw", is_staff=True, is_superuser=True)
+    neighbour = make_story(
+        "An older shared story", published=datetime(2026, 5, 1, tzinfo=UTC)
+    ).story
+    story = make_story(
+        f"The {STORY_TOKEN} story",
+        url=COPY_URL,
+        body=[LOREM, f"The team publishes {UNIQUE} of the storage code."],
+        published=datetime(2026, 5, 2, tzinfo=UTC),
+        owner=ada if kind == "own copy" else None,
+    ).story
+    annotation = annotate(story, ada, QUOTE, comment=f"Note {TOKEN}", visibility="link")
+    return Library(
+        story,
+        neighbour,
+        annotation,
+        {"anonymous": None, "owner": ada, "other": bob, "staff": staff},
+    )
+
+
+def _linked(response, lib: Library) -> str:
+    """Whether the page links to the story (a search box may repeat the words asked for)."""
+    assert response.status_code == 200, response.status_code
+    return (
+        "shown"
+        if f'href="{lib.story.get_absolute_url()}' in response.content.decode()
+        else "hidden"
+    )
+
+
+def read_story(c: Client, lib: Library) -> str:
+    return _status(c.get(lib.story.get_absolute_url()))
+
+
+def read_story_short(c: Client, lib: Library) -> str:
+    return _status(c.get(reverse("story_short", args=[lib.story.pk]), follow=True))
+
+
+def front_page(c: Client, lib: Library) -> str:
+    return _linked(c.get(reverse("home")), lib)
+
+
+def front_page_tab_count(c: Client, lib: Library) -> str:
+    body = c.get(reverse("home")).content.decode()
+    match = re.search(r'>All <span class="tab-count">(\d+)</span>', body)
+    if match is None:  # visitors have no tabs: their count is the shared stories'
+        return "shown" if reading.counts(AnonymousUser())["all"] == 2 else "hidden"
+    return "shown" if match.group(1) == "2" else "hidden"
+
+
+def search_stories(c: Client, lib: Library) -> str:
+    return _linked(c.get(reverse("search"), {"q": STORY_TOKEN}), lib)
+
+
+def search_filtered(c: Client, lib: Library) -> str:
+    return _linked(c.get(reverse("search"), {"q": STORY_TOKEN, "since": "2026-01-01"}), lib)
+
+
+def browse_filtered(c: Client, lib: Library) -> str:
+    return _linked(c.get(reverse("search"), {"since": "2026-05-02"}), lib)
+
+
+def newer_link(c: Client, lib: Library) -> str:
+    return _linked(c.get(lib.neighbour.get_absolute_url()), lib)
+
+
+def mark_read(c: Client, lib: Library) -> str:
+    return _status(c.post(reverse("story_state", args=[lib.story.pk]), {"read": "1"}))
+
+
+def record_progress(c: Client, lib: Library) -> str:
+    response = c.post(reverse("story_progress", args=[lib.story.pk]), {"progress": "0.5"})
+    return "ok" if response.status_code == 204 else _status(response)
+
+
+def highlight(c: Client, lib: Library) -> str:
+    url = reverse("annotation_create", args=[lib.story.pk])
+    return _status(c.post(url, {"quote": UNIQUE, "colour": "green"}))
+
+
+def share_version(c: Client, lib: Library) -> str:
+    return _status(c.get(reverse("story_share", args=[lib.story.pk])))
+
+
+def export_story(c: Client, lib: Library) -> str:
+    return _status(c.get(reverse("story_export", args=[lib.story.pk])))
+
+
+def _api(c: Client, lib: Library, method: str, **kwargs) -> object:
+    return getattr(c, method)(reverse("api_annotations"), **kwargs)
+
+
+def api_target_filter(c: Client, lib: Library) -> str:
+    # Its author's own annotation, listed by the story's URL, or the story is not there.
+    response = _api(c, lib, "get", data={"target": COPY_URL})
+    if response.status_code != 200:
+        return str(response.status_code)
+    return (
+        "shown" if f"/annotations/{lib.annotation.pk}/" in response.content.decode() else "hidden"
+    )
+
+
+def api_create(c: Client, lib: Library) -> str:
+    body = {
+        "type": "Annotation",
+        "target": {
+            "source": COPY_URL,
+            "selector": {
+                "type": "TextQuoteSelector",
+                "prefix": "The team publishes ",
+                "exact": UNIQUE,
+                "suffix": " of the storage code.",
+            },
+        },
+    }
+    response = _api(c, lib, "post", data=json.dumps(body), content_type="application/ld+json")
+    assert response.status_code != 409, response.content
+    return {201: "ok", 401: "login"}.get(response.status_code, str(response.status_code))
+
+
+def annotation_by_id(c: Client, lib: Library) -> str:
+    return _status(c.get(reverse("annotation_detail", args=[lib.annotation.pk])))
+
+
+def annotation_share_link(c: Client, lib: Library) -> str:
+    response = c.get(reverse("shared", args=[lib.annotation.share_token]))
+    assert response.status_code == 200, response.status_code
+    return "shown" if STORY_TOKEN in response.content.decode() else "hidden"
+
+
+def admin_page(c: Client, lib: Library) -> str:
+    response = c.get(reverse("admin:articles_story_change", args=[lib.story.pk]))
+    return "ok" if response.status_code == 200 else "refused"
+
+
+# kind: "direct" (by its address), "listed" (lists, counts, search, neighbours), "write"
+# (a signed-in reader who may see it), "link" (through the owner's share link), "admin".
+STORY_ACTIONS: dict[str, tuple[str, Callable[[Client, Library], str]]] = {
+    "reading view": ("direct", read_story),
+    "short address": ("direct", read_story_short),
+    "annotation by id": ("direct", annotation_by_id),
+    "front page": ("listed", front_page),
+    "front page count": ("listed", front_page_tab_count),
+    "search": ("listed", search_stories),
+    "search with a filter": ("listed", search_filtered),
+    "filters without words": ("listed", browse_filtered),
+    "newer / older": ("listed", newer_link),
+    "API target filter": ("listed", api_target_filter),
+    "mark read": ("write", mark_read),
+    "reading progress": ("write", record_progress),
+    "highlight": ("write", highlight),
+    "API create": ("write", api_create),
+    "share annotated version": ("write", share_version),
+    "export its annotations": ("write", export_story),
+    "annotation share link": ("link", annotation_share_link),
+    "admin": ("admin", admin_page),
+}
+
+
+def story_expected(role: str, kind: str, action: str) -> str:
+    sees = kind == "shared" or role == "owner"
+    group = STORY_ACTIONS[action][0]
+    if group == "admin":
+        return "ok" if role == "staff" else "refused"
+    if group == "link":
+        return "shown"
+    if action == "annotation by id":
+        # Link-only: by id, its author's alone, whatever the story.
+        return "ok" if role == "owner" else "404"
+    if group == "direct":
+        return "ok" if sees else "404"
+    if group == "listed":
+        # The owner's link-only annotation is listed for them alone.
+        if action == "API target filter":
+            return "shown" if role == "owner" else "hidden"
+        return "shown" if sees else "hidden"
+    assert group == "write"
+    if role == "anonymous":
+        return "login"
+    return "ok" if sees else "404"
+
+
+@pytest.mark.parametrize("action", list(STORY_ACTIONS))
+@pytest.mark.parametrize("kind", STORY_KINDS)
+@pytest.mark.parametrize("role", STORY_ROLES)
+def test_a_readers_own_copy_is_theirs_alone(client, library, role, kind, action):
+    user = library.users[role]
+    if user is not None:
+        client.force_login(user)
+    assert STORY_ACTIONS[action][1](client, library) == story_expected(role, kind, action)

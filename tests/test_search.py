@@ -354,6 +354,22 @@ def test_a_change_of_visibility_reaches_the_index(page_story, ada, bob):
     assert _visible_ids("reactor", bob) == [annotation.pk]
 
 
+def test_the_story_index_rows_know_whose_copy_a_story_is(ada, bob):
+    """A search needs no pass over the stories to leave out other readers' copies: the
+    index rows answer as Story.objects.visible_to does."""
+    _story("Boson shared")
+    for owner in (ada, bob):
+        make_story(f"Boson of {owner.username}", owner=owner)
+    for viewer in (ada, bob, AnonymousUser()):
+        expected = _ids("boson", Story.objects.visible_to(viewer))
+        hits = search.rank(search.STORIES, parse("boson"), None, visible_to=viewer)
+        assert [hit.pk for hit in hits] == expected
+        assert len(expected) == (1 if viewer.is_anonymous else 2)
+    with CaptureQueriesContext(connection) as queries:
+        search.rank(search.STORIES, parse("boson"), None, visible_to=ada)
+    assert "articles_story" not in queries.captured_queries[-1]["sql"]
+
+
 def test_an_unfiltered_story_search_reads_the_index_only():
     stories = [_story(f"Boson {i}", body=[LOREM, "Boson " * i]) for i in range(1, 4)]
     with CaptureQueriesContext(connection) as queries:

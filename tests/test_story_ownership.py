@@ -8,17 +8,23 @@ rel=canonical in pasted HTML.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotations.models import Anchoring
+from annotations.anchoring import describe
+from annotations.models import Anchoring, Annotation, VisibilityError
 from annotations.testing import annotate
+from annotations.tokens import ApiToken
+from articles.feeds import parse_feed
 from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import ingest_document, store
-from articles.models import Story, StoryRevision
+from articles.models import FeedEntry, Source, Story, StoryRevision
+from articles.tasks import store_entries
 from tests.factories import make_story, paragraphs
-from tests.feedsite import article_page, site_fixture  # noqa: F401
+from tests.feedsite import article_page, rss, site_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +92,7 @@ def test_a_paste_naming_a_shared_story_makes_the_readers_own_copy(client, shared
     page = client.get(shared[0].get_absolute_url()).content.decode()
     assert SHARED_WORDS in page
     assert ATTACK not in page
+    assert client.get(copy.get_absolute_url()).status_code == 404
 
 
 UPLOADS = {
@@ -162,3 +169,120 @@ def test_server_fetched_text_never_lands_in_a_readers_copy(shared, bob):
     copy.refresh_from_db()
     assert copy.revisions.count() == 1
     assert "My paywalled text." in copy.current_revision.body_text
+
+
+def test_a_short_paste_is_measured_against_the_readers_own_copy_only(shared, bob):
+    """The refetch check compares a new version with the story it would revise: a short
+    paste under a long shared story's URL is a new copy, not a refused "shrunken" version
+    (and the refusal's numbers would tell about a story the reader may not see)."""
+    short = "Short\n\n" + " ".join(["A few words of a teaser."] * 6)
+    result = ingest_document(short, "text", origin=Origin.PASTE, owner=bob, url=URL)
+    assert result.created and result.story.owner == bob
+    _unchanged(shared)
+
+
+def test_a_feed_item_never_links_to_a_readers_copy(bob, site):
+    """A new feed item whose page is a stored story is linked to it without a fetch: only
+    to a shared one. A reader's copy under that URL is no story of the feed's."""
+    page = site.article("/fresh", "Fresh story", words=150)
+    ingest_document(_text_document("Fresh story", "My own text of it."), "text",
+                    origin=Origin.PASTE, owner=bob, url=page)  # fmt: skip
+    source = Source.objects.create(name="Feed", feed_url=site.url("/feed.xml"))
+    feed = parse_feed(rss([site.item("/fresh", "Fresh story")]), url=source.feed_url)
+    pending = store_entries(source, feed.entries)
+    entry = FeedEntry.objects.get()
+    assert entry.story is None and pending == [entry.pk]
+
+
+def test_the_api_names_the_readers_own_copy_before_the_shared_story(client, shared, bob):
+    copy = ingest_document(
+        _text_document("Mine", ATTACK), "text", origin=Origin.PASTE, owner=bob, url=URL
+    ).story
+    token = ApiToken.issue(bob, "t")[1]
+    body = {
+        "type": "Annotation",
+        "visibility": "link",
+        "target": {
+            "source": URL,
+            "selector": {"type": "TextQuoteSelector", "prefix": "Attacker text ",
+                         "exact": "replaces the story", "suffix": " everybody reads"},
+        },
+    }  # fmt: skip
+    response = client.post(
+        reverse("api_annotations"),
+        json.dumps(body),
+        content_type="application/ld+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201, response.content
+    assert Annotation.objects.get(author=bob).story == copy
+
+
+@pytest.mark.parametrize("visibility", ["private", "link", "public"])
+def test_a_highlight_on_a_readers_copy_is_never_public(client, bob, visibility):
+    copy = make_story("Mine", owner=bob).story
+    client.force_login(bob)
+    page = client.get(copy.get_absolute_url()).content.decode()
+    assert 'value="public"' not in page
+    assert "Your own copy" in page
+    text = copy.current_revision.body_text
+    start = text.index("storage layer")
+    selected = describe(text, start, start + len("storage layer"))
+    response = client.post(
+        reverse("annotation_create", args=[copy.pk]),
+        {"revision": copy.current_revision_id, "exact": selected.exact,
+         "prefix": selected.prefix, "suffix": selected.suffix, "start": selected.start,
+         "end": selected.end, "colour": "yellow", "visibility": visibility},
+    )  # fmt: skip
+    made = Annotation.objects.filter(story=copy)
+    if visibility == "public":
+        assert response.status_code == 400
+        assert "cannot be public" in response.content.decode()
+        assert not made.exists()
+    else:
+        assert made.get().visibility == visibility
+    # Nor by the edit form, the API or the model itself.
+    annotation = annotate(copy, bob, "faster start-up", occurrence=0, visibility="link")
+    response = client.post(
+        reverse("annotation_edit", args=[annotation.pk]),
+        {"colour": "yellow", "comment": "", "tags": "", "visibility": "public"},
+    )
+    assert response.status_code == 400
+    assert "cannot be public" in response.content.decode()
+    annotation.refresh_from_db()
+    assert annotation.visibility == "link"
+    annotation.visibility = "public"
+    with pytest.raises(VisibilityError):
+        annotation.save()
+
+
+def test_the_api_refuses_a_public_highlight_on_a_readers_copy(client, bob):
+    copy = make_story("Mine", owner=bob).story
+    annotation = annotate(copy, bob, "faster start-up", visibility="link")
+    token = ApiToken.issue(bob, "t")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    url = reverse("api_annotation", args=[annotation.pk])
+    etag = client.get(url, **auth)["ETag"]
+    data = client.get(url, **auth).json()
+    data["visibility"] = "public"
+    response = client.put(url, json.dumps(data), content_type="application/ld+json",
+                          HTTP_IF_MATCH=etag, **auth)  # fmt: skip
+    assert response.status_code == 400
+    assert "cannot be public" in response.json()["error"]
+
+
+def test_a_share_link_shows_a_readers_copy_to_whoever_has_it(client, bob, ada):
+    copy = make_story("Behind my paywall", owner=bob).story
+    annotation = annotate(copy, bob, "faster start-up", comment="Worth it", visibility="link")
+    link = reverse("shared", args=[annotation.share_token])
+    for viewer in (None, ada):
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        page = client.get(link).content.decode()
+        assert "Behind my paywall" in page and "Worth it" in page
+        assert copy.get_absolute_url() not in page  # the story itself stays a 404 to them
+        assert "own copy of the story, shown through this link only" in page
+        assert client.get(copy.get_absolute_url()).status_code == 404
+    client.force_login(bob)
+    assert copy.get_absolute_url() in client.get(link).content.decode()

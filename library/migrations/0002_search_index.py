@@ -66,16 +66,16 @@ def _run(schema_editor: Any, direction: str) -> None:
 
 def create_indexes(apps: Any, schema_editor: Any) -> None:
     _run(schema_editor, "forwards")
-    # Index what is already stored (`manage.py rebuild_search_index` does the same). The
-    # search module reads the tables directly, with today's column names: a new database
-    # has nothing to index and skips it.
+    # Index the annotations already stored (`manage.py rebuild_search_index` does the
+    # same). The search module reads the tables directly, with today's column names: a new
+    # database has nothing to index and skips it. Stories are indexed by 0006, once they
+    # have owners (their index rows keep them).
     from library import search
 
     if not apps.get_model("articles", "Story").objects.exists():
         return
     with schema_editor.connection.cursor() as cursor:
-        for spec in search.INDEXES:
-            search.backend(schema_editor.connection.vendor).index(cursor, spec, None)
+        search.backend(schema_editor.connection.vendor).index(cursor, search.ANNOTATIONS, None)
 
 
 def drop_indexes(apps: Any, schema_editor: Any) -> None:

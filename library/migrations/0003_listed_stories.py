@@ -8,7 +8,8 @@ from django.db import migrations, models
 def install_triggers(apps: Any, schema_editor: Any) -> None:
     from library import listed
 
-    listed.install(schema_editor.connection)
+    # Stories have no owner yet: 0006 installs the triggers that count shared ones only.
+    listed.install(schema_editor.connection, shared_only=False)
 
 
 def uninstall_triggers(apps: Any, schema_editor: Any) -> None:
