@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -356,6 +357,34 @@ def locate_quote(text: str, quote: str) -> tuple[int, int]:
     return found.start(), found.end()
 
 
+@dataclass(frozen=True)
+class Relocated:
+    """Where an annotation's passage is in a new text (Annotation.move_to)."""
+
+    state: str  # an Anchoring value
+    score: float
+    selectors: Selectors | None  # None: orphaned
+
+
+def relocate(current: Selectors, original: Selectors, text: str) -> Relocated:
+    """Find an annotation's passage in text: the last known place first, then, for a
+    passage lost since, the original one (an edit that was undone brings it back).
+
+    A function of the selectors alone, so that a data migration moves annotations the
+    way a new revision does."""
+    found = anchor(current, text)
+    if found.is_orphaned and current != original:
+        found = anchor(original, text)
+    if found.is_orphaned or found.start is None or found.end is None:
+        return Relocated(Anchoring.ORPHANED, 0.0, None)
+    described = describe(text, found.start, found.end)
+    if described.exact != original.exact:
+        score = Levenshtein.normalized_similarity(original.exact, described.exact)
+        return Relocated(Anchoring.CHANGED, score, described)
+    moved = described.start != original.start
+    return Relocated(Anchoring.MOVED if moved else Anchoring.ANCHORED, 1.0, described)
+
+
 _ANCHOR_FIELDS = ["revision", "exact", "prefix", "suffix", "start", "end"]
 _ANCHOR_FIELDS += ["anchor_state", "anchor_score"]
 
@@ -600,30 +629,14 @@ class Annotation(models.Model):
         self.tags.set([existing[name] for name in wanted])
 
     def move_to(self, revision: StoryRevision, text: str) -> None:
-        """Re-anchor in revision (whose body_text is text); does not save.
-
-        The last known place is tried first, then, for a passage lost since, the original
-        one (an edit that was undone brings it back). Not found: orphaned, and the current
-        selectors stay where the passage was last seen.
-        """
-        found = anchor(self.selectors, text)
-        if found.is_orphaned and self.selectors != self.original_selectors:
-            found = anchor(self.original_selectors, text)
-        if found.is_orphaned or found.start is None or found.end is None:
-            self.anchor_state, self.anchor_score = Anchoring.ORPHANED, 0.0
-            return
-        described = describe(text, found.start, found.end)
-        self.revision = revision
-        self.set_anchor(described)
-        if described.exact != self.original_exact:
-            self.anchor_state = Anchoring.CHANGED
-            self.anchor_score = Levenshtein.normalized_similarity(
-                self.original_exact, described.exact
-            )
-        else:
-            moved = described.start != self.original_start
-            self.anchor_state = Anchoring.MOVED if moved else Anchoring.ANCHORED
-            self.anchor_score = 1.0
+        """Re-anchor in revision (whose body_text is text); does not save (see relocate).
+        Not found: orphaned, and the current selectors stay where the passage was last
+        seen."""
+        found = relocate(self.selectors, self.original_selectors, text)
+        self.anchor_state, self.anchor_score = found.state, found.score
+        if found.selectors is not None:
+            self.revision = revision
+            self.set_anchor(found.selectors)
 
     # --- Sharing
 

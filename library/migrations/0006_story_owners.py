@@ -99,7 +99,7 @@ def backwards(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("library", "0005_sessions_use_preferences_backend"),
-        ("articles", "0005_story_own_listing_index"),
+        ("articles", "0006_reader_copies"),
         ("annotations", "0003_listing_indexes"),
     ]
 
