@@ -21,6 +21,7 @@ from annotations.tokens import ApiToken
 from articles.feeds import parse_feed
 from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import ingest_document, store
+from articles.ingest.urls import same_site
 from articles.models import FeedEntry, Source, Story, StoryRevision
 from articles.tasks import store_entries
 from tests.factories import make_story, paragraphs
@@ -286,3 +287,33 @@ def test_a_share_link_shows_a_readers_copy_to_whoever_has_it(client, bob, ada):
         assert client.get(copy.get_absolute_url()).status_code == 404
     client.force_login(bob)
     assert copy.get_absolute_url() in client.get(link).content.decode()
+
+
+def test_a_page_naming_another_sites_story_as_canonical_is_filed_under_its_own_address(
+    client, shared, bob, site
+):
+    """A page anyone can publish, fetched by Add → From the web (or a feed), speaks for its
+    own site only: its rel=canonical naming another site's story does not revise it."""
+    body = article_page("Hijack", _prose(ATTACK), canonical=URL + "?utm_source=x")
+    site.server.route("/hijack", body, headers={"Content-Type": "text/html"})
+    client.force_login(bob)
+    client.post(reverse("add_url"), {"url": site.url("/hijack")})
+    fetched = Story.objects.exclude(pk=shared[0].pk).get()
+    assert fetched.url == site.url("/hijack") and fetched.owner is None
+    _unchanged(shared)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("https://amp.example.co.uk/a", "https://www.example.co.uk/b", True),
+        ("https://example.com/a", "https://news.example.com/b", True),
+        ("https://alice.github.io/a", "https://bob.github.io/a", False),
+        ("https://example.com.evil.net/a", "https://example.com/a", False),
+        ("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/b", True),
+        ("http://127.0.0.1:8001/a", "http://10.0.0.1/a", False),
+    ],
+)
+def test_same_site_means_one_registered_domain(first, second, same):
+    assert same_site(first, second) is same
+    assert same_site(second, first) is same

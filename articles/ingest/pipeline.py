@@ -41,7 +41,7 @@ from .blocks import Block
 from .clean import parse_plain_text, remove_boilerplate, split_glued_words
 from .extract import Extracted, ExtractionError, collapse, extract_html
 from .fetch import FetchError, decode_body, fetch
-from .urls import canonicalize, is_web_url
+from .urls import canonicalize, is_web_url, same_site
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -336,6 +336,10 @@ def page_identity(declared: str | None, final_url: str) -> str:
     """The story's URL: the page's rel=canonical / og:url, else where the fetch ended."""
     candidate = urljoin(final_url, declared) if declared else ""
     if not candidate or not is_web_url(candidate):
+        return canonicalize(final_url)
+    # A page speaks for its own site only: one that names another site's story as its
+    # canonical (a page anyone can publish) would revise that story for every reader.
+    if not same_site(candidate, final_url):
         return canonicalize(final_url)
     # Some sites point every page's canonical at their home page; that would fold all of
     # their stories into one.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tld import get_fld
+
 # Parameters that only say how a reader arrived, never which story it is.
 _TRACKING = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|"
@@ -34,3 +36,14 @@ def canonicalize(url: str) -> str:
 def is_web_url(value: str) -> bool:
     parts = urlsplit(value.strip())
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def same_site(first: str, second: str) -> bool:
+    """Whether two addresses belong to one site: the same registered domain by the public
+    suffix list (amp.example.co.uk and www.example.co.uk do; alice.github.io and
+    bob.github.io do not), else, for an IP address or localhost, the same host."""
+    first_site = get_fld(first, fail_silently=True)
+    second_site = get_fld(second, fail_silently=True)
+    if first_site and second_site:
+        return bool(first_site == second_site)
+    return (urlsplit(first).hostname or "") == (urlsplit(second).hostname or "")
