@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -16,7 +17,8 @@ def signup(request: HttpRequest) -> HttpResponseBase:
     form: UserCreationForm = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The configured backend: a session naming another one is signed out on arrival.
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return redirect("home")
     status = 400 if request.method == "POST" else 200
     response: HttpResponse = render(request, "registration/signup.html", {"form": form})

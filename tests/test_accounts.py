@@ -15,7 +15,8 @@ def test_it_signs_up_and_logs_in(client):
     )
     assert response.status_code == 302
     assert User.objects.filter(username="reader").exists()
-    assert b"reader" in client.get("/").content
+    # Signed in: a page for readers only opens (anyone else is sent to log in).
+    assert client.get("/preferences/").status_code == 200
 
 
 def test_it_rejects_a_bad_signup(client):
