@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 from pathlib import PurePath
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -39,22 +40,36 @@ class WebURLField(forms.URLField):
         return url
 
 
-class UrlForm(forms.Form):
+class _AddForm(forms.Form):
+    """One of the Add page's three forms. Each has field ids of its own (id_paste_url…):
+    the page holds all three, and a label names its field by an id unique in the page."""
+
+    id_prefix = "add"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class UrlForm(_AddForm):
+    id_prefix = "web"
     url = WebURLField(
         label="Page address",
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/news/story"}),
     )
 
 
-class OptionalUrlMixin(forms.Form):
+class OptionalUrlMixin(_AddForm):
     url = WebURLField(
         label="Original address (optional)",
         required=False,
-        help_text="Where the story lives on the web; it identifies the story.",
+        help_text="Where the story lives on the web: your copy links to it, and never "
+        "changes the story other readers see there.",
     )
 
 
 class UploadForm(OptionalUrlMixin):
+    id_prefix = "upload"
     file = forms.FileField(
         label="File",
         help_text="A saved web page (.html, .htm, .html.gz) or plain text (.txt).",
@@ -98,6 +113,7 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
 
 
 class PasteForm(OptionalUrlMixin):
+    id_prefix = "paste"
     FORMATS = [("auto", "Detect"), ("html", "HTML"), ("text", "Plain text")]
 
     text = forms.CharField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,6 +41,15 @@ def test_it_shows_the_three_forms(signed_in):
     assert 'enctype="multipart/form-data"' in content
     assert signed_in.post(reverse("add")).status_code == 405
     assert signed_in.get(reverse("add_url")).status_code == 405
+
+
+def test_each_field_on_the_page_has_an_id_of_its_own(signed_in):
+    """Three forms with an address field each: a label must name its own form's field."""
+    content = signed_in.get(reverse("add")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', content)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for form in ("web", "upload", "paste"):
+        assert f'for="id_{form}_url"' in content
 
 
 # --- By URL ---
