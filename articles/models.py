@@ -310,11 +310,13 @@ class Story(models.Model):
     )
     # Published date when known, else when we first saw it: the front page orders by it.
     sort_date = models.DateTimeField(db_index=True)
+    # RESTRICT, not PROTECT: a revision cannot be deleted from under its story, but the
+    # story goes with its revisions (a reader's copies go with the reader's account).
     current_revision = models.OneToOneField(
         "StoryRevision",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="+",
     )
     created = models.DateTimeField(auto_now_add=True)

@@ -177,7 +177,7 @@ def test_the_listed_count_follows_every_kind_of_write():
     assert _listed() == _counted() == 3
     Story.objects.filter(title__startswith="Draft").delete()
     assert _listed() == _counted() == 3
-    # The ORM will not delete a listed story (its revision is protected); SQL can.
+    # Deleted by SQL, without the ORM's cascades and signals.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM articles_story WHERE id = %s", [stories[2].pk])
         cursor.execute("DELETE FROM articles_storyrevision WHERE story_id = %s", [stories[2].pk])

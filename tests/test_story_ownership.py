@@ -317,3 +317,14 @@ def test_a_page_naming_another_sites_story_as_canonical_is_filed_under_its_own_a
 def test_same_site_means_one_registered_domain(first, second, same):
     assert same_site(first, second) is same
     assert same_site(second, first) is same
+
+
+def test_deleting_an_account_deletes_its_own_copies_and_nothing_shared(shared, ada, bob):
+    copy = make_story("Mine", owner=bob).story
+    annotate(copy, bob, "faster start-up", visibility="link")
+    annotate(shared[0], bob, "storage layer", visibility="public")
+    bob.delete()
+    assert not Story.objects.filter(pk=copy.pk).exists()
+    assert not StoryRevision.objects.filter(story_id=copy.pk).exists()
+    _unchanged(shared)
+    assert list(Annotation.objects.all()) == [shared[1]]
