@@ -108,6 +108,16 @@ def _make_old_database(apps) -> dict[str, int]:
     old.read(annotated, "dave", old.at(1, 1))
     old.annotate(annotated, "erin", "publish an audit", 1, "private")
     ids["annotated by others"] = annotated.pk
+    # Dave's paste a feed item links to (the old code linked items to any story by URL).
+    carried = old.story("Carried", "https://feed.example/c", ("paste", FETCHED, ""))
+    old.read(carried, "dave", old.at(1, 1))
+    source = apps.get_model("articles", "Source").objects.create(
+        name="Feed", feed_url="https://feed.example/feed.xml"
+    )
+    apps.get_model("articles", "FeedEntry").objects.create(
+        source=source, guid_hash="c", guid="c", entry_hash="c", story=carried, pending=False
+    )
+    ids["carried by a feed"] = carried.pk
     # A paste nobody was sent to: whose it is cannot be told.
     ids["unknown paste"] = old.story("Unknown", None, ("paste", FETCHED, "")).pk
     # A sample the operator loaded, opened at once by Erin; Dave's upload.
@@ -154,13 +164,13 @@ def test_it_gives_readers_their_text_and_everyone_the_fetched_one():
         assert [s.user.username for s in pasted.reading_states.all()] == ["carol"]
         assert Annotation.objects.get(pk=ids["carol's note"]).visibility == "link"
 
-        for kept in ("annotated by others", "unknown paste", "sample"):
+        for kept in ("annotated by others", "carried by a feed", "unknown paste", "sample"):
             assert Story.objects.get(pk=ids[kept]).owner is None, kept
         assert Story.objects.get(pk=ids["upload"]).owner == users["dave"]
 
         # What others see: the counts, the search index, the reading view.
-        assert reading.counts(AnonymousUser())["all"] == 4
-        assert reading.counts(users["bob"])["all"] == 5
+        assert reading.counts(AnonymousUser())["all"] == 5
+        assert reading.counts(users["bob"])["all"] == 6
         hits = search.rank(search.STORIES, parse("zeppelin"), None, visible_to=users["ada"])
         assert hits == []
         hits = search.rank(search.STORIES, parse("zeppelin"), None, visible_to=users["bob"])

@@ -11,8 +11,8 @@ revisions:
   or `load_samples`, like the bundled samples always are). Fetched revisions ("url",
   "feed") and the operator's files are the server's.
 * A story made of one reader's revisions only becomes their own copy, unless another
-  reader annotated it, saved it or shared it (their work is on it: it stays shared, as
-  it has always been). Other readers' read marks on it go with it.
+  reader annotated it, saved it or shared it, or a feed carries it (their work is on it:
+  it stays shared, as it has always been). Other readers' read marks on it go with it.
 * A story with server revisions shows its last one again (the shared story's current
   revision, title and dek), and its annotations are re-anchored there as a new revision
   would re-anchor them. Each reader whose revisions it had gets their own copy made of
@@ -49,6 +49,7 @@ class Models:
     Annotation: Any
     StoryShare: Any
     ReadingState: Any
+    FeedEntry: Any
 
     @classmethod
     def of(cls, apps: Any) -> "Models":
@@ -58,6 +59,7 @@ class Models:
             Annotation=apps.get_model("annotations", "Annotation"),
             StoryShare=apps.get_model("annotations", "StoryShare"),
             ReadingState=apps.get_model("library", "ReadingState"),
+            FeedEntry=apps.get_model("articles", "FeedEntry"),
         )
 
 
@@ -126,7 +128,8 @@ def _make_own(m: Models, sorted_out: SortedOut) -> None:
         return  # several readers, or one we cannot name: it stays shared
     owner = readers.pop()
     others_work = (
-        m.Annotation.objects.filter(story=story).exclude(author_id=owner).exists()
+        m.FeedEntry.objects.filter(story=story).exists()
+        or m.Annotation.objects.filter(story=story).exclude(author_id=owner).exists()
         or m.StoryShare.objects.filter(story=story).exclude(author_id=owner).exists()
         or m.ReadingState.objects.filter(story=story, saved_at__isnull=False)
         .exclude(user_id=owner)
