@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -19,6 +20,7 @@ def signup(request: HttpRequest) -> HttpResponseBase:
         user = form.save()
         # The configured backend: a session naming another one is signed out on arrival.
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        messages.success(request, f"Welcome, {user.get_username()}: you are signed in.")
         return redirect("home")
     status = 400 if request.method == "POST" else 200
     response: HttpResponse = render(request, "registration/signup.html", {"form": form})

@@ -41,3 +41,24 @@ def test_it_logs_in_and_out(client):
 
 def test_it_needs_post_to_log_out(client):
     assert client.get("/accounts/logout/").status_code == 405
+
+
+def test_signing_up_leaves_the_reader_signed_in_on_the_next_pages(client):
+    """The session sign-up writes must name a backend the settings still have: the next
+    request loads the user through AUTHENTICATION_BACKENDS, or drops the session."""
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newcomer",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain == [("/", 302)]
+    assert response.context["user"].get_username() == "newcomer"
+    assert "Welcome, newcomer: you are signed in." in response.content.decode()
+    # A page only a signed-in reader gets: no redirect to log in.
+    page = client.get("/highlights/")
+    assert page.status_code == 200
+    assert page.context["user"].get_username() == "newcomer"
