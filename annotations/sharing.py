@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Story, StoryRevision
 from newsreader.http import HtmxHttpRequest
+from newsreader.sanitizer import markdown_to_text
 
 from .forms import ReplyForm
 from .highlighting import Highlight, draw_highlights
@@ -92,7 +93,8 @@ class SharedView:
         quote = first.original_exact if first.is_detached else first.exact
         text = f"“{Truncator(' '.join(quote.split())).chars(160)}”"
         if first.comment:
-            text += " — " + Truncator(" ".join(first.comment.split())).chars(120)
+            # Previews show text, not Markdown: "**so**" and "[a](url)" would show as typed.
+            text += " — " + Truncator(markdown_to_text(first.comment)).chars(120)
         return text
 
     def card(self, annotation_id: int) -> Annotation:

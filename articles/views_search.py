@@ -19,6 +19,7 @@ from library.forms import HIGHLIGHTS, STORIES, SearchForm
 from library.models import ReadingState
 from library.query import HIT_START, SearchQuery, mark_hits
 from newsreader.http import HtmxHttpRequest
+from newsreader.sanitizer import markdown_to_text
 
 from .models import Source, Story, StoryQuerySet
 
@@ -164,6 +165,9 @@ def _highlight_results(
     results = []
     for annotation in annotations:
         quote, _tags, comment = snippets.get(annotation.pk, (annotation.exact, "", ""))
+        # The index holds the comment's Markdown; a snippet is shown as the text it renders
+        # to (the hit markers are private-use characters, kept as text by the renderer).
+        comment = markdown_to_text(comment) if comment else ""
         results.append(
             HighlightResult(annotation, mark_hits(quote), mark_hits(comment) if comment else None)
         )

@@ -553,6 +553,41 @@ def render_comment(source: str) -> str:
     return _canonicalize(_comment_cleaner().clean(rendered), _COMMENT_POLICY)
 
 
+# Elements whose edges separate words in the rendered comment.
+_TEXT_BREAKS: Final = frozenset({"p", "br", "li", "ul", "ol", "pre", "blockquote"})
+
+
+def markdown_to_text(source: str) -> str:
+    """A Markdown comment as one line of plain text: what a reader sees of the rendered
+    comment (emphasis and code marks gone, a link as its text), for places that take no
+    HTML (a link preview's description, a search snippet, a file's title line).
+
+    Read from render_comment's output, so it follows whatever renders the Markdown.
+    Blocks and line breaks become single spaces.
+    """
+    html = render_comment(source)
+    if not html:
+        return ""
+    words: list[str] = []
+    stack: list[ET.Element | str] = [_parse_fragment(html)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            words.append(item)
+            continue
+        breaks = isinstance(item.tag, str) and item.tag in _TEXT_BREAKS
+        if item.tail:
+            stack.append(item.tail)
+        if breaks:
+            stack.append(" ")
+        stack.extend(reversed(list(item)))
+        if item.text:
+            stack.append(item.text)
+        if breaks:
+            stack.append(" ")
+    return " ".join("".join(words).split())
+
+
 # ---------------------------------------------------------------- text contract
 
 

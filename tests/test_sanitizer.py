@@ -730,3 +730,37 @@ def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
 def test_it_leaves_hard_trees_to_html5lib(markup: str) -> None:
     assert _fast_parse(markup) is None
     assert sanitize_article_html(markup) == sanitize_article_html(sanitize_article_html(markup))
+
+
+# ---------------------------------------------------------------- Markdown as plain text
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        (
+            "Too **vague**, see [the rules](https://ex.com/r) and `code`.",
+            "Too vague, see the rules and code.",
+        ),
+        ("line one\nline two\n\nA new paragraph.", "line one line two A new paragraph."),
+        ("- a\n- b\n\n> quoted *x*", "a b quoted x"),
+        ("<script>alert(1)</script> & 1 < 2", "<script>alert(1)</script> & 1 < 2"),
+        ("See https://ex.com/a_b_c", "See https://ex.com/a_b_c"),
+        ("   ", ""),
+    ],
+)
+def test_markdown_to_text_gives_what_the_rendered_comment_reads(source, text):
+    from newsreader.sanitizer import markdown_to_text
+
+    assert markdown_to_text(source) == text
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_markdown_to_text_is_the_rendered_comments_words(source):
+    from newsreader.sanitizer import html_to_text, markdown_to_text
+
+    # The same words as the rendered HTML, one line, no tags.
+    text = markdown_to_text(source)
+    assert text == " ".join(text.split())
+    assert "".join(text.split()) == "".join(html_to_text(render_comment(source)).split())

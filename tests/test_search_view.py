@@ -98,6 +98,20 @@ def test_it_shows_matching_highlights_first_and_all_of_them_in_their_tab(reader,
     assert 'aria-current="page">Highlights</a>' in content
 
 
+def test_highlight_comments_are_shown_as_text_not_markdown(reader, ada):
+    story = _story("Heat pumps", "Heat pumps move heat rather than make it.")
+    annotate(
+        story,
+        ada,
+        "move heat",
+        comment="**Refrigerant** matters, see [the guide](https://g.example/x)",
+    )
+    content = _search(reader, q="refrigerant", kind="highlights").content.decode()
+    assert '<mark class="search-hit">Refrigerant</mark> matters, see the guide' in content
+    assert "**" not in content
+    assert "](" not in content and "g.example" not in content
+
+
 def test_it_finds_highlights_by_tag(reader, ada):
     story = _story("Heat pumps", "Heat pumps move heat rather than make it.")
     annotate(story, ada, "move heat", tags=["climate-tech"])

@@ -95,11 +95,31 @@ def test_it_carries_social_preview_meta(client, shared):
     assert _meta(body, "name", "twitter:card") == "summary"
     description = _meta(body, "property", "og:description")
     assert description.startswith("“the audit rule was vague”")
-    assert "Vague *how*? The rule names no auditor." in description
+    assert "Vague how? The rule names no auditor." in description
     assert _meta(body, "property", "og:url") == f"http://testserver{_share_url(shared)}"
     assert f'<link rel="canonical" href="http://testserver{_share_url(shared)}">' in body
     # Not public: kept out of search engines.
     assert '<meta name="robots" content="noindex, nofollow">' in body
+
+
+def test_previews_show_a_comments_text_not_its_markdown(client, story, ada):
+    shared = annotate(
+        story,
+        ada,
+        "publish an audit",
+        comment="**Who** audits? See [the ordinance](https://city.example/o) and `rule 4`.\n\n- one",
+        visibility=Visibility.LINK,
+    )
+    body = client.get(_share_url(shared)).content.decode()
+    for attribute, name in (
+        ("name", "description"),
+        ("property", "og:description"),
+        ("name", "twitter:description"),
+    ):
+        description = _meta(body, attribute, name)
+        assert description.endswith("— Who audits? See the ordinance and rule 4. one"), name
+        for markup in ("**", "](", "`", "https://city.example", "- one"):
+            assert markup not in description, (name, markup)
 
 
 def test_it_trims_a_long_passage_in_the_preview(client, story, ada):
