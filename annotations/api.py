@@ -1,19 +1,27 @@
 """The W3C Web Annotation Protocol over our annotations.
 
-* ``/api/annotations/`` — the container (an ldp:BasicContainer). GET: an AnnotationPage of
-  what the caller may see, newest first, keyset-paged (``next``), filtered by ``story``
-  (id), ``target`` (the story's original URL or its page here), ``author`` (username) and
-  ``tag``. POST: a new annotation from a W3C annotation whose target has a
-  TextQuoteSelector and/or a TextPositionSelector on a story, anchored in the current
-  revision (409 when the passage cannot be found); or, with ``motivation: replying`` and
-  a target naming an annotation, a reply.
+* ``/api/annotations/`` — the container: an ldp:BasicContainer and AnnotationCollection of
+  what the caller may see, newest first (``total``, ``modified``, ``label``, ``first``,
+  ``last``), filtered by ``story`` (id), ``target`` (the story's original URL or its page
+  here), ``author`` (username) and ``tag``. The ``Prefer`` header chooses what it embeds
+  (PreferContainedDescriptions, the default; PreferContainedIRIs; PreferMinimalContainer:
+  no page, links only); the IRI that answered says which (``iris=0|1``, also in
+  ``Content-Location``). Its AnnotationPages (``page=0|last``, or a keyset cursor:
+  ``before``/``after`` an annotation) carry ``partOf``, ``startIndex``, ``next`` and
+  ``prev``. Container and pages have an ETag (and answer If-None-Match with 304).
+  POST: a new annotation from a W3C annotation whose target has a TextQuoteSelector
+  and/or a TextPositionSelector on a story, anchored in the current revision (409 when
+  the passage cannot be found); or, with ``motivation: replying`` and a target naming an
+  annotation (here, or the id a restored annotation keeps as ``via``), a reply.
 * ``/api/annotations/<id>/`` and ``/api/annotations/replies/<id>/`` — GET, PUT (with
-  ``If-Match``: 428 without it, 412 on a stale ETag) and DELETE, by the author only.
+  ``If-Match``: 428 without it, 412 on a stale ETag) and DELETE (412 on a stale
+  If-Match), by the author only.
 
 Permissions are the pages' own: reading goes through Annotation.objects.visible_to, so what
 a page answers 404 is a 404 here, and only the author changes or deletes (403 for others).
 Callers authenticate with a personal token (``Authorization: Bearer``, csrf-exempt: a token
 is not sent by browsers on their own) or the session, whose unsafe requests must pass CSRF.
+What is written and read as JSON-LD lives in annotations/w3c.py.
 """
 
 from __future__ import annotations
@@ -21,13 +29,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve, reverse
@@ -37,20 +46,11 @@ from django.views.decorators.csrf import csrf_exempt
 from articles.models import Story
 from newsreader.ratelimit import ratelimit
 
+from . import w3c
 from .anchoring import Selectors, describe
-from .export import ANNO_CONTEXT, JSONLD, serialize, serialize_reply
-from .models import (
-    MAX_COMMENT,
-    Annotation,
-    Colour,
-    Reply,
-    SelectionError,
-    Visibility,
-    VisibilityError,
-    check_visibility,
-    parse_tags,
-)
+from .models import Annotation, Reply, SelectionError, VisibilityError, check_visibility
 from .tokens import ApiToken
+from .w3c import JSONLD, Site, W3CError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -59,20 +59,24 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_BODY = 256 * 1024  # bytes of JSON in a POST or PUT
 LDP = "http://www.w3.org/ns/ldp#"
+PREFER_MINIMAL = f"{LDP}PreferMinimalContainer"
+PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
 CONTAINER_LINKS = (
     f'<{LDP}BasicContainer>; rel="type", '
     '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
 )
 ITEM_LINKS = f'<{LDP}Resource>; rel="type", <http://www.w3.org/ns/oa#Annotation>; rel="type"'
 CONTAINER_ALLOW = "GET, POST, HEAD, OPTIONS"
+PAGE_ALLOW = "GET, HEAD, OPTIONS"
 ITEM_ALLOW = "GET, PUT, DELETE, HEAD, OPTIONS"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+FILTERS = ("story", "target", "author", "tag")
+PAGING = ("page", "before", "after")
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class ApiError(W3CError):
+    """A request the API refuses: its status and a message for the client."""
 
 
 def _json(data: Any, status: int = 200, content_type: str = JSONLD) -> HttpResponse:
@@ -135,19 +139,34 @@ def api_view(view: View) -> View:
                 return _error(403, "CSRF check failed: send the X-CSRFToken header.")
         try:
             return limited(request, *args, **kwargs)
-        except ApiError as exc:
+        except W3CError as exc:
             return _error(exc.status, exc.message)
 
     return csrf_exempt(wrapper)
 
 
-def _absolute(request: HttpRequest) -> Callable[[str], str]:
-    return request.build_absolute_uri
-
-
 def _etag(data: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     return f'"{digest[:32]}"'
+
+
+def _not_modified(request: HttpRequest, etag: str) -> bool:
+    wanted = request.headers.get("If-None-Match")
+    if wanted is None or request.method not in ("GET", "HEAD"):
+        return False
+    return "*" in wanted or etag in [tag.strip() for tag in wanted.split(",")]
+
+
+def _with_etag(request: HttpRequest, data: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The representation with its ETag, or 304 when the client has it already."""
+    etag = _etag(data)
+    if status == 200 and _not_modified(request, etag):
+        response = HttpResponse(status=304)
+        response["Vary"] = "Accept, Authorization, Cookie"
+    else:
+        response = _json(data, status)
+    response["ETag"] = etag
+    return response
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -171,74 +190,21 @@ def _read_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _bodies(data: dict[str, Any]) -> tuple[str, list[str]]:
-    """The comment and the tags of an annotation's bodies (TextualBody only)."""
-    comments: list[str] = []
-    tags: list[str] = []
-    for body in _as_list(data.get("body")):
-        if isinstance(body, str):
-            comments.append(body)
-            continue
-        if not isinstance(body, dict):
-            raise ApiError(400, "A body is a TextualBody object.")
-        if body.get("type", "TextualBody") != "TextualBody" or not isinstance(
-            body.get("value"), str
-        ):
-            raise ApiError(400, "Only TextualBody bodies with a string value are supported.")
-        if body.get("purpose") == "tagging":
-            tags.append(body["value"])
-        else:
-            comments.append(body["value"])
-    comment = "\n\n".join(part.strip() for part in comments if part.strip())
-    if len(comment) > MAX_COMMENT:
-        raise ApiError(400, f"A comment can have at most {MAX_COMMENT:,} characters.")
+def _resolve_path(path: str) -> tuple[str, dict[str, Any]] | None:
     try:
-        return comment, parse_tags(tags)
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from exc
-
-
-def _colour(target: dict[str, Any], default: str = Colour.YELLOW) -> str:
-    style = target.get("styleClass")
-    if style is None:
-        return default
-    colour = str(style).removeprefix("hl-")
-    if colour not in Colour.values:
-        choices = ", ".join(f"hl-{value}" for value in Colour.values)
-        raise ApiError(400, f"styleClass must be one of {choices}.")
-    return colour
-
-
-def _visibility(data: dict[str, Any], story: Story, default: str = Visibility.PRIVATE) -> str:
-    value = data.get("visibility", default)
-    if value not in Visibility.values:
-        raise ApiError(400, f"visibility must be one of {', '.join(Visibility.values)}.")
-    try:
-        check_visibility(story, value)
-    except VisibilityError as exc:
-        raise ApiError(400, str(exc)) from exc
-    return str(value)
-
-
-def _one_target(data: dict[str, Any]) -> Any:
-    targets = _as_list(data.get("target"))
-    if len(targets) != 1:
-        raise ApiError(400, "An annotation needs exactly one target.")
-    return targets[0]
-
-
-def _resolve_path(url: str) -> tuple[str, dict[str, Any]] | None:
-    try:
-        match = resolve(urlsplit(url).path)
+        match = resolve(path)
     except Resolver404:
         return None
     return match.url_name or "", match.kwargs
+
+
+def _ours(site: Site, iri: str, *names: str) -> dict[str, Any] | None:
+    """The URL arguments of an IRI on this site that names one of the views names."""
+    path = site.path_of(iri)
+    found = _resolve_path(path) if path else None
+    if found is None or found[0] not in names:
+        return None
+    return found[1]
 
 
 def _story_for(request: HttpRequest, source: str) -> Story:
@@ -250,16 +216,25 @@ def _story_for(request: HttpRequest, source: str) -> Story:
     stories = Story.objects.visible_to(request.user).select_related("current_revision")
     story = stories.filter(url=source).order_by(F("owner_id").asc(nulls_last=True)).first()
     if story is None:
-        found = _resolve_path(source)
-        if found and found[0] == "story":
-            story = stories.filter(pk=found[1]["story_id"]).first()
+        page = _ours(Site.of(request), source, "story", "story_short")
+        if page is not None:
+            story = stories.filter(pk=page["story_id"]).first()
     if story is None or story.current_revision is None:
         raise ApiError(404, f"No story here has the source {source!r}.")
     return story
 
 
+def _allowed(story: Story, visibility: str) -> str:
+    """A visibility the story allows (a reader's own copy: no public highlights)."""
+    try:
+        check_visibility(story, visibility)
+    except VisibilityError as exc:
+        raise ApiError(400, str(exc)) from exc
+    return visibility
+
+
 def _selectors(target: dict[str, Any], story: Story) -> Selectors:
-    raw = [s for s in _as_list(target.get("selector")) if isinstance(s, dict)]
+    raw = [s for s in w3c.as_list(target.get("selector")) if isinstance(s, dict)]
     revision = story.current_revision
     assert revision is not None
     if any(s.get("type") == "TextQuoteSelector" for s in raw):
@@ -279,16 +254,6 @@ def _selectors(target: dict[str, Any], story: Story) -> Selectors:
     raise ApiError(400, "The target needs a TextQuoteSelector or a TextPositionSelector.")
 
 
-def _created(data: dict[str, Any]) -> datetime | None:
-    value = data.get("created")
-    if value is None:
-        return None
-    when = parse_datetime(value) if isinstance(value, str) else None
-    if when is None or when.tzinfo is None:
-        raise ApiError(400, "created must be an ISO 8601 date-time with a time zone.")
-    return when
-
-
 # --- Reading
 
 
@@ -297,9 +262,8 @@ def _visible(request: HttpRequest) -> Any:
 
 
 def _item_response(request: HttpRequest, annotation: Annotation, status: int = 200) -> HttpResponse:
-    data = serialize(annotation, _absolute(request))
-    response = _json(data, status)
-    response["ETag"] = _etag(data)
+    data = w3c.annotation(annotation, Site.of(request))
+    response = _with_etag(request, data, status)
     response["Link"] = ITEM_LINKS
     response["Allow"] = ITEM_ALLOW
     if status == 201:
@@ -308,9 +272,8 @@ def _item_response(request: HttpRequest, annotation: Annotation, status: int = 2
 
 
 def _reply_response(request: HttpRequest, reply: Reply, status: int = 200) -> HttpResponse:
-    data = serialize_reply(reply, _absolute(request))
-    response = _json(data, status)
-    response["ETag"] = _etag(data)
+    data = w3c.reply(reply, Site.of(request))
+    response = _with_etag(request, data, status)
     response["Link"] = ITEM_LINKS
     response["Allow"] = ITEM_ALLOW
     if status == 201:
@@ -318,14 +281,16 @@ def _reply_response(request: HttpRequest, reply: Reply, status: int = 200) -> Ht
     return response
 
 
-def _cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "~" not in value:
-        return None
+def _cursor(value: str) -> tuple[datetime, int]:
     when, _, pk = value.rpartition("~")
-    parsed = parse_datetime(when)
+    parsed = parse_datetime(when) if when else None
     if parsed is None or not pk.isdigit():
-        raise ApiError(400, "Bad cursor: use the page's next link.")
+        raise ApiError(400, "Bad cursor: use the page's next or prev link.")
     return parsed, int(pk)
+
+
+def _cursor_of(created: datetime, pk: int) -> str:
+    return f"{created.isoformat()}~{pk}"
 
 
 def _page_size(value: str | None) -> int:
@@ -346,9 +311,9 @@ def _filtered(request: HttpRequest) -> Any:
         annotations = annotations.filter(story__in=stories.filter(pk=int(params["story"])))
     if params.get("target"):
         target = params["target"]
-        found = _resolve_path(target)
-        if found and found[0] == "story":
-            annotations = annotations.filter(story__in=stories.filter(pk=found[1]["story_id"]))
+        page = _ours(Site.of(request), target, "story", "story_short")
+        if page is not None:
+            annotations = annotations.filter(story__in=stories.filter(pk=page["story_id"]))
         else:
             annotations = annotations.filter(story__in=stories.filter(url=target))
     if params.get("author"):
@@ -358,34 +323,173 @@ def _filtered(request: HttpRequest) -> Any:
     return annotations
 
 
+_PREFER_PARAM = re.compile(r'\s*([\w-]+)\s*(?:=\s*("[^"]*"|[^;,\s]*))?')
+
+
+def _preferences(request: HttpRequest) -> tuple[set[str], bool]:
+    """The IRIs of the Prefer header's include parameter (RFC 7240, LDP 7.2) and whether
+    it asked for return=representation."""
+    header = request.headers.get("Prefer", "")
+    include: set[str] = set()
+    representation = False
+    for preference in header.split(","):
+        params = dict(
+            (name.lower(), value.strip('"'))
+            for name, value in _PREFER_PARAM.findall(preference)
+            if name
+        )
+        if params.get("return") == "representation":
+            representation = True
+            include |= set(params.get("include", "").split())
+    return include, representation
+
+
+class Listing:
+    """A GET of the container or one of its pages: what it shows and its IRIs."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.site = Site.of(request)
+        self.size = _page_size(request.GET.get("limit"))
+        self.annotations = _filtered(request)
+        include, self.representation = _preferences(request)
+        if PREFER_IRIS in include and PREFER_DESCRIPTIONS in include:
+            raise ApiError(
+                400, "Prefer PreferContainedIRIs or PreferContainedDescriptions, not both."
+            )
+        self.minimal = PREFER_MINIMAL in include
+        if PREFER_IRIS in include:
+            self.iris = True
+        elif PREFER_DESCRIPTIONS in include:
+            self.iris = False
+        else:
+            self.iris = request.GET.get("iris") == "1"
+        # The IRIs of the container and its pages keep the filters and the page size, and
+        # say whether the pages hold IRIs or whole annotations (Protocol 4.2).
+        self.query = {name: request.GET[name] for name in FILTERS if request.GET.get(name)}
+        if "limit" in request.GET:
+            self.query["limit"] = str(self.size)
+        self.query["iris"] = "1" if self.iris else "0"
+        stats = self.annotations.aggregate(total=Count("pk"), modified=Max("updated"))
+        self.total: int = stats["total"]
+        self.modified: datetime | None = stats["modified"]
+
+    def iri(self, **paging: str) -> str:
+        query = sorted({**self.query, **paging}.items())
+        return f"{self.site.url(reverse('api_annotations'))}?{urlencode(query)}"
+
+    @property
+    def label(self) -> str:
+        user = self.request.user
+        who = f"{user.get_username()} can see" if user.is_authenticated else "anyone can see"
+        chosen = [f"{name} {self.query[name]}" for name in FILTERS if name in self.query]
+        return f"Annotations {who} on Newsreader" + (f" ({', '.join(chosen)})" if chosen else "")
+
+    def part_of(self) -> dict[str, Any]:
+        return w3c.part_of(self.iri(), self.label, self.total, self.modified)
+
+    def _rows(self, ordered: Any, count: int) -> list[tuple[int, datetime, Any]]:
+        if self.iris:
+            return [
+                (pk, created, self.site.annotation(pk))
+                for pk, created in ordered.values_list("pk", "created")[:count]
+            ]
+        return [
+            (item.pk, item.created, w3c.annotation(item, self.site, context=False))
+            for item in ordered[:count].with_thread(replies=False)
+        ]
+
+    def _newer_or_at(self, when: datetime, pk: int) -> int:
+        at = Q(created__gt=when) | Q(created=when, pk__gte=pk)
+        return int(self.annotations.filter(created__gte=when).filter(at).count())
+
+    def page(
+        self, which: str, cursor: tuple[datetime, int] | None, context: bool
+    ) -> dict[str, Any]:
+        """The first or last page, or the page before or after an annotation."""
+        newest_first = self.annotations.order_by("-created", "-id")
+        oldest_first = self.annotations.order_by("created", "id")
+        more = False
+        if which == "first":
+            rows = self._rows(newest_first, self.size + 1)
+            more, rows, start = len(rows) > self.size, rows[: self.size], 0
+            iri = self.iri(page="0")
+        elif which == "last":
+            count = self.total % self.size or self.size
+            rows = self._rows(oldest_first, count)[::-1]
+            start, iri = self.total - len(rows), self.iri(page="last")
+        elif which == "before":
+            assert cursor is not None
+            rows = self._rows(newest_first.before(*cursor), self.size + 1)
+            more, rows = len(rows) > self.size, rows[: self.size]
+            start = self._newer_or_at(*cursor)
+            iri = self.iri(before=_cursor_of(*cursor))
+        else:
+            assert cursor is not None
+            rows = self._rows(oldest_first.after(*cursor), self.size)[::-1]
+            start = self.annotations.after(*cursor).count() - len(rows)
+            more = bool(rows) and newest_first.before(rows[-1][1], rows[-1][0]).exists()
+            iri = self.iri(after=_cursor_of(*cursor))
+        next_page = self.iri(before=_cursor_of(rows[-1][1], rows[-1][0])) if more else None
+        prev_page = None
+        if rows and start > 0:
+            prev_page = self.iri(after=_cursor_of(rows[0][1], rows[0][0]))
+        return w3c.page(
+            iri=iri,
+            part_of=self.part_of(),
+            start_index=start,
+            items=[item for _pk, _created, item in rows],
+            next_page=next_page,
+            prev_page=prev_page,
+            context=context,
+        )
+
+    def container(self) -> dict[str, Any]:
+        first: Any = None
+        last = None
+        if self.total:
+            last = self.iri(page="last")
+            first = self.iri(page="0") if self.minimal else self.page("first", None, False)
+            if isinstance(first, dict):
+                first.pop("partOf")  # the page is inside the collection it would name
+        return w3c.collection(
+            iri=self.iri(),
+            label=self.label,
+            total=self.total,
+            modified=self.modified,
+            first=first,
+            last=last,
+            container=True,
+        )
+
+
 def _list(request: HttpRequest) -> HttpResponse:
-    size = _page_size(request.GET.get("limit"))
-    annotations = _filtered(request)
-    cursor = _cursor(request.GET.get("before"))
-    if cursor is not None:
-        annotations = annotations.before(*cursor)
-    page = annotations.order_by("-created", "-id")[: size + 1].with_thread(replies=False)
-    absolute = _absolute(request)
-    container = absolute(reverse("api_annotations"))
-    items = [serialize(annotation, absolute) for annotation in page[:size]]
-    for item in items:
-        item.pop("@context", None)
-    data: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
-        "id": absolute(request.get_full_path()),
-        "type": "AnnotationPage",
-        "partOf": {"id": container, "type": "AnnotationCollection"},
-        "items": items,
-    }
-    if len(page) > size:
-        last = page[size - 1]
-        query = request.GET.copy()
-        query["before"] = f"{last.created.isoformat()}~{last.pk}"
-        data["next"] = f"{container}?{urlencode(sorted(query.items()))}"
-    response = _json(data)
-    response["Link"] = CONTAINER_LINKS
-    response["Allow"] = CONTAINER_ALLOW
-    response["Accept-Post"] = JSONLD
+    listing = Listing(request)
+    params = request.GET
+    if not any(name in params for name in PAGING):
+        data = listing.container()
+        response = _with_etag(request, data)
+        response["Link"] = CONTAINER_LINKS
+        response["Allow"] = CONTAINER_ALLOW
+        response["Accept-Post"] = JSONLD
+        response["Content-Location"] = data["id"]
+        response["Vary"] = "Accept, Prefer, Authorization, Cookie"
+        if listing.representation:
+            response["Preference-Applied"] = "return=representation"
+        return response
+    if "before" in params:
+        data = listing.page("before", _cursor(params["before"]), True)
+    elif "after" in params:
+        data = listing.page("after", _cursor(params["after"]), True)
+    elif params["page"] in ("0", "first"):
+        data = listing.page("first", None, True)
+    elif params["page"] == "last":
+        data = listing.page("last", None, True)
+    else:
+        raise ApiError(400, "page is 0 or last; the other pages are named by next and prev.")
+    # A page is not a container (Protocol 4.3): no container type, and nothing to POST.
+    response = _with_etag(request, data)
+    response["Allow"] = PAGE_ALLOW
     return response
 
 
@@ -397,14 +501,15 @@ def _create(request: HttpRequest) -> HttpResponse:
     data = _read_body(request)
     if data.get("motivation") == "replying":
         return _create_reply(request, user, data)
-    target = _one_target(data)
+    target = w3c.one_target(data)
     if not isinstance(target, dict):
         raise ApiError(400, "The target is a SpecificResource with a source and selectors.")
     story = _story_for(request, target.get("source", ""))
     selectors = _selectors(target, story)
-    comment, tags = _bodies(data)
-    created = _created(data)
-    colour, visibility = _colour(target), _visibility(data, story)
+    comment, tags = w3c.bodies(data)
+    created = w3c.created(data)
+    colour, visibility = w3c.colour(target), _allowed(story, w3c.visibility(data))
+    via, canonical = w3c.copied_from(data)
     try:
         with transaction.atomic():
             annotation = Annotation.objects.create_from_selection(
@@ -417,8 +522,10 @@ def _create(request: HttpRequest) -> HttpResponse:
                 tags=tags,
                 visibility=visibility,
             )
+            kept: dict[str, Any] = {"via": via, "canonical": canonical}
             if created is not None:
-                Annotation.objects.filter(pk=annotation.pk).update(created=created)
+                kept["created"] = created
+            Annotation.objects.filter(pk=annotation.pk).update(**kept)
     except SelectionError as exc:
         raise ApiError(
             409,
@@ -428,35 +535,48 @@ def _create(request: HttpRequest) -> HttpResponse:
     return _item_response(request, _visible(request).get(pk=annotation.pk), 201)
 
 
-def _parent(request: HttpRequest, target: Any) -> Annotation:
-    url = target.get("id") or target.get("source") if isinstance(target, dict) else target
-    found = _resolve_path(str(url or ""))
-    if not found or found[0] not in ("api_annotation", "annotation_detail"):
+def _parent(request: HttpRequest, user: User, target: Any) -> Annotation:
+    """The annotation a reply answers: one restored from the target's id (its ``via``),
+    else the annotation the target names on this site."""
+    site = Site.of(request)
+    [iri] = w3c.targets([target]) or [""]
+    if not iri:
         raise ApiError(400, "A reply's target is the id of the annotation it answers.")
-    annotation: Annotation | None = _visible(request).filter(pk=found[1]["annotation_id"]).first()
+    visible = _visible(request)
+    restored = visible.filter(author=user, via=iri).order_by("-pk").first()
+    if restored is not None:
+        return cast("Annotation", restored)
+    found = _ours(site, iri, "api_annotation", "annotation_detail")
+    if found is None:
+        if site.path_of(iri) is None:
+            raise ApiError(404, f"No annotation here was restored from {iri!r}.")
+        raise ApiError(400, "A reply's target is the id of the annotation it answers.")
+    annotation: Annotation | None = visible.filter(pk=found["annotation_id"]).first()
     if annotation is None:
         raise ApiError(404, "No such annotation.")
     return annotation
 
 
 def _create_reply(request: HttpRequest, user: User, data: dict[str, Any]) -> HttpResponse:
-    parent = _parent(request, _one_target(data))
-    comment, _tags = _bodies(data)
+    parent = _parent(request, user, w3c.one_target(data))
+    comment, _tags = w3c.bodies(data)
     if not comment:
         raise ApiError(400, "A reply needs a TextualBody with its text.")
     reply = Reply(annotation=parent, author=user)
     reply.set_body(comment)
-    created = _created(data)
+    created = w3c.created(data)
     if created is not None:
         reply.created = created
     reply.save()
     return _reply_response(request, reply, 201)
 
 
-def _check_etag(request: HttpRequest, current: str) -> None:
+def _check_etag(request: HttpRequest, current: str, *, required: bool = True) -> None:
     wanted = request.headers.get("If-Match")
     if wanted is None:
-        raise ApiError(428, "Send If-Match with the ETag you last read.")
+        if required:
+            raise ApiError(428, "Send If-Match with the ETag you last read.")
+        return
     tags = [tag.strip() for tag in wanted.split(",")]
     if "*" not in tags and current not in tags:
         raise ApiError(412, "The annotation has changed since you read it: GET it again.")
@@ -465,20 +585,25 @@ def _check_etag(request: HttpRequest, current: str) -> None:
 def _update(request: HttpRequest, annotation: Annotation) -> HttpResponse:
     if not annotation.can_edit(request.user):
         raise ApiError(403, "Only the author can change this annotation.")
-    _check_etag(request, _etag(serialize(annotation, _absolute(request))))
+    _check_etag(request, _etag(w3c.annotation(annotation, Site.of(request))))
     data = _read_body(request)
-    target = _one_target(data)
+    target = w3c.one_target(data)
     if isinstance(target, dict):
         quotes = [
             s.get("exact")
-            for s in _as_list(target.get("selector"))
+            for s in w3c.as_list(target.get("selector"))
             if isinstance(s, dict) and s.get("type") == "TextQuoteSelector"
         ]
         if any(q not in (annotation.exact, annotation.original_exact) for q in quotes):
             raise ApiError(409, "The target of an annotation cannot change: create a new one.")
-        annotation.colour = _colour(target, annotation.colour)
-    comment, tags = _bodies(data)
-    annotation.visibility = _visibility(data, annotation.story, annotation.visibility)
+        annotation.colour = w3c.colour(target, annotation.colour)
+    # Protocol 5.3: via and canonical, once set, are not the client's to change.
+    for name in ("via", "canonical"):
+        kept = getattr(annotation, name)
+        if kept and name in data and data[name] != kept:
+            raise ApiError(409, f"The annotation's {name} cannot change.")
+    comment, tags = w3c.bodies(data)
+    annotation.visibility = _allowed(annotation.story, w3c.visibility(data, annotation.visibility))
     with transaction.atomic():
         annotation.set_comment(comment)
         annotation.save()
@@ -491,19 +616,25 @@ def _update(request: HttpRequest, annotation: Annotation) -> HttpResponse:
 
 @api_view
 def container(request: HttpRequest) -> HttpResponse:
+    paged = any(name in request.GET for name in PAGING)
     if request.method in ("GET", "HEAD"):
         return _list(request)
-    if request.method == "POST":
+    if request.method == "POST" and not paged:
         return _create(request)
     if request.method == "OPTIONS":
+        if paged:
+            return _options(PAGE_ALLOW, "")
         return _options(CONTAINER_ALLOW, CONTAINER_LINKS)
+    if paged:
+        return _error(405, "A page is read only: POST to the container.", Allow=PAGE_ALLOW)
     return _error(405, "Use GET or POST.", Allow=CONTAINER_ALLOW)
 
 
 def _options(allow: str, links: str) -> HttpResponse:
     response = HttpResponse(status=204)
     response["Allow"] = allow
-    response["Link"] = links
+    if links:
+        response["Link"] = links
     if "POST" in allow:
         response["Accept-Post"] = JSONLD
     return response
@@ -526,6 +657,7 @@ def item(request: HttpRequest, annotation_id: int) -> HttpResponse:
     if request.method == "DELETE":
         if not item.can_edit(request.user):
             raise ApiError(403, "Only the author can delete this annotation.")
+        _check_etag(request, _etag(w3c.annotation(item, Site.of(request))), required=False)
         item.delete()
         return HttpResponse(status=204)
     return _item_response(request, item)
@@ -549,12 +681,14 @@ def reply(request: HttpRequest, reply_id: int) -> HttpResponse:
         raise ApiError(404, "No such reply.")
     if request.method in UNSAFE and not item.can_delete(request.user):
         raise ApiError(403, "Only the author can change this reply.")
+    current = _etag(w3c.reply(item, Site.of(request)))
     if request.method == "DELETE":
+        _check_etag(request, current, required=False)
         item.delete()
         return HttpResponse(status=204)
     if request.method == "PUT":
-        _check_etag(request, _etag(serialize_reply(item, _absolute(request))))
-        comment, _tags = _bodies(_read_body(request))
+        _check_etag(request, current)
+        comment, _tags = w3c.bodies(_read_body(request))
         if not comment:
             raise ApiError(400, "A reply needs a TextualBody with its text.")
         item.set_body(comment)

@@ -2,17 +2,19 @@
 
 Both are downloads (Content-Disposition: attachment) of the reader's own annotations, on
 one story or all of them, private ones included: it is their data, and so are the threads
-under them (replies by anyone, as the reader sees them on the page). The JSON-LD is an
-AnnotationCollection whose AnnotationPages are embedded one inside the other ("first",
-then each page's "next"), so one file holds everything and a client that follows the
-protocol's paging reads it unchanged; POSTing its items to /api/annotations/ restores them.
+under them (replies by anyone, as the reader sees them on the page). The JSON-LD is the
+AnnotationCollection of annotations/w3c.py (its pages embedded, each annotation followed by
+its replies); POSTing its items to /api/annotations/ in order restores them, replies
+included (a reply's target is the exported id, which the restored annotation keeps as
+``via``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
-from itertools import groupby, pairwise
+from itertools import groupby
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -26,35 +28,18 @@ from django.views.decorators.http import require_GET
 from articles.models import Story
 from newsreader.http import HtmxHttpRequest
 
-from .models import Annotation, Reply
+from . import w3c
+from .models import Annotation
+from .w3c import JSONLD, Site
 
-JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 EXPORT_PAGE_SIZE = 200
+# What would make a story's title into Markdown inside the heading's link text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
 
 
-def serialize(annotation: Annotation, absolute: Callable[[str], str]) -> dict[str, Any]:
-    """One annotation as the API and the export give it (Annotation.as_w3c, plus what
-    this app needs to restore it: its visibility; the id is the API's)."""
-    data = annotation.as_w3c(absolute(""))
-    data["id"] = absolute(reverse("api_annotation", args=[annotation.pk]))
-    data["visibility"] = annotation.visibility
-    return data
-
-
-def serialize_reply(reply: Reply, absolute: Callable[[str], str]) -> dict[str, Any]:
-    """A reply as the W3C model has it: an annotation whose target is the annotation."""
-    return {
-        "@context": ANNO_CONTEXT,
-        "id": absolute(reverse("api_reply", args=[reply.pk])),
-        "type": "Annotation",
-        "motivation": "replying",
-        "created": reply.created.isoformat(),
-        "modified": reply.updated.isoformat(),
-        "creator": {"type": "Person", "nickname": reply.author.get_username()},
-        "body": {"type": "TextualBody", "value": reply.body, "format": "text/markdown"},
-        "target": absolute(reverse("api_annotation", args=[reply.annotation_id])),
-    }
+def _markdown_text(text: str) -> str:
+    """Plain text that a Markdown reader shows as it is (a title like "C[++] *and* me")."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _quote_block(text: str) -> str:
@@ -65,11 +50,16 @@ def _quote_block(text: str) -> str:
 def markdown(annotations: Sequence[Annotation], absolute: Callable[[str], str], title: str) -> str:
     """Grouped by story: its title and links, then each passage as a block quote with the
     comment, tags and a link back to the annotation in the story."""
-    out = [f"# {title}", "", f"Exported from Newsreader on {timezone.now():%Y-%m-%d}.", ""]
+    out = [
+        f"# {_markdown_text(title)}",
+        "",
+        f"Exported from Newsreader on {timezone.now():%Y-%m-%d}.",
+        "",
+    ]
     for _story_id, group in groupby(annotations, key=lambda a: a.story_id):
         items = list(group)
         story = items[0].story
-        out += [f"## [{story.title}]({absolute(story.get_absolute_url())})", ""]
+        out += [f"## [{_markdown_text(story.title)}]({absolute(story.get_absolute_url())})", ""]
         if story.url:
             out += [f"Original: <{story.url}>", ""]
         for annotation in items:
@@ -100,57 +90,6 @@ def markdown(annotations: Sequence[Annotation], absolute: Callable[[str], str], 
     return "\n".join(out).rstrip() + "\n"
 
 
-def collection(
-    annotations: Sequence[Annotation],
-    absolute: Callable[[str], str],
-    collection_id: str,
-    label: str,
-    page_size: int = EXPORT_PAGE_SIZE,
-) -> dict[str, Any]:
-    """An AnnotationCollection with every annotation, in embedded AnnotationPages; each
-    annotation is followed by its replies (motivation "replying", target the annotation)."""
-    items: list[dict[str, Any]] = []
-    for annotation in annotations:
-        items.append(serialize(annotation, absolute))
-        items.extend(serialize_reply(reply, absolute) for reply in annotation.thread)
-    pages: list[dict[str, Any]] = []
-    for index, start in enumerate(range(0, len(items), page_size)):
-        pages.append(
-            {
-                "id": f"{collection_id}#page-{index + 1}",
-                "type": "AnnotationPage",
-                "partOf": collection_id,
-                "startIndex": start,
-                "items": items[start : start + page_size],
-            }
-        )
-    for page, following in pairwise(pages):
-        page["next"] = following
-    for page in pages:
-        for item in page["items"]:
-            item.pop("@context", None)  # said once, at the top
-    data: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
-        "id": collection_id,
-        "type": "AnnotationCollection",
-        "label": label,
-        "total": len(items),
-    }
-    if pages:
-        data["first"] = pages[0]
-    return data
-
-
-def iter_collection(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The annotations of an exported collection, page after page."""
-    items: list[dict[str, Any]] = []
-    page = data.get("first")
-    while isinstance(page, dict):
-        items.extend(page.get("items", []))
-        page = page.get("next")
-    return items
-
-
 # --- Views
 
 
@@ -168,9 +107,11 @@ def _export(
     title: str,
     collection_id: str,
 ) -> HttpResponse:
-    absolute: Callable[[str], str] = request.build_absolute_uri
+    site = Site.of(request)
+    absolute: Callable[[str], str] = site.url
     if request.GET.get("format") == "jsonld":
-        data = collection(annotations, absolute, absolute(collection_id), title)
+        iri = absolute(f"{collection_id}?format=jsonld")
+        data = w3c.export(annotations, site, iri, title, EXPORT_PAGE_SIZE)
         content = json.dumps(data, ensure_ascii=False, indent=2)
         return _download(content, JSONLD, f"newsreader-{name}-annotations.jsonld")
     content = markdown(annotations, absolute, title)

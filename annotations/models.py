@@ -217,6 +217,12 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
             Q(created__lt=when) | Q(created=when, pk__lt=pk)
         )
 
+    def after(self, when: Any, pk: int) -> AnnotationQuerySet:
+        """The other way: annotations newer than the one at (when, pk)."""
+        return self.filter(created__gte=when).filter(
+            Q(created__gt=when) | Q(created=when, pk__gt=pk)
+        )
+
 
 class _AnnotationManager(models.Manager["Annotation"]):
     def create_from_selection(
@@ -437,6 +443,11 @@ class Annotation(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
+    # W3C "via": the id this annotation had where it was copied from (an export restored
+    # through the API), so that replies to that id find it; "canonical": an IRI the
+    # annotation keeps wherever it is copied. Both are the client's, kept as given.
+    via = models.URLField(max_length=2000, blank=True, editable=False)
+    canonical = models.URLField(max_length=2000, blank=True, editable=False)
 
     objects = AnnotationManager()
 
@@ -452,6 +463,8 @@ class Annotation(models.Model):
             models.Index(fields=["author", "story"], name="annotation_author_story_idx"),
             # Newest first, whoever wrote them (the API's pages, search's highlights).
             models.Index(fields=["-created", "-id"], name="annotation_created_idx"),
+            # A restored reply finds the annotation restored from its target's id.
+            models.Index(fields=["author", "via"], name="annotation_via_idx", condition=~Q(via="")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_span"),
@@ -637,54 +650,6 @@ class Annotation(models.Model):
         if found.selectors is not None:
             self.revision = revision
             self.set_anchor(found.selectors)
-
-    # --- Sharing
-
-    def as_w3c(self, base_url: str = "") -> dict[str, Any]:
-        """This annotation as W3C Web Annotation JSON-LD.
-
-        base_url ("https://host") makes the ids absolute. The target's source is the
-        story's original URL when it has one; the TimeState says which text the
-        selectors apply to (the revision they point into, by the time it was stored).
-        """
-        story_url = base_url + self.story.get_absolute_url()
-        body: list[dict[str, Any]] = []
-        if self.comment:
-            body.append(
-                {
-                    "type": "TextualBody",
-                    "value": self.comment,
-                    "format": "text/markdown",
-                    "purpose": "commenting",
-                }
-            )
-        body.extend(
-            {"type": "TextualBody", "value": name, "purpose": "tagging"}
-            for name in self.tag_names()
-        )
-        data: dict[str, Any] = {
-            "@context": "http://www.w3.org/ns/anno.jsonld",
-            "id": base_url + self.get_absolute_url(),
-            "type": "Annotation",
-            "motivation": "commenting" if self.comment else "highlighting",
-            "created": self.created.isoformat(),
-            "modified": self.updated.isoformat(),
-            "creator": {"type": "Person", "nickname": self.author.get_username()},
-            "target": {
-                "type": "SpecificResource",
-                "source": self.story.url or story_url,
-                "styleClass": f"hl-{self.colour}",
-                "state": {
-                    "type": "TimeState",
-                    "sourceDate": self.revision.created.isoformat(),
-                    "cached": story_url,
-                },
-                "selector": self.selectors.as_w3c(),
-            },
-        }
-        if body:
-            data["body"] = body
-        return data
 
 
 class Reply(models.Model):

@@ -184,50 +184,6 @@ def test_it_shows_private_annotations_only_to_their_author(story, ada, bob):
     assert not public.can_edit(AnonymousUser())
 
 
-def test_it_exports_a_w3c_web_annotation(story, ada):
-    annotation = annotate(story, ada, "audit rule", comment="Too *vague*", tags=["policy"])
-    annotation = Annotation.objects.select_related("story", "author", "revision").get(
-        pk=annotation.pk
-    )
-    data = annotation.as_w3c("https://reader.example")
-    assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
-    assert data["type"] == "Annotation"
-    assert data["id"] == f"https://reader.example/annotations/{annotation.pk}/"
-    assert data["motivation"] == "commenting"
-    assert data["creator"]["nickname"] == "ada"
-    assert data["body"] == [
-        {
-            "type": "TextualBody",
-            "value": "Too *vague*",
-            "format": "text/markdown",
-            "purpose": "commenting",
-        },
-        {"type": "TextualBody", "value": "policy", "purpose": "tagging"},
-    ]
-    target = data["target"]
-    assert target["source"] == story.url
-    assert target["styleClass"] == "hl-yellow"
-    quote, position = target["selector"]
-    assert quote == {
-        "type": "TextQuoteSelector",
-        "exact": "audit rule",
-        "prefix": annotation.prefix,
-        "suffix": annotation.suffix,
-    }
-    assert position == {
-        "type": "TextPositionSelector",
-        "start": annotation.start,
-        "end": annotation.end,
-    }
-    assert Selectors.from_w3c(target["selector"]) == annotation.selectors
-
-
-def test_a_plain_highlight_has_no_body(story, ada):
-    data = annotate(story, ada, "audit rule").as_w3c()
-    assert data["motivation"] == "highlighting"
-    assert "body" not in data
-
-
 def test_it_stores_the_anchor_states_of_the_algorithm():
     assert {state.value for state in AnchorState} == set(Anchoring.values)
 

@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations.export import iter_collection
 from annotations.models import Annotation, Reply, Tag, Visibility
 from annotations.testing import annotate
 from annotations.tokens import ApiToken
+from annotations.w3c import iter_collection
 from articles.models import Story
 from tests.factories import make_story
 
@@ -86,41 +86,190 @@ def _new(story: Story, exact: str = "publish an audit", **fields: Any) -> dict[s
     return data
 
 
-# --- Container
+# --- Container: Web Annotation Protocol 4.1-4.3, point by point
+
+LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
+PREFER = 'return=representation;include="{}"'
+MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer"
+IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
 
 
-def test_it_lists_an_annotation_page_with_the_protocol_headers(client, story, ada):
+def _local(iri: str) -> str:
+    assert iri.startswith("http://testserver/"), iri
+    return iri.removeprefix("http://testserver")
+
+
+def _ids(items: list[Any]) -> list[int]:
+    return [
+        int((i if isinstance(i, str) else i["id"]).rstrip("/").rsplit("/", 1)[1]) for i in items
+    ]
+
+
+def test_the_container_is_an_annotation_collection_with_the_protocol_headers(client, story, ada):
     annotation = annotate(story, ada, "publish an audit", comment="Note")
     response = client.get(CONTAINER)
     assert response.status_code == 200
+    # 4.1: JSON-LD with the profile; the container type and its constraints in Link; the
+    # methods in Allow; an ETag; Vary on Accept (and Prefer, which changes the body);
+    # Accept-Post for a container that takes POST.
     assert response["Content-Type"] == JSONLD
-    assert '<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"' in response["Link"]
-    assert "POST" in response["Allow"] and "GET" in response["Allow"]
-    assert "Accept" in response["Vary"]
+    links = response["Link"]
+    assert '<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"' in links
+    assert (
+        '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
+        in links
+    )
+    assert {"GET", "POST", "HEAD", "OPTIONS"} <= {m.strip() for m in response["Allow"].split(",")}
+    assert response["ETag"].startswith('"') and response["ETag"].endswith('"')
+    assert {"Accept", "Prefer"} <= {v.strip() for v in response["Vary"].split(",")}
     assert response["Accept-Post"] == JSONLD
     data = response.json()
-    assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
-    assert data["type"] == "AnnotationPage"
-    assert data["partOf"]["id"] == "http://testserver/api/annotations/"
-    [item] = data["items"]
+    # 4.2: both contexts; AnnotationCollection (and the LDP type); a label; total and
+    # modified; the first page embedded (descriptions by default) and the last page named.
+    assert data["@context"] == ["http://www.w3.org/ns/anno.jsonld", LDP_CONTEXT]
+    assert data["type"] == ["BasicContainer", "AnnotationCollection"]
+    assert data["label"]
+    assert data["total"] == 1
+    assert data["modified"] == annotation.updated.isoformat()
+    # The IRI says whether pages hold IRIs or descriptions, and Content-Location gives it.
+    assert data["id"] == "http://testserver/api/annotations/?iris=0"
+    assert response["Content-Location"] == data["id"]
+    first = data["first"]
+    assert first["type"] == "AnnotationPage"
+    assert first["startIndex"] == 0
+    [item] = first["items"]
     assert item["id"] == f"http://testserver/api/annotations/{annotation.pk}/"
-    assert item["type"] == "Annotation"
-    assert "next" not in data
+    assert item["type"] == "Annotation" and item["target"]["selector"]
+    assert "next" not in first and "prev" not in first
+    assert data["last"] == "http://testserver/api/annotations/?iris=0&page=last"
 
 
-def test_it_pages_with_a_keyset_cursor(client, story, ada):
+def test_an_empty_container_has_no_pages(client):
+    data = client.get(CONTAINER).json()
+    assert data["total"] == 0
+    assert "first" not in data and "last" not in data
+
+
+def test_prefer_contained_iris_embeds_the_ids_only(client, story, ada):
+    annotations = [annotate(story, ada, q) for q in ("ordinance", "every vendor", "audit of")]
+    response = client.get(CONTAINER, HTTP_PREFER=PREFER.format(IRIS))
+    assert response["Preference-Applied"] == "return=representation"
+    data = response.json()
+    assert data["id"] == "http://testserver/api/annotations/?iris=1"
+    assert response["Content-Location"] == data["id"]
+    items = data["first"]["items"]
+    assert all(isinstance(item, str) for item in items)
+    assert _ids(items) == sorted((a.pk for a in annotations), reverse=True)
+    # The linked pages follow the preference: their IRIs carry it.
+    assert "iris=1" in data["last"]
+    last = client.get(_local(data["last"])).json()
+    assert all(isinstance(item, str) for item in last["items"])
+
+
+def test_prefer_contained_descriptions_is_the_default_and_can_be_asked_for(client, story, ada):
+    annotate(story, ada, "ordinance")
+    asked = client.get(CONTAINER, HTTP_PREFER=PREFER.format(DESCRIPTIONS)).json()
+    default = client.get(CONTAINER).json()
+    assert asked == default
+    assert isinstance(asked["first"]["items"][0], dict)
+
+
+def test_prefer_minimal_container_embeds_nothing_but_names_the_first_and_last_pages(
+    client, story, ada
+):
+    annotate(story, ada, "ordinance")
+    prefer = PREFER.format(f"{MINIMAL} {IRIS}")
+    data = client.get(CONTAINER, HTTP_PREFER=prefer).json()
+    assert data["total"] == 1
+    assert data["first"] == "http://testserver/api/annotations/?iris=1&page=0"
+    assert data["last"] == "http://testserver/api/annotations/?iris=1&page=last"
+    assert "items" not in json.dumps(data) and "contains" not in data
+    page = client.get(_local(data["first"])).json()
+    assert page["type"] == "AnnotationPage" and isinstance(page["items"][0], str)
+
+
+def test_asking_for_iris_and_descriptions_at_once_is_400(client):
+    response = client.get(CONTAINER, HTTP_PREFER=PREFER.format(f"{IRIS} {DESCRIPTIONS}"))
+    assert response.status_code == 400
+
+
+def test_pages_chain_both_ways_with_their_position_and_collection(client, story, ada):
     quotes = ["ordinance", "every vendor", "audit of", "the model", "Critics said"]
-    made = [annotate(story, ada, quote).pk for quote in quotes]
+    made = sorted((annotate(story, ada, quote).pk for quote in quotes), reverse=True)
+    container = client.get(CONTAINER, {"limit": 2}).json()
+    assert container["id"] == "http://testserver/api/annotations/?iris=0&limit=2"
+    # Forwards from the first page, through next.
     seen: list[int] = []
-    url = f"{CONTAINER}?limit=2"
-    pages = 0
-    while url:
-        data = client.get(url).json()
-        seen += [int(item["id"].rstrip("/").rsplit("/", 1)[1]) for item in data["items"]]
-        url = data.get("next", "").replace("http://testserver", "")
-        pages += 1
-    assert pages == 3
-    assert seen == sorted(made, reverse=True)
+    starts: list[int] = []
+    page = container["first"]
+    pages = []
+    while True:
+        seen += _ids(page["items"])
+        starts.append(page["startIndex"])
+        pages.append(page)
+        if "next" not in page:
+            break
+        page = client.get(_local(page["next"])).json()
+        # 4.3: every page names its collection with its total and modified.
+        assert page["partOf"]["id"] == container["id"]
+        assert page["partOf"]["total"] == 5
+        assert page["partOf"]["modified"] == container["modified"]
+        assert page["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert seen == made
+    assert starts == [0, 2, 4]
+    assert "prev" not in pages[0] and "prev" in pages[1] and "prev" in pages[2]
+    # The last page named by the collection is the one next led to.
+    last = client.get(_local(container["last"])).json()
+    assert _ids(last["items"]) == made[4:] and last["startIndex"] == 4 and "next" not in last
+    # Backwards from the last page, through prev.
+    back: list[int] = []
+    page = last
+    while True:
+        back = _ids(page["items"]) + back
+        if "prev" not in page:
+            break
+        page = client.get(_local(page["prev"])).json()
+        assert page["startIndex"] == made.index(_ids(page["items"])[0])
+    assert back == made
+
+
+def test_a_page_is_no_container(client, story, ada, token):
+    annotate(story, ada, "ordinance")
+    response = client.get(CONTAINER, {"page": "0"})
+    assert response.status_code == 200
+    assert response.json()["type"] == "AnnotationPage"
+    # No container type for what is not one; an ETag; read only.
+    assert "BasicContainer" not in response.get("Link", "")
+    assert response["ETag"]
+    assert "POST" not in response["Allow"]
+    refused = client.post(
+        f"{CONTAINER}?page=0", json.dumps(_new(story)), content_type="application/ld+json",
+        **_auth(token),
+    )  # fmt: skip
+    assert refused.status_code == 405
+    assert not Annotation.objects.filter(author__username="ada").exclude(exact="ordinance")
+
+
+def test_the_container_etag_changes_with_its_contents_and_answers_if_none_match(client, story, ada):
+    annotate(story, ada, "ordinance")
+    first = client.get(CONTAINER)
+    again = client.get(CONTAINER, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    annotate(story, ada, "every vendor")
+    changed = client.get(CONTAINER, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_head_and_options_on_the_container(client, story, ada):
+    annotate(story, ada, "ordinance")
+    head = client.head(CONTAINER)
+    assert head.status_code == 200
+    assert head["ETag"] == client.get(CONTAINER)["ETag"]
+    assert "BasicContainer" in head["Link"]
+    options = client.options(CONTAINER)
+    assert options.status_code == 204
+    assert "BasicContainer" in options["Link"] and options["Accept-Post"] == JSONLD
 
 
 @pytest.mark.parametrize(
@@ -143,14 +292,20 @@ def test_it_filters(client, story, ada, bob, params, expected):
     }
     replace = {"first": str(story.pk), "page": f"http://testserver{story.get_absolute_url()}"}
     query = {name: replace.get(value, value) for name, value in params.items()}
-    items = client.get(CONTAINER, query).json()["items"]
-    assert {item["body"][0]["value"] for item in items} == expected
+    data = client.get(CONTAINER, query).json()
+    assert data["total"] == len(expected)
+    assert {item["body"][0]["value"] for item in data["first"]["items"]} == expected
+    # The filters stay in the IRIs of the collection and its pages.
+    for name in query:
+        assert f"{name}=" in data["id"] and f"{name}=" in data["last"]
     assert len(made) == 3
 
 
 def test_bad_paging_parameters_are_400(client):
     assert client.get(CONTAINER, {"limit": "0"}).status_code == 400
     assert client.get(CONTAINER, {"before": "nonsense~x"}).status_code == 400
+    assert client.get(CONTAINER, {"after": "nonsense"}).status_code == 400
+    assert client.get(CONTAINER, {"page": "7"}).status_code == 400
     assert client.get(CONTAINER, {"story": "x"}).status_code == 400
 
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations.export import iter_collection
 from annotations.models import Reply, Visibility
 from annotations.testing import annotate
+from annotations.w3c import iter_collection
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
@@ -99,16 +99,6 @@ def test_it_downloads_json_ld_for_everything(client, ada, story, annotations):
     first = next(i for i in items if i["target"]["selector"][0]["exact"] == "publish an audit")
     assert {"type": "TextualBody", "value": "ai", "purpose": "tagging"} in first["body"]
     assert first["body"][0]["value"] == "Who *audits*?"
-
-
-def test_json_ld_pages_chain_through_next(rf, ada, story):
-    from annotations.export import collection
-
-    items = [annotate(story, ada, word) for word in ("ordinance", "vendor", "audit of", "model")]
-    data = collection(items, lambda path: f"https://h{path}", "https://h/x", "t", page_size=3)
-    assert data["first"]["startIndex"] == 0
-    assert data["first"]["next"]["startIndex"] == 3
-    assert len(iter_collection(data)) == 4
 
 
 def test_it_exports_only_the_readers_own(client, ada, story, annotations):
