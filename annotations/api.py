@@ -48,7 +48,16 @@ from newsreader.ratelimit import ratelimit
 
 from . import w3c
 from .anchoring import Selectors, describe
-from .models import Annotation, Reply, SelectionError, VisibilityError, check_visibility
+from .idempotency import MAX_KEY, KeyReused, Once, fingerprint
+from .models import (
+    Annotation,
+    QuoteAmbiguous,
+    QuoteNotFound,
+    Reply,
+    SelectionError,
+    VisibilityError,
+    check_visibility,
+)
 from .tokens import ApiToken
 from .w3c import JSONLD, Site, W3CError
 
@@ -521,18 +530,46 @@ def _create(request: HttpRequest) -> HttpResponse:
                 comment=comment,
                 tags=tags,
                 visibility=visibility,
+                once=_once(request, data, created),
             )
-            kept: dict[str, Any] = {"via": via, "canonical": canonical}
-            if created is not None:
-                kept["created"] = created
-            Annotation.objects.filter(pk=annotation.pk).update(**kept)
-    except SelectionError as exc:
+            if not annotation.repeated:
+                kept: dict[str, Any] = {"via": via, "canonical": canonical}
+                if created is not None:
+                    kept["created"] = created
+                Annotation.objects.filter(pk=annotation.pk).update(**kept)
+    except QuoteAmbiguous as exc:
         raise ApiError(
             409,
-            f"{exc} (the API anchors the TextQuoteSelector in the story's current text: "
-            "give the exact words with some prefix and suffix, or a TextPositionSelector).",
+            f"The quote is in the story's current text {len(exc.occurrences)} times, and its "
+            "prefix, suffix and position do not say which: give more of the text around it, "
+            "or a TextPositionSelector.",
         ) from exc
+    except QuoteNotFound as exc:
+        raise ApiError(
+            409,
+            "The quote could not be found in the story's current text: give the exact words "
+            "with some prefix and suffix, or a TextPositionSelector.",
+        ) from exc
+    except SelectionError as exc:
+        raise ApiError(409, str(exc)) from exc
+    except KeyReused as exc:
+        raise ApiError(422, _KEY_REUSED) from exc
+    # A repeat is answered as the first request was: 201 and where the annotation is.
     return _item_response(request, _visible(request).get(pk=annotation.pk), 201)
+
+
+_KEY_REUSED = "This Idempotency-Key came with another request: use a new key for each request."
+
+
+def _once(request: HttpRequest, data: dict[str, Any], created: datetime | None) -> Once:
+    """The Idempotency-Key header (a string, quoted or not) and this request's fingerprint.
+    A copy that says when it was made (a restore) is not taken for a double-click."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key.startswith('"') and key.endswith('"') and len(key) >= 2:
+        key = key[1:-1]
+    if "Idempotency-Key" in request.headers and not 0 < len(key) <= MAX_KEY:
+        raise ApiError(400, f"An Idempotency-Key is 1 to {MAX_KEY} characters.")
+    return Once(key=key, fingerprint=fingerprint(data), window=created is None, strict=True)
 
 
 def _parent(request: HttpRequest, user: User, target: Any) -> Annotation:
@@ -562,12 +599,13 @@ def _create_reply(request: HttpRequest, user: User, data: dict[str, Any]) -> Htt
     comment, _tags = w3c.bodies(data)
     if not comment:
         raise ApiError(400, "A reply needs a TextualBody with its text.")
-    reply = Reply(annotation=parent, author=user)
-    reply.set_body(comment)
     created = w3c.created(data)
-    if created is not None:
-        reply.created = created
-    reply.save()
+    try:
+        reply = Reply.post(
+            parent, user, comment, created=created, once=_once(request, data, created)
+        )
+    except KeyReused as exc:
+        raise ApiError(422, _KEY_REUSED) from exc
     return _reply_response(request, reply, 201)
 
 

@@ -8,6 +8,7 @@ from library.query import SearchQuery, parse
 from newsreader.widgets import ListSelect
 
 from .anchoring import CONTEXT, Selectors
+from .idempotency import MAX_KEY, Once, fingerprint, new_key
 from .models import (
     MAX_COMMENT,
     MAX_QUOTE,
@@ -63,7 +64,26 @@ def _comment_field() -> forms.CharField:
     )
 
 
-class AnnotationCreateForm(forms.Form):
+def _key_field() -> forms.CharField:
+    # A new key each time the form is shown: the same form sent twice is one request.
+    return forms.CharField(
+        required=False, max_length=MAX_KEY, initial=new_key, widget=forms.HiddenInput
+    )
+
+
+class CreateOnce(forms.Form):
+    """A form that creates something, once however often it is sent (see idempotency)."""
+
+    idempotency_key = _key_field()
+
+    def once(self) -> Once:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "idempotency_key"}
+        return Once(
+            key=self.cleaned_data.get("idempotency_key") or "", fingerprint=fingerprint(data)
+        )
+
+
+class AnnotationCreateForm(CreateOnce):
     """What the selection toolbar posts: W3C selectors plus the annotation's fields."""
 
     revision = forms.IntegerField(min_value=1, required=False)
@@ -122,10 +142,11 @@ class AnnotationCreateForm(forms.Form):
             "revision_id": data["revision"],
             "selectors": self.selectors(),
             **{name: data[name] for name in ("colour", "comment", "tags", "visibility")},
+            "once": self.once(),
         }
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(CreateOnce):
     """Highlight a quote the reader types or pastes: no selection needed (no script, or
     no way to select text). The server finds it in the story (models.locate_quote)."""
 
@@ -141,6 +162,9 @@ class QuoteForm(forms.Form):
         },
     )
     colour = forms.ChoiceField(choices=Colour.choices, initial=Colour.YELLOW)
+    # Which of the places the words are in, when they are in several: "<n>:<revision>",
+    # the n-th place (from 1) in the revision the reader chose in.
+    occurrence = forms.RegexField(regex=r"^[1-9][0-9]{0,5}:[1-9][0-9]{0,18}$", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,7 +173,15 @@ class QuoteForm(forms.Form):
 
     def annotation_fields(self) -> dict[str, Any]:
         """Annotation.objects.create_from_selection's arguments, from a valid form."""
-        return {"quote": self.cleaned_data["quote"], "colour": self.cleaned_data["colour"]}
+        fields: dict[str, Any] = {
+            "quote": self.cleaned_data["quote"],
+            "colour": self.cleaned_data["colour"],
+            "once": self.once(),
+        }
+        if self.cleaned_data.get("occurrence"):
+            occurrence, revision = self.cleaned_data["occurrence"].split(":")
+            fields |= {"occurrence": int(occurrence), "revision_id": int(revision)}
+        return fields
 
 
 class AnnotationEditForm(forms.ModelForm[Annotation]):
@@ -177,7 +209,7 @@ class AnnotationEditForm(forms.ModelForm[Annotation]):
         return annotation
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(CreateOnce):
     body = forms.CharField(
         label="Reply",
         max_length=MAX_COMMENT,

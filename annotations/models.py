@@ -36,6 +36,7 @@ from newsreader.sanitizer import render_comment
 
 from .anchoring import AnchorState, Selectors, anchor, describe
 from .highlighting import Highlight
+from .idempotency import WINDOW, IdempotencyKey, Once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -115,6 +116,18 @@ def check_visibility(story: Story, visibility: str) -> None:
 
 class SelectionError(ValueError):
     """A selection the server cannot find in the story: the message is for the reader."""
+
+
+class QuoteNotFound(SelectionError):
+    """The words are not in the story."""
+
+
+class QuoteAmbiguous(SelectionError):
+    """The words are in the story more than once: ``occurrences`` says where."""
+
+    def __init__(self, message: str, occurrences: list[tuple[int, int]]) -> None:
+        super().__init__(message)
+        self.occurrences = occurrences
 
 
 def parse_tags(value: str | Iterable[str]) -> list[str]:
@@ -237,6 +250,8 @@ class _AnnotationManager(models.Manager["Annotation"]):
         comment: str = "",
         tags: Sequence[str] = (),
         visibility: str = Visibility.PRIVATE,
+        occurrence: int | None = None,
+        once: Once | None = None,
     ) -> Annotation:
         """Store what a reader selected in the story (raises SelectionError).
 
@@ -246,7 +261,12 @@ class _AnnotationManager(models.Manager["Annotation"]):
         accepted: a note must not land on words the reader did not see.
 
         Without selectors, a quote the reader typed or pasted (no selection: no script, or
-        no way to select) is looked up in the current revision (see locate_quote).
+        no way to select) is looked up in the current revision (see locate_quote); a quote
+        found more than once needs the reader's choice of ``occurrence``.
+
+        ``once`` makes a repeated request (a double-click, a form sent again) give the
+        annotation the first one made (annotations.idempotency); it is then returned with
+        ``repeated`` set, and nothing is stored.
         """
         if (selectors is None) == (quote is None):
             raise TypeError("Give either selectors or a quote.")
@@ -261,12 +281,23 @@ class _AnnotationManager(models.Manager["Annotation"]):
             revision = story.current_revision
             if revision is None:
                 raise SelectionError("This story has no text to highlight.")
+            once = once or Once(window=False)
+            seen = IdempotencyKey.seen(author, once)
+            if seen is not None and seen.annotation_id is not None:
+                return self._repeated(seen.annotation_id)
             if selectors is not None:
                 start, end = locate_selection(
                     revision.body_text, selectors, same_revision=revision_id == revision.pk
                 )
             else:
-                start, end = locate_quote(revision.body_text, quote or "")
+                # A place chosen in another revision is no choice: ask again.
+                chosen = occurrence if revision_id == revision.pk else None
+                start, end = locate_quote(revision.body_text, quote or "", chosen)
+            if once.window:
+                same = self._identical(story, author, start, end, colour, comment, tags, visibility)
+                if same is not None:
+                    IdempotencyKey.record(author, once, annotation=same)
+                    return self._repeated(same.pk)
             described = describe(revision.body_text, start, end)
             annotation = self.model(
                 story=story,
@@ -281,7 +312,42 @@ class _AnnotationManager(models.Manager["Annotation"]):
             annotation.set_comment(comment)
             annotation.save()
             annotation.set_tags(tags)
+            IdempotencyKey.record(author, once, annotation=annotation)
         return annotation
+
+    def _repeated(self, pk: int) -> Annotation:
+        annotation = self.select_related("story", "author").get(pk=pk)
+        annotation.repeated = True
+        return annotation
+
+    def _identical(
+        self,
+        story: Story,
+        author: User,
+        start: int,
+        end: int,
+        colour: str,
+        comment: str,
+        tags: Sequence[str],
+        visibility: str,
+    ) -> Annotation | None:
+        """The same annotation, made by the same reader moments ago (a double-click)."""
+        recent = self.filter(
+            story=story,
+            author=author,
+            revision_id=story.current_revision_id,
+            start=start,
+            end=end,
+            colour=colour,
+            comment=comment.strip(),
+            visibility=visibility,
+            created__gte=timezone.now() - WINDOW,
+        )
+        wanted = sorted(dict.fromkeys(tags))
+        for candidate in recent.order_by("-pk"):
+            if sorted(candidate.tag_names()) == wanted:
+                return candidate
+        return None
 
     def reanchor(self, revision: StoryRevision) -> int:
         """Move every annotation on revision's story into revision; return how many moved."""
@@ -306,15 +372,17 @@ def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) ->
     if not (same_revision and 0 <= start < end <= len(text) and text[start:end] == selectors.exact):
         found = anchor(selectors, text) if selectors.exact.strip() else None
         if found is None or found.state not in (AnchorState.ANCHORED, AnchorState.MOVED):
-            if same_revision:
-                raise SelectionError(
-                    "The selected text could not be found in the story. "
-                    "Reload the page and select it again."
-                )
-            raise SelectionError(
-                "The story has changed since you opened it and the selected text could not "
-                "be found. Reload the page and select it again."
+            message = (
+                "The selected text could not be found in the story. "
+                "Reload the page and select it again."
+                if same_revision
+                else "The story has changed since you opened it and the selected text could "
+                "not be found. Reload the page and select it again."
             )
+            copies = _occurrences(text, selectors.exact)
+            if len(copies) > 1:
+                raise QuoteAmbiguous(message, copies)
+            raise QuoteNotFound(message)
         assert found.start is not None and found.end is not None
         start, end = found.start, found.end
     # Double-clicks and drags pick up the spaces around words.
@@ -327,40 +395,69 @@ def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) ->
     return start, end
 
 
+def _occurrences(text: str, exact: str) -> list[tuple[int, int]]:
+    """Where exact is in text, character for character (overlapping)."""
+    found: list[tuple[int, int]] = []
+    at = text.find(exact) if exact else -1
+    while at >= 0:
+        found.append((at, at + len(exact)))
+        at = text.find(exact, at + 1)
+    return found
+
+
 # What a typed quote may write for the typographic characters of the text: a keyboard
 # has ' " - where an article has ’ “ ” –.
 _TYPED = {"'": "['‘’]", '"': '["“”„]', "-": "[-‐‑–—]"}
 
 
-def locate_quote(text: str, quote: str) -> tuple[int, int]:
-    """[start, end) of the one place in text where quote is, word for word.
+def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every [start, end) in text where quote is, word for word.
 
     The spaces between the words may differ (a paste across two paragraphs), and so may
-    quotation marks, apostrophes and dashes; nothing else. Words that are not in the text,
-    or are in it more than once, are an error, never a guess.
+    quotation marks, apostrophes and dashes; nothing else. Occurrences may overlap ("ha
+    ha" in "ha ha ha").
+    """
+    words = quote.split()
+    if not words:
+        return []
+    pattern = re.compile(
+        r"\s+".join("".join(_TYPED.get(char) or re.escape(char) for char in word) for word in words)
+    )
+    found: list[tuple[int, int]] = []
+    match = pattern.search(text)
+    while match is not None:
+        found.append(match.span())
+        match = pattern.search(text, match.start() + 1)
+    return found
+
+
+def locate_quote(text: str, quote: str, occurrence: int | None = None) -> tuple[int, int]:
+    """[start, end) of the one place in text where quote is (see find_quote), or of its
+    occurrence-th place (from 1) when the reader chose among several.
+
+    Words that are not in the text, or are in it more than once and not chosen among, are
+    an error that says which (QuoteNotFound, QuoteAmbiguous), never a guess.
     """
     if len(quote) > MAX_QUOTE:
         raise SelectionError(
             f"That quote is too long to highlight (at most {MAX_QUOTE:,} characters)."
         )
-    words = quote.split()
-    if not words:
+    if not quote.split():
         raise SelectionError("Type or paste the words to highlight.")
-    pattern = re.compile(
-        r"\s+".join("".join(_TYPED.get(char) or re.escape(char) for char in word) for word in words)
-    )
-    found = pattern.search(text)
-    if found is None:
-        raise SelectionError(
+    found = find_quote(text, quote)
+    if not found:
+        raise QuoteNotFound(
             "Those words are not in the story. Copy them from the story exactly as they are."
         )
-    # From the next character on: occurrences may overlap ("ha ha" in "ha ha ha").
-    if pattern.search(text, found.start() + 1) is not None:
-        raise SelectionError(
-            "Those words are in the story more than once. Add a few words before or after "
-            "them, so that they say which place you mean."
+    if occurrence is not None and 1 <= occurrence <= len(found):
+        return found[occurrence - 1]
+    if len(found) > 1:
+        raise QuoteAmbiguous(
+            f"Those words are in the story {len(found)} times. Choose the one you mean, or "
+            "add a few words before or after them.",
+            found,
         )
-    return found.start(), found.end()
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -564,6 +661,8 @@ class Annotation(models.Model):
     def can_edit(self, user: Viewer) -> bool:
         return user.is_authenticated and user.pk == self.author_id
 
+    # Set on what create_from_selection returns when the request was a repeat.
+    repeated: bool = False
     # Set by AnnotationQuerySet.with_thread; looked up one by one otherwise.
     _tag_list: list[Tag] | None = None
     _thread: list[Reply] | None = None
@@ -674,6 +773,52 @@ class Reply(models.Model):
     def set_body(self, source: str) -> None:
         self.body = source.strip()
         self.body_html = render_comment(self.body)
+
+    @classmethod
+    def post(
+        cls,
+        annotation: Annotation,
+        author: User,
+        body: str,
+        *,
+        created: Any = None,
+        once: Once | None = None,
+    ) -> Reply:
+        """Reply under annotation, once (see annotations.idempotency): a repeated request
+        gets the reply the first made, with ``repeated`` set."""
+        once = once or Once(window=False)
+        with transaction.atomic():
+            # Copies of one request wait for each other here, and the second sees the first.
+            list(Annotation.objects.select_for_update().filter(pk=annotation.pk).values("pk"))
+            seen = IdempotencyKey.seen(author, once)
+            earlier: Reply | None = None
+            if seen is not None and seen.reply_id is not None:
+                earlier = cls.objects.get(pk=seen.reply_id)
+            elif once.window and created is None:
+                earlier = (
+                    cls.objects.filter(
+                        annotation=annotation,
+                        author=author,
+                        body=body.strip(),
+                        created__gte=timezone.now() - WINDOW,
+                    )
+                    .order_by("-pk")
+                    .first()
+                )
+            if earlier is not None:
+                IdempotencyKey.record(author, once, reply=earlier)
+                earlier.repeated = True
+                return earlier
+            reply = cls(annotation=annotation, author=author)
+            reply.set_body(body)
+            if created is not None:
+                reply.created = created
+            reply.save()
+            IdempotencyKey.record(author, once, reply=reply)
+        return reply
+
+    # Set on what post returns when the request was a repeat.
+    repeated: bool = False
 
     def can_delete(self, user: Viewer) -> bool:
         return user.is_authenticated and user.pk == self.author_id

@@ -10,6 +10,7 @@ from articles.models import Story, StoryRevision
 
 from .forms import QuoteForm
 from .highlighting import draw_highlights
+from .idempotency import new_key
 from .models import Annotation, Colour, Viewer, visibility_choices
 
 
@@ -64,4 +65,5 @@ class StoryAnnotations:
             "colours": Colour.choices,
             "visibilities": visibility_choices(self.story),
             "quote_form": QuoteForm(),
+            "idempotency_key": new_key(),
         }

@@ -208,9 +208,9 @@ def shared_reply(request: HtmxHttpRequest, token: str, annotation_id: int) -> Ht
         if request.htmx:
             return render(request, f"{SHARE}#replies", {**context, "annotation": annotation})
         return render(request, SHARE, context, status=400)
-    reply = Reply(annotation=annotation, author=cast("User", request.user))
-    reply.set_body(form.cleaned_data["body"])
-    reply.save()
+    reply = Reply.post(
+        annotation, cast("User", request.user), form.cleaned_data["body"], once=form.once()
+    )
     if not request.htmx:
         return redirect(f"{view.url}#reply-{reply.pk}")
     view = resolve_share(token, request.user)

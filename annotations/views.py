@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from articles.models import Story
+from articles.views import render_story
 from library import search
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
@@ -25,7 +26,8 @@ from .forms import (
     QuoteForm,
     ReplyForm,
 )
-from .models import Annotation, Reply, SelectionError, Tag
+from .idempotency import new_key
+from .models import Annotation, QuoteAmbiguous, Reply, SelectionError, Tag
 from .reading import StoryAnnotations
 
 if TYPE_CHECKING:
@@ -110,12 +112,37 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
 # --- Views
 
 
+QUOTE_CHOICES = 20  # places offered when typed words are in the story more than once
+CHOICE_CONTEXT = 50  # characters of context on each side of a place
+
+
+def _quote_choices(story: Story, error: QuoteAmbiguous) -> list[dict[str, Any]]:
+    """The places a typed quote is in, with some words around each, to choose from."""
+    revision = story.current_revision
+    assert revision is not None
+    text = revision.body_text
+    choices = []
+    for number, (start, end) in enumerate(error.occurrences[:QUOTE_CHOICES], start=1):
+        before = " ".join(text[max(0, start - CHOICE_CONTEXT) : start].split(" ")[1:])
+        after = " ".join(text[end : end + CHOICE_CONTEXT].split(" ")[:-1])
+        choices.append(
+            {
+                "value": f"{number}:{revision.pk}",
+                "before": " ".join(before.split()),
+                "quote": " ".join(text[start:end].split()),
+                "after": " ".join(after.split()),
+            }
+        )
+    return choices
+
+
 @require_POST
 @login_required
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     story = _get_story(request, story_id)
     annotation: Annotation | None = None
+    problem: SelectionError | None = None
     # "Highlight a quote" sends typed or pasted words, found in the story by the server;
     # the selection toolbar sends W3C selectors.
     form: AnnotationCreateForm | QuoteForm = (
@@ -129,6 +156,7 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
                 story=story, author=_signed_in(request), **form.annotation_fields()
             )
         except SelectionError as exc:
+            problem = exc
             form.add_error(None, str(exc))
     if annotation is None:
         errors = [error for field_errors in form.errors.values() for error in field_errors]
@@ -136,6 +164,14 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
             # Shown in the toolbar, where the reader acted; what they typed stays there.
             response = render(request, "annotations/toolbar.html#error", {"errors": errors})
             return reswap(retarget(response, "#annotate-error"), "outerHTML")
+        if isinstance(form, QuoteForm):
+            # Back on the story, the form open and filled in, saying what went wrong; words
+            # found in several places offer them to choose from.
+            choices = _quote_choices(story, problem) if isinstance(problem, QuoteAmbiguous) else []
+            extra = {"quote_form": form, "quote_open": True, "quote_choices": choices}
+            if isinstance(problem, QuoteAmbiguous):
+                extra["quote_more"] = len(problem.occurrences) - len(choices)
+            return render_story(request, story, extra, status=400)
         return render(
             request,
             "annotations/create_error.html",
@@ -153,11 +189,13 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
         (a for a in annotations.anchored if a.pk == annotation.pk), annotation.show_to(request.user)
     )
     following = annotations.next_after(created)
-    oob_swap = (
-        f"beforebegin:#annotation-{following.pk}"
-        if following is not None
-        else "beforeend:#annotation-list"
-    )
+    if annotation.repeated:
+        # The card is on the page already (the first request put it there): redraw it.
+        oob_swap = f"outerHTML:#annotation-{annotation.pk}"
+    elif following is not None:
+        oob_swap = f"beforebegin:#annotation-{following.pk}"
+    else:
+        oob_swap = "beforeend:#annotation-list"
     return _fragments(
         request,
         (
@@ -176,6 +214,8 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
             "annotations/sidebar.html#summary",
             {"annotation_count": annotations.count, "oob": True},
         ),
+        # The next highlight is another request: the toolbar gets a new key.
+        ("annotations/toolbar.html#key", {"idempotency_key": new_key(), "oob": True}),
     )
 
 
@@ -263,9 +303,7 @@ def annotation_replies(request: HtmxHttpRequest, annotation_id: int) -> HttpResp
     form = ReplyForm(request.POST, annotation_id=annotation.pk)
     if not form.is_valid():
         return _replies(request, annotation, form, status=200 if request.htmx else 400)
-    reply = Reply(annotation=annotation, author=_signed_in(request))
-    reply.set_body(form.cleaned_data["body"])
-    reply.save()
+    reply = Reply.post(annotation, _signed_in(request), form.cleaned_data["body"], once=form.once())
     if not request.htmx:
         return redirect(f"{annotation.story.get_absolute_url()}#reply-{reply.pk}")
     return _replies(request, _get_annotation_for_user(request, annotation_id))

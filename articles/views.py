@@ -84,6 +84,14 @@ def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> Htt
     story = _get_story(request, story_id)
     if slug != story.slug:
         return redirect(story, permanent=True)
+    return render_story(request, story)
+
+
+def render_story(
+    request: HtmxHttpRequest, story: Story, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The reading view; ``extra`` context from a form posted on it that is shown again
+    with its errors (a quote to highlight that was not found)."""
     revision = story.current_revision
     assert revision is not None
     # The annotations the reader may see, drawn into the body as <mark>s and listed beside
@@ -110,5 +118,7 @@ def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> Htt
             "older": older,
             "show_query": reading.show_query(show),
             "nav_scope": "" if show == reading.ALL else f"{show} ",
+            **(extra or {}),
         },
+        status=status,
     )

@@ -3,7 +3,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from annotations.anchoring import describe
-from annotations.models import Annotation, SelectionError, Visibility, locate_quote
+from annotations.models import (
+    Annotation,
+    QuoteAmbiguous,
+    Visibility,
+    locate_quote,
+)
 from annotations.testing import annotate
 
 from .factories import make_story
@@ -252,21 +257,61 @@ def test_a_pasted_quote_may_differ_in_spaces_and_typography(signed_in):
     ("quote", "message"),
     [
         ("not in this story", "Those words are not in the story."),
-        ("audit", "more than once"),
+        ("audit", "Those words are in the story 2 times."),
         ("   ", "Type or paste the words to highlight."),
         ("Audit Rule", "Those words are not in the story."),  # the words as they are
     ],
 )
-def test_a_quote_that_is_not_there_once_is_refused(signed_in, story, quote, message):
+def test_a_quote_that_is_not_there_once_keeps_the_reader_on_the_story(
+    signed_in, story, quote, message
+):
     response = signed_in.post(_url(story), {"quote": quote, "colour": "blue"})
     assert response.status_code == 400
     content = response.content.decode()
+    # The story itself, not a dead end: its text, the form open, what was typed kept.
+    assert response.templates[0].name == "articles/story_detail.html"
+    assert 'id="story-body"' in content
+    assert '<details class="quote-highlight" id="quote-highlight" open>' in content
     assert message in content
-    assert f'href="{story.get_absolute_url()}"' in content
+    if quote.strip():
+        assert f">\n{quote}</textarea>" in content
+    assert 'value="blue" checked' in content or 'value="blue" selected' in content
+    assert not Annotation.objects.exists()
+
+
+def test_words_found_several_times_offer_each_place_to_choose(signed_in, story):
+    response = signed_in.post(_url(story), {"quote": "audit", "colour": "pink"})
+    content = response.content.decode()
+    revision = story.current_revision_id
+    assert "Which one do you mean?" in content
+    # Each place with the words around it, as a button that picks it.
+    assert f'name="occurrence" value="1:{revision}"' in content
+    assert f'name="occurrence" value="2:{revision}"' in content
+    assert "to publish an <mark>audit</mark> of the model" in content
+    assert "said the <mark>audit</mark> rule was" in content
+    chosen = signed_in.post(
+        _url(story), {"quote": "audit", "colour": "pink", "occurrence": f"2:{revision}"}
+    )
+    annotation = Annotation.objects.get()
+    assert chosen["Location"].endswith(f"#hl-{annotation.pk}")
+    text = story.current_revision.body_text
+    assert annotation.start == text.index("audit rule") and annotation.exact == "audit"
+    assert annotation.colour == "pink"
+
+
+def test_a_place_chosen_in_an_older_revision_is_asked_again(signed_in, story):
+    revision = story.current_revision_id
+    response = signed_in.post(
+        _url(story), {"quote": "audit", "colour": "pink", "occurrence": f"2:{revision + 99}"}
+    )
+    assert response.status_code == 400
+    assert "Which one do you mean?" in response.content.decode()
     assert not Annotation.objects.exists()
 
 
 def test_overlapping_occurrences_count_as_two():
-    with pytest.raises(SelectionError, match="more than once"):
+    with pytest.raises(QuoteAmbiguous, match="2 times") as raised:
         locate_quote("ha ha ha", "ha ha")
+    assert raised.value.occurrences == [(0, 5), (3, 8)]
+    assert locate_quote("ha ha ha", "ha ha", 2) == (3, 8)
     assert locate_quote("ha ha hat", "ha hat") == (3, 9)

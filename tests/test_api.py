@@ -383,6 +383,18 @@ def test_a_quote_that_is_not_in_the_story_is_409(client, story, token):
     assert not Annotation.objects.exists()
 
 
+def test_a_quote_found_several_times_is_409_saying_how_many(client, story, token):
+    data = _new(story)
+    # "audit" is in both paragraphs; no context or position says which is meant.
+    data["target"]["selector"] = [{"type": "TextQuoteSelector", "exact": "audit"}]
+    response = _post(client, data, token)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert "2 times" in error
+    assert "could not be found" not in error
+    assert not Annotation.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [

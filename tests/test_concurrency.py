@@ -141,3 +141,29 @@ def test_it_counts_every_rate_limited_request_once_under_concurrency():
     counts = _in_threads(work)
     # An atomic upsert hands out every count exactly once: no lost update.
     assert sorted(counts) == list(range(1, THREADS * OPS + 1))
+
+
+@pytest.mark.parametrize("key", ["same-key", ""])
+def test_copies_of_one_create_sent_at_once_store_one_highlight_and_one_reply(settings, key):
+    """A double-click's requests arrive together: the story (or the annotation replied
+    to) is locked, so the second sees the first and answers with it."""
+    settings.RATELIMIT_RATES = {"annotate": "10000/m", "reply": "10000/m"}
+    story = make_story("Ordinance", body=BODY).story
+    ada = User.objects.create_user("ada", password="pw")
+    parent = annotate(story, ada, "spring")
+
+    def work(n: int) -> list[int]:
+        client = Client()
+        client.force_login(ada)
+        created = client.post(
+            f"/stories/{story.pk}/annotations/new/",
+            _selection(story, "publish an audit", idempotency_key=key),
+        )
+        replied = client.post(
+            f"/annotations/{parent.pk}/replies/", {"body": "Once", "idempotency_key": key}
+        )
+        return [created.status_code, replied.status_code]
+
+    assert set(_in_threads(work)) == {302}
+    assert Annotation.objects.filter(exact="publish an audit").count() == 1
+    assert Reply.objects.filter(annotation=parent).count() == 1
