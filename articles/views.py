@@ -62,11 +62,7 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and cursor is not None:
         template += "#page"
     elif request.user.is_authenticated:
-        counts = reading.counts(request.user)
-        context["shows"] = [
-            {"value": value, "label": label, "count": counts[value], "current": value == show}
-            for value, label in reading.SHOWS
-        ]
+        context["shows"] = reading.tabs(request.user, show)
     return render(request, template, context)
 
 

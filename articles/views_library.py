@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import copy
 import math
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from library import reading
 from library.forms import PreferencesForm
 from library.models import ReadingState, UserPreferences
 from library.reading import story_state_context
@@ -63,7 +66,14 @@ def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     if request.htmx:
         context = story_state_context(story, state)
         context["next_url"] = _next_url(request, story.get_absolute_url())
-        return render(request, STATE_FRAGMENT, context)
+        response = render(request, STATE_FRAGMENT, context)
+        # On the front page the tabs count what was just read or saved: send them along.
+        page = urlsplit(request.htmx.current_url or "")
+        if page.path == reverse("home"):
+            show = reading.parse_show(QueryDict(page.query).get("show"), request.user)
+            tabs = {"shows": reading.tabs(request.user, show), "oob": True}
+            response.write(render_to_string("articles/story_list.html#tabs", tabs, request))
+        return response
     target = _next_url(request, story.get_absolute_url())
     if read is False:
         messages.success(request, f"“{story.title}” marked unread.")

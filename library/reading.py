@@ -162,6 +162,15 @@ def counts(user: Viewer) -> dict[str, int]:
     return {ALL: total, UNREAD: max(0, total - read), SAVED: saved, ANNOTATED: annotated}
 
 
+def tabs(user: Viewer, show: str) -> list[dict[str, Any]]:
+    """The front page's All / Unread / Saved / Annotated tabs with their counts."""
+    found = counts(user)
+    return [
+        {"value": value, "label": label, "count": found[value], "current": value == show}
+        for value, label in SHOWS
+    ]
+
+
 def neighbours(story: Story, user: Viewer, show: str = ALL) -> tuple[Story | None, Story | None]:
     """The stories before (newer) and after (older) this one in the front-page list the
     reader came from (all, unread, saved or annotated), among those they may see.

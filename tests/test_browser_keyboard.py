@@ -110,12 +110,19 @@ def test_s_saves_and_m_marks_read_in_the_list(page, ada, stories):
     page.goto("/")
     page.keyboard.press("j")
     first = stories[2]
+    saved_tab = page.locator(".library-tabs a", has_text="Saved").locator(".tab-count")
+    unread_tab = page.locator(".library-tabs a", has_text="Unread").locator(".tab-count")
+    expect(saved_tab).to_have_text("0")
+    expect(unread_tab).to_have_text("3")
     page.keyboard.press("s")
     expect(page.locator(f"#save-{first.pk}")).to_have_text("Unsave “First story”")
     assert ReadingState.objects.get(user=ada, story=first).is_saved
+    # The tab counts follow at once, without a reload.
+    expect(saved_tab).to_have_text("1")
     page.keyboard.press("m")
     expect(page.locator(f"#read-{first.pk}")).to_have_text("Mark unread “First story”")
     assert ReadingState.objects.get(user=ada, story=first).is_read
+    expect(unread_tab).to_have_text("2")
     # The selection stayed where it was (htmx settles the swapped button first: wait for it).
     for _ in range(50):
         if focused_text(page) == "First story":

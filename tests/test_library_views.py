@@ -61,6 +61,39 @@ def test_htmx_gets_the_buttons_back(reader, ada, story):
     assert f'id="save-{story.pk}"' in content
 
 
+def _tab_counts(content):
+    return dict(
+        re.findall(r'>(All|Unread|Saved|Annotated) <span class="tab-count">(\d+)<', content)
+    )
+
+
+def test_on_the_front_page_the_tab_counts_follow_the_buttons(reader, ada, story):
+    make_story("Another story")
+    front = reader.get("/?show=unread").content.decode()
+    assert _tab_counts(front) == {"All": "2", "Unread": "2", "Saved": "0", "Annotated": "0"}
+    on_front_page = {"HX-Request": "true", "HX-Current-URL": "http://testserver/?show=unread"}
+    saved = reader.post(_state_url(story), {"saved": "1"}, headers=on_front_page)
+    read = reader.post(_state_url(story), {"read": "1"}, headers=on_front_page)
+    # The tabs come out of band with the buttons, the tab the reader is on still current.
+    assert (
+        'id="library-tabs" aria-label="Which stories" hx-swap-oob="true"' in read.content.decode()
+    )
+    assert _tab_counts(saved.content.decode())["Saved"] == "1"
+    assert _tab_counts(read.content.decode()) == {
+        "All": "2", "Unread": "1", "Saved": "1", "Annotated": "0"
+    }  # fmt: skip
+    assert '?show=unread" aria-current="page">Unread' in read.content.decode()
+
+
+def test_elsewhere_the_buttons_come_back_alone(reader, story):
+    on_story = {
+        "HX-Request": "true",
+        "HX-Current-URL": f"http://testserver{story.get_absolute_url()}",
+    }
+    response = reader.post(_state_url(story), {"saved": "1"}, headers=on_story)
+    assert "library-tabs" not in response.content.decode()
+
+
 def test_the_form_asks_for_a_state_so_sending_it_twice_is_harmless(reader, ada, story):
     reader.post(_state_url(story), {"read": "1"})
     reader.post(_state_url(story), {"read": "1"})
