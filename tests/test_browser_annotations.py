@@ -453,3 +453,69 @@ def test_escape_closes_the_toolbar_and_nothing_is_stored(page, live_server, stor
     page.keyboard.press("c")
     assert page.locator("#annotate-comment-text").input_value() == ""
     assert not Annotation.objects.exists()
+
+
+# The colours of a PNG, decoded in a blank page (no CSP there to refuse a data: image).
+PIXELS = """async (b64) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], {type: "image/png"}));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext("2d");
+  context.drawImage(bitmap, 0, 0);
+  const data = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  const colours = {};
+  for (let i = 0; i < data.length; i += 4) {
+    const key = [data[i], data[i + 1], data[i + 2]].join(",");
+    colours[key] = (colours[key] || 0) + 1;
+  }
+  return colours;
+}"""
+
+
+def _colours(browser, png: bytes) -> dict[tuple[int, ...], int]:
+    import base64
+
+    blank = browser.new_context().new_page()
+    found = blank.evaluate(PIXELS, base64.b64encode(png).decode())
+    blank.context.close()
+    return {tuple(int(v) for v in key.split(",")): n for key, n in found.items()}
+
+
+def _near(colour, wanted, tolerance=6):
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, wanted, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("scheme", "yellow", "blue"),
+    [
+        ("light", (0xFD, 0xE6, 0x8A), (0xBF, 0xDB, 0xFE)),
+        ("dark", (0x6B, 0x5A, 0x12), (0x1E, 0x3F, 0x6E)),
+    ],
+)
+def test_overlapping_highlights_both_stay_visible(
+    browser, live_server, story, ada, screenshot_dir, scheme, yellow, blue
+):
+    """Where two highlights overlap, the outer one's colour still shows (it would look
+    shrunk to the part outside the inner one), and the inner one shows too. No script."""
+    outer = annotate(story, ada, "publish an audit of the model", colour="yellow")
+    inner = annotate(story, ada, "an audit", colour="blue")
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(story.get_absolute_url())
+    nested = page.locator(f"mark#hl-{outer.pk} > mark#hl-{inner.pk}")
+    expect(nested).to_have_text("an audit")
+    nested.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / f"overlap-{scheme}.png"))
+    colours = _colours(browser, nested.screenshot())
+    total = sum(colours.values())
+    share = lambda wanted: sum(n for c, n in colours.items() if _near(c, wanted)) / total  # noqa: E731
+    # A band of the outer colour runs through the overlap...
+    assert share(yellow) > 0.1, colours
+    # ...and most of it is neither plain colour: the overlap is a deeper tone of the inner.
+    assert share(blue) < 0.2
+    # Outside the overlap, the outer highlight keeps its own colour.
+    alone = _colours(browser, page.locator(f"mark#hl-{outer.pk}").first.screenshot())
+    assert max(alone.items(), key=lambda item: item[1])[0] == pytest.approx(yellow, abs=6)
+    context.close()
