@@ -201,6 +201,20 @@ class Source(models.Model):
             return f"every {self.chosen_interval}"
         return self.automatic_label
 
+    @property
+    def backoff_label(self) -> str:
+        """Why the next fetch is not on the schedule ("" when it is): failures in a row
+        wait longer each time."""
+        if not self.error_count:
+            return ""
+        wait = describe_minutes(int(backoff(self.error_count).total_seconds() // 60))
+        failed = (
+            "a failed fetch"
+            if self.error_count == 1
+            else f"{self.error_count} failed fetches in a row"
+        )
+        return f"a retry, {wait} after {failed} (the wait doubles each time, up to a day)"
+
     def fetch_due_after(self, fetched: datetime) -> datetime:
         """When the feed is due again after a fetch at `fetched` with its current error
         count: its interval after a success, the back-off after failures."""

@@ -301,6 +301,7 @@ def test_it_files_a_paste_with_a_url_under_that_url_as_the_readers_copy(
         ("", "This field is required."),
         ("   \n  ", "Paste some text or HTML."),
         ("Title\n\nshort", "does not look like an article"),
+        ("One line I pasted", "There is only a title here (the first line)"),
         ("bin\x00\x01\x02\x03\x04\x05\x06\x07" * 50, "Null characters are not allowed."),
         ("bin\x01\x02\x03\x04\x05\x06\x07\x08" * 50, "binary"),
     ],
@@ -310,6 +311,22 @@ def test_it_explains_a_bad_paste_on_the_form(signed_in, body, message):
     assert response.status_code == 400
     assert message in text(response)
     assert Story.objects.count() == 0
+
+
+def test_a_one_line_paste_is_not_called_a_file(signed_in):
+    response = signed_in.post(reverse("add_paste"), {"text": "Just one line", "format": "text"})
+    assert "file" not in str(response.context["paste_form"].errors)
+
+
+def test_each_form_on_the_add_page_has_ids_of_its_own(signed_in):
+    content = signed_in.get(reverse("add")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', content)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    # Each "Original address" label names its own form's field.
+    for form in ("upload", "paste"):
+        assert f'<label for="id_{form}_url">Original address (optional):</label>' in content
+        assert f'id="id_{form}_url"' in content
+    assert '<label for="id_web_url">Page address:</label>' in content
 
 
 def test_it_keeps_what_was_pasted_when_it_fails(signed_in):

@@ -214,6 +214,12 @@ def test_it_lists_feeds_with_their_state(signed_in, site, user):
     assert "503 Service Unavailable" in row
     assert "5\xa0minutes ago" in row
     assert "in 1\xa0hour" in row
+    # Why the next fetch is not on the hourly schedule.
+    assert (
+        "a retry, 40 minutes after 3 failed fetches in a row (the wait doubles each time, "
+        "up to a day)" in row
+    )
+    assert "otherwise every 1 hour" in row
     assert "1 item with problems" in row and "Timed out after 15 s" in row
     assert "Pause" not in row  # not added by this user
     assert "Refresh now" in row
@@ -224,6 +230,21 @@ def test_it_lists_feeds_with_their_state(signed_in, site, user):
     row = row[: row.index("</tr>")]
     assert "Pause" in row and "Delete" in row
     assert '<td class="num" data-label="Stories">1</td>' in row
+
+
+def test_a_feed_fetched_moments_ago_was_fetched_just_now(signed_in):
+    source = Source.objects.create(
+        name="Fresh feed",
+        feed_url="https://fresh.example/feed",
+        last_fetch=timezone.now() - timedelta(seconds=20),
+        next_fetch=timezone.now() + timedelta(seconds=30),
+    )
+    content = signed_in.get(reverse("sources")).content.decode()
+    row = content[content.index(f'id="source-{source.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert ">just now</time>" in row
+    assert ">in under a minute</time>" in row
+    assert "0\xa0minutes" not in row
 
 
 def test_it_shows_an_empty_list(signed_in):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 
 register = template.Library()
 
@@ -21,3 +21,13 @@ def ago(value: datetime | None) -> str:
     if age < timedelta(days=7):
         return f"{timesince(value, depth=1)} ago"
     return format_date(timezone.localtime(value), "j M Y")
+
+
+@register.filter
+def until(value: datetime | None) -> str:
+    """ "in 9 minutes", "in under a minute": how long until value (a time to come)."""
+    if value is None:
+        return ""
+    if value - timezone.now() < timedelta(minutes=1):
+        return "in under a minute"
+    return f"in {timeuntil(value)}"

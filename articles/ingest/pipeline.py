@@ -118,7 +118,10 @@ def extract(content: str, kind: str, url: str | None = None) -> Extracted:
         return extract_html(content, url=url)
     plain = parse_plain_text(content)
     if not plain.blocks:
-        raise ExtractionError("No article text could be found in this file.")
+        # Said of a file and of a paste alike: the first line is the title.
+        raise ExtractionError(
+            "There is only a title here (the first line): the story's text must follow it."
+        )
     return Extracted(title=plain.title, dek=plain.dek, blocks=plain.blocks, url=url)
 
 
