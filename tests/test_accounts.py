@@ -62,3 +62,16 @@ def test_signing_up_leaves_the_reader_signed_in_on_the_next_pages(client):
     page = client.get("/highlights/")
     assert page.status_code == 200
     assert page.context["user"].get_username() == "newcomer"
+
+
+def test_signed_in_pages_are_private_and_not_stored(client):
+    """Back after logging out must not bring a private page out of the browser's cache."""
+    User.objects.create_user("ada", password="correct-horse-battery")
+    anonymous = client.get("/")
+    assert "no-store" not in anonymous.get("Cache-Control", "")
+    client.post("/accounts/login/", {"username": "ada", "password": "correct-horse-battery"})
+    for url in ("/", "/highlights/", "/preferences/", "/settings/tokens/", "/api/annotations/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= directives, url
