@@ -95,10 +95,11 @@ def _live_server_quiet_before_teardown(request: pytest.FixtureRequest) -> Iterat
     closed, a save already on its way) breaks the flush and every test after it. Set up
     after the live server, so torn down before it: after the pages have closed, it waits
     until the server has nothing left to answer."""
-    if "live_server" not in request.fixturenames:
+    servers = [name for name in ("live_server", "production_server") if name in request.fixturenames]
+    if not servers:
         yield
         return
-    request.getfixturevalue("live_server")
+    request.getfixturevalue(servers[0])
     yield
     _REQUESTS.wait_until_idle()
 
