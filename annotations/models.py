@@ -414,15 +414,20 @@ def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
     """Every [start, end) in text where quote is, word for word.
 
     The spaces between the words may differ (a paste across two paragraphs), and so may
-    quotation marks, apostrophes and dashes; nothing else. Occurrences may overlap ("ha
-    ha" in "ha ha ha").
+    quotation marks, apostrophes and dashes; nothing else. The first and last words are
+    whole words ("rule" is not in "rules"). Occurrences may overlap ("ha ha" in "ha ha
+    ha").
     """
     words = quote.split()
     if not words:
         return []
-    pattern = re.compile(
-        r"\s+".join("".join(_TYPED.get(char) or re.escape(char) for char in word) for word in words)
+    body = r"\s+".join(
+        "".join(_TYPED.get(char) or re.escape(char) for char in word) for word in words
     )
+    # Whole words at the edges: "rule" is not the start of "rules".
+    start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+    pattern = re.compile(start + body + end)
     found: list[tuple[int, int]] = []
     match = pattern.search(text)
     while match is not None:

@@ -7,6 +7,7 @@ from annotations.models import (
     Annotation,
     QuoteAmbiguous,
     Visibility,
+    find_quote,
     locate_quote,
 )
 from annotations.testing import annotate
@@ -223,7 +224,7 @@ def test_the_fragments_leave_out_other_users_private_annotations(client, story, 
 def test_the_reading_view_offers_to_highlight_a_quote(signed_in, story):
     content = signed_in.get(story.get_absolute_url()).content.decode()
     assert "<summary>Highlight a quote</summary>" in content
-    assert f'<form method="post" action="{_url(story)}" class="stacked-form">' in content
+    assert f'<form method="post" action="{_url(story)}#quote-highlight" class="stacked-form">' in content
     assert 'name="quote"' in content and 'id="id_quote_colour"' in content
 
 
@@ -307,6 +308,13 @@ def test_a_place_chosen_in_an_older_revision_is_asked_again(signed_in, story):
     assert response.status_code == 400
     assert "Which one do you mean?" in response.content.decode()
     assert not Annotation.objects.exists()
+
+
+def test_a_typed_quote_is_whole_words_at_its_edges():
+    text = "The rules say the rule is a rule-of-thumb; unruled."
+    assert find_quote(text, "rule") == [(18, 22), (28, 32)]
+    assert find_quote(text, "the rule") == [(14, 22)]
+    assert find_quote(text, "rule-of-thumb;") == [(28, 42)]
 
 
 def test_overlapping_occurrences_count_as_two():

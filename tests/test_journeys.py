@@ -260,11 +260,16 @@ def browser_with_history(browser: Browser) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def people(browser: Browser, production_server: Any) -> Iterator[Any]:
+def people(
+    request: pytest.FixtureRequest, browser: Browser, production_server: Any
+) -> Iterator[Any]:
     made: list[Person] = []
+    journey = request.node.name.removeprefix("test_")[:28].rstrip("_")
 
     def person(name: str, *, browser_to_use: Browser | None = None, **options: Any) -> Person:
-        made.append(Person(browser_to_use or browser, production_server, name, **options))
+        made.append(
+            Person(browser_to_use or browser, production_server, f"{journey}-{name}", **options)
+        )
         return made[-1]
 
     yield person
@@ -604,6 +609,21 @@ def test_a_reader_signs_up_reads_highlights_shares_exports_and_restores(
         page.goto(url)
         assert marks(ada) == before[url], url
     ada.look("restored")
+    page.get_by_role("searchbox", name="Search stories and highlights").fill("audits")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=audits")
+    expect(page.locator(".story-item-title")).to_contain_text(["The ordinance"])
+    ada.look("search")
+    page.get_by_role("navigation", name="Results").get_by_role("link", name="Highlights").click()
+    expect(page.locator(".highlight-item")).to_have_count(2)
+    # The comment as text, its words marked: no Markdown showing.
+    expect(page.locator(".highlight-item .annotation-comment")).to_have_text(
+        "Who audits? See the rule and section 4."
+    )
+    ada.look("search-highlights")
+    page.goto("/highlights/")
+    expect(page.locator(".highlight-item")).to_have_count(4)
+    ada.look("my-highlights")
     restored = Annotation.objects.get(comment__startswith="**Who**")
     assert restored.visibility == "link" and restored.tag_names() == ["ai", "policy"]
     assert [r.body for r in restored.replies.all()] == ["Section 4 names the city auditor."]
@@ -652,7 +672,7 @@ def test_a_second_reader_never_sees_the_first_ones_private_things(
         content = bob.page.content()
         for marker in markers:
             assert marker not in content, (url, marker)
-    bob.look("bob-story")
+        bob.look(re.sub(r"\W+", "-", url.removeprefix(production_server.url)).strip("-") or "front")
     for url in (
         f"/annotations/{secret}/",
         f"/annotations/{secret}/share/",
