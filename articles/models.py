@@ -213,7 +213,7 @@ class Source(models.Model):
             if self.error_count == 1
             else f"{self.error_count} failed fetches in a row"
         )
-        return f"a retry, {wait} after {failed} (the wait doubles each time, up to a day)"
+        return f"retrying: after {failed} the wait is {wait} (it doubles each time, up to a day)"
 
     def fetch_due_after(self, fetched: datetime) -> datetime:
         """When the feed is due again after a fetch at `fetched` with its current error

@@ -216,8 +216,8 @@ def test_it_lists_feeds_with_their_state(signed_in, site, user):
     assert "in 1\xa0hour" in row
     # Why the next fetch is not on the hourly schedule.
     assert (
-        "a retry, 40 minutes after 3 failed fetches in a row (the wait doubles each time, "
-        "up to a day)" in row
+        "retrying: after 3 failed fetches in a row the wait is 40 minutes (it doubles each "
+        "time, up to a day)" in row
     )
     assert "otherwise every 1 hour" in row
     assert "1 item with problems" in row and "Timed out after 15 s" in row
