@@ -58,12 +58,6 @@ class UrlForm(_AddForm):
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/news/story"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The Add page shows three forms with a "url" field: ids of their own, so each
-        # label focuses its own field.
-        self.auto_id = "id_web_%s"
-
 
 class OptionalUrlMixin(_AddForm):
     url = WebURLField(
@@ -82,10 +76,6 @@ class UploadForm(OptionalUrlMixin):
         widget=forms.ClearableFileInput(attrs={"accept": ".html,.htm,.xhtml,.gz,.txt,.text,.md"}),
     )
     field_order = ["file", "url"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.auto_id = "id_upload_%s"
 
     def clean_file(self) -> tuple[str, str, str]:
         """(decoded text, kind, file name)."""
@@ -134,10 +124,6 @@ class PasteForm(OptionalUrlMixin):
     )
     format = forms.ChoiceField(choices=FORMATS, initial="auto", widget=forms.RadioSelect)
     field_order = ["text", "format", "url"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.auto_id = "id_paste_%s"
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]

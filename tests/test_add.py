@@ -318,17 +318,6 @@ def test_a_one_line_paste_is_not_called_a_file(signed_in):
     assert "file" not in str(response.context["paste_form"].errors)
 
 
-def test_each_form_on_the_add_page_has_ids_of_its_own(signed_in):
-    content = signed_in.get(reverse("add")).content.decode()
-    ids = re.findall(r'\sid="([^"]+)"', content)
-    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    # Each "Original address" label names its own form's field.
-    for form in ("upload", "paste"):
-        assert f'<label for="id_{form}_url">Original address (optional):</label>' in content
-        assert f'id="id_{form}_url"' in content
-    assert '<label for="id_web_url">Page address:</label>' in content
-
-
 def test_it_keeps_what_was_pasted_when_it_fails(signed_in):
     body = "My title\n\nNot long enough."
     response = signed_in.post(reverse("add_paste"), {"text": body, "format": "auto"}, **HTMX)
