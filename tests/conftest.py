@@ -95,7 +95,9 @@ def _live_server_quiet_before_teardown(request: pytest.FixtureRequest) -> Iterat
     closed, a save already on its way) breaks the flush and every test after it. Set up
     after the live server, so torn down before it: after the pages have closed, it waits
     until the server has nothing left to answer."""
-    servers = [name for name in ("live_server", "production_server") if name in request.fixturenames]
+    servers = [
+        name for name in ("live_server", "production_server") if name in request.fixturenames
+    ]
     if not servers:
         yield
         return

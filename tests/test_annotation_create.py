@@ -224,7 +224,10 @@ def test_the_fragments_leave_out_other_users_private_annotations(client, story, 
 def test_the_reading_view_offers_to_highlight_a_quote(signed_in, story):
     content = signed_in.get(story.get_absolute_url()).content.decode()
     assert "<summary>Highlight a quote</summary>" in content
-    assert f'<form method="post" action="{_url(story)}#quote-highlight" class="stacked-form">' in content
+    assert (
+        f'<form method="post" action="{_url(story)}#quote-highlight" class="stacked-form">'
+        in content
+    )
     assert 'name="quote"' in content and 'id="id_quote_colour"' in content
 
 
