@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -89,21 +90,44 @@ request_finished.connect(_REQUESTS.finished, weak=False)
 
 
 @pytest.fixture(autouse=True)
-def _live_server_quiet_before_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A browser test's database is flushed at its end, and on SQLite the live server shares
+def _transactional_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What a transactional test leaves for the flush at its end.
+
+    A browser test's database is flushed at its end, and on SQLite the live server shares
     its connection: a request still running then (a reading-progress beacon sent as a page
     closed, a save already on its way) breaks the flush and every test after it. Set up
     after the live server, so torn down before it: after the pages have closed, it waits
-    until the server has nothing left to answer."""
+    until the server has nothing left to answer.
+
+    The flush empties the models' tables only. The search index tables are the app's own
+    SQL (library/search.py): their rows would outlive the stories and answer later tests'
+    searches, so they are emptied here, just before the flush."""
     servers = [
         name for name in ("live_server", "production_server") if name in request.fixturenames
     ]
-    if not servers:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        bool(servers)
+        or "transactional_db" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    if not transactional:
         yield
         return
-    request.getfixturevalue(servers[0])
+    request.getfixturevalue("transactional_db")
+    if servers:
+        request.getfixturevalue(servers[0])
     yield
-    _REQUESTS.wait_until_idle()
+    if servers:
+        _REQUESTS.wait_until_idle()
+    from django.db import DatabaseError, connection
+
+    from library import search
+
+    for spec in search.INDEXES:
+        # (A migration test that failed midway may have left no such table.)
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {spec.table}")  # noqa: S608
 
 
 @pytest.fixture(scope="session")

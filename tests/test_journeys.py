@@ -20,7 +20,8 @@ What differs, and why: the server speaks plain HTTP on 127.0.0.1 (a test has no
 certificate), so SECURE_SSL_REDIRECT, HSTS and secure cookies are off; background tasks
 run in the request (TASKS_IMMEDIATE, the test default) instead of a separate worker;
 FETCH_ALLOWED_HOSTS lets the fetcher reach the local server that plays the web; the
-database is the test database (SQLite or PostgreSQL, whichever the run uses). Every
+database is the test database (SQLite or PostgreSQL, whichever the run uses; on SQLite,
+whose test database lives in memory on one connection, requests take turns). Every
 console error (a CSP violation included) fails the journey.
 
 Screenshots of every page a journey visits land in test-artifacts/journeys/; with
@@ -32,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,21 @@ class _Untouched:
         return application
 
 
+class _InTurn:
+    """The same, for a test database in SQLite's memory, which the server's threads share
+    as one connection: requests take turns (a double-click's two requests at once would
+    meet in that connection; a deployment has a connection per thread, and SQLite
+    serializes writers anyway)."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self.lock:
+            return list(self.application(environ, start_response))
+
+
 @pytest.fixture
 def production_server(
     static_root: Path, tmp_path: Path, local_web: LocalServer
@@ -132,7 +149,8 @@ def production_server(
             for conn in connections.all()
             if conn.vendor == "sqlite" and conn.is_in_memory_db()
         }
-        thread = LiveServerThread("localhost", _Untouched, connections_override=shared)
+        handler = _InTurn if shared else _Untouched
+        thread = LiveServerThread("localhost", handler, connections_override=shared)
         thread.daemon = True
         for conn in shared.values():
             conn.inc_thread_sharing()

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("annotations", "0003_listing_indexes"),
-        ("articles", "0003_feed_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
