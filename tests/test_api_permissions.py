@@ -36,15 +36,25 @@ def world(state):
     annotation = annotate(
         story, ada, "rewritten storage layer", comment=f"Note {MARKER}", visibility=visibility
     )
-    reply = Reply(annotation=annotation, author=ada)
-    reply.set_body("Follow-up")
-    reply.save()
-    ids = annotation.pk, reply.pk
+    replies = {}
+    # The author's reply, and one by another reader (left while the annotation was public:
+    # the author may have made it private since).
+    for role, user in (("author", ada), ("other", bob)):
+        reply = Reply(annotation=annotation, author=user)
+        reply.set_body(f"Follow-up by {user.username}")
+        reply.save()
+        replies[role] = reply.pk
+    annotation_id = annotation.pk
     if state == "deleted":
         annotation.delete()
     tokens = {name: ApiToken.issue(user, "t")[1] for name, user in
               [("author", ada), ("other", bob), ("staff", sam)]}  # fmt: skip
-    return {"annotation": ids[0], "reply": ids[1], "tokens": tokens}
+    return {
+        "annotation": annotation_id,
+        "reply": replies["author"],
+        "replies": replies,
+        "tokens": tokens,
+    }
 
 
 def _headers(world, role):
@@ -119,3 +129,41 @@ def test_it_replies_where_the_pages_let_reply(client: Client, world, role, state
         assert response.status_code == 401
     else:
         assert response.status_code == (201 if _visible(role, state) else 404)
+
+
+def _expected_reply_write(role, state, replier, ok):
+    """A reply is changed or deleted by its author only, wherever the annotation is."""
+    if role == "anonymous":
+        return 401
+    if not _visible(role, state):
+        return 404
+    return ok if role == replier else 403
+
+
+@pytest.mark.parametrize("replier", ["author", "other"])
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_it_rewrites_a_reply_for_its_author_only(client: Client, world, role, state, replier):
+    url = f"/api/annotations/replies/{world['replies'][replier]}/"
+    data = {"type": "Annotation", "body": {"type": "TextualBody", "value": "Rewritten"}}
+    response = client.put(
+        url,
+        json.dumps(data),
+        content_type="application/ld+json",
+        HTTP_IF_MATCH="*",
+        **_headers(world, role),
+    )
+    assert response.status_code == _expected_reply_write(role, state, replier, 200)
+    rewritten = Reply.objects.filter(body="Rewritten").exists()
+    assert rewritten == (response.status_code == 200)
+
+
+@pytest.mark.parametrize("replier", ["author", "other"])
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_it_deletes_a_reply_for_its_author_only(client: Client, world, role, state, replier):
+    reply_id = world["replies"][replier]
+    response = client.delete(f"/api/annotations/replies/{reply_id}/", **_headers(world, role))
+    assert response.status_code == _expected_reply_write(role, state, replier, 204)
+    exists = Reply.objects.filter(pk=reply_id).exists()
+    assert exists == (state != "deleted" and response.status_code != 204)

@@ -113,6 +113,19 @@ def test_nobody_revokes_someone_elses_token(client, ada):
     assert ApiToken.objects.exists()
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "Bearer "])
+def test_the_bearer_scheme_is_case_insensitive(client, ada, story, scheme):
+    # RFC 9110: the authentication scheme is case-insensitive; spaces before the token too.
+    from annotations.models import Visibility
+    from annotations.testing import annotate
+
+    _row, token = ApiToken.issue(ada, "t")
+    private = annotate(story, ada, QUOTE, visibility=Visibility.PRIVATE)
+    response = client.get(f"/api/annotations/{private.pk}/", HTTP_AUTHORIZATION=f"{scheme} {token}")
+    assert response.status_code == 200
+    assert client.get(f"/api/annotations/{private.pk}/").status_code == 404
+
+
 @pytest.mark.parametrize("header", ["Bearer nope", "Bearer nr_forged", "Basic YWRhOnB3", "Bearer"])
 def test_a_bad_authorization_header_is_401(client, header):
     response = client.get("/api/annotations/", HTTP_AUTHORIZATION=header)
