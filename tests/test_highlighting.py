@@ -15,18 +15,13 @@ from hypothesis import strategies as st
 
 from annotations import highlighting
 from annotations.highlighting import Highlight, draw_highlights
+from newsreader import sanitizer
 
 SAMPLE = (
     Path(__file__).resolve().parent.parent / "articles" / "samples" / "techradar-kaspersky-uk.txt"
 )
 SHARED_SAMPLE = Path("/work/shared/samples/techradar-kaspersky-uk.txt")
 COLOURS = ["yellow", "blue", "green", "pink"]
-
-try:
-    from newsreader.sanitizer import html_to_text as sanitizer_html_to_text
-except ImportError:  # another engineer's module; only cross-checked when present
-    sanitizer_html_to_text = None
-
 
 # --- Reference helpers: the text contract computed independently of the code under test.
 
@@ -69,8 +64,7 @@ def reference_text(fragment: str) -> str:
 
     walk(parse(fragment))
     text = "".join(out)
-    if sanitizer_html_to_text is not None:
-        assert sanitizer_html_to_text(fragment) == text
+    assert sanitizer.html_to_text(fragment) == text
     return text
 
 
@@ -277,7 +271,6 @@ def test_it_uses_the_fast_path_for_sanitizer_output() -> None:
 
 
 def test_it_uses_the_fast_path_for_what_the_sanitizer_really_produces() -> None:
-    sanitizer = pytest.importorskip("newsreader.sanitizer")
     raw = "\n".join(
         f'<p>{htmllib.escape(p)} <b>bold</b> <a href="https://e.example/?a=1&b=2">x</a> &copy;</p>'
         for p in realistic_paragraphs()
