@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import now
 
 from annotations.models import Annotation, Reply, Tag, Visibility
 from annotations.testing import annotate
@@ -416,6 +417,10 @@ def test_a_quote_found_several_times_is_409_saying_how_many(client, story, token
             ),
             409,
         ),
+        (lambda d: d["target"].pop("source"), 400),
+        (lambda d: d["target"].update(source=42), 400),
+        (lambda d: d["target"].update(source="http://testserver/api/annotations/"), 404),
+        (lambda d: d.update(target="https://ex.com/ordinance"), 400),
     ],
 )
 def test_bad_annotations_are_refused_with_a_clear_error(client, story, token, change, status):
@@ -595,3 +600,148 @@ def test_an_export_posted_to_a_fresh_database_gives_the_same_annotations(client,
         assert response.status_code == 201, response.content
     assert snapshot() == before
     assert set(Annotation.objects.values_list("author__username", flat=True)) == {"carol"}
+
+
+def test_a_story_without_a_text_yet_cannot_be_annotated(client, story, token):
+    pending = Story.objects.create(title="Pending", url="https://ex.com/pending", sort_date=now())
+    data = _new(story)
+    data["target"]["source"] = pending.url
+    response = _post(client, data, token)
+    assert response.status_code == 404
+    assert not Annotation.objects.exists()
+
+
+def test_an_update_may_quote_the_passage_as_it_was_or_as_it_is_now(client, story, ada, token):
+    annotation = annotate(story, ada, "publish an audit")
+    # As re-anchoring leaves it after the story was edited: the passage reads differently.
+    Annotation.objects.filter(pk=annotation.pk).update(exact="publish the audit")
+    url = f"{CONTAINER}{annotation.pk}/"
+    for exact, status in [("publish an audit", 200), ("publish the audit", 200), ("audit", 409)]:
+        current = client.get(url, **_auth(token))
+        data = current.json()
+        # Selectors it does not know are ignored.
+        data["target"]["selector"] = ["junk", {"type": "TextQuoteSelector", "exact": exact}]
+        response = _put(client, url, data, token, HTTP_IF_MATCH=current["ETag"])
+        assert response.status_code == status, exact
+
+
+# --- Methods each resource answers
+
+
+def test_every_write_without_credentials_is_401(client, story, ada):
+    annotation = annotate(story, ada, "publish an audit")
+    reply = _stored_reply(annotation, ada)
+    for url in (CONTAINER, f"{CONTAINER}{annotation.pk}/", f"{CONTAINER}replies/{reply.pk}/"):
+        for method in ("post", "put", "patch", "delete"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 401, (method, url)
+    assert Annotation.objects.count() == Reply.objects.count() == 1
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_the_container_refuses_other_methods_with_405(client, token, method):
+    response = getattr(client, method)(CONTAINER, **_auth(token))
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_an_annotation_and_a_reply_refuse_other_methods_with_405(client, story, ada, token, method):
+    annotation = annotate(story, ada, "publish an audit", comment="Kept")
+    reply = _stored_reply(annotation, ada)
+    for url in (f"{CONTAINER}{annotation.pk}/", f"{CONTAINER}replies/{reply.pk}/"):
+        body = json.dumps({"type": "Annotation", "body": "Changed"})
+        response = getattr(client, method)(
+            url, body, content_type="application/ld+json", **_auth(token)
+        )
+        assert response.status_code == 405, url
+        assert response["Allow"] == "GET, PUT, DELETE, HEAD, OPTIONS"
+    assert Annotation.objects.get().comment == "Kept"
+    assert Reply.objects.get().body == "Follow-up"
+
+
+def test_head_answers_as_get_does_without_a_body(client, story, ada):
+    annotation = annotate(story, ada, "publish an audit")
+    reply = _stored_reply(annotation, ada)
+    for url in (CONTAINER, f"{CONTAINER}{annotation.pk}/", f"{CONTAINER}replies/{reply.pk}/"):
+        got, head = client.get(url), client.head(url)
+        assert (head.status_code, head["Content-Type"]) == (200, got["Content-Type"]), url
+        assert head.get("ETag") == got.get("ETag")
+        assert head.content == b""
+
+
+def test_options_describe_an_annotation_and_a_reply(client, story, ada):
+    annotation = annotate(story, ada, "publish an audit")
+    reply = _stored_reply(annotation, ada)
+    for url in (f"{CONTAINER}{annotation.pk}/", f"{CONTAINER}replies/{reply.pk}/"):
+        response = client.options(url)
+        assert response.status_code == 204
+        assert response["Allow"] == "GET, PUT, DELETE, HEAD, OPTIONS"
+        assert "<http://www.w3.org/ns/oa#Annotation>" in response["Link"]
+
+
+# --- Replies: their parent, their body, their ETag
+
+
+def _stored_reply(annotation: Annotation, author: User, body: str = "Follow-up") -> Reply:
+    reply = Reply(annotation=annotation, author=author)
+    reply.set_body(body)
+    reply.save()
+    return reply
+
+
+def _reply(target: Any, value: str = "I agree.") -> dict[str, Any]:
+    body = {"type": "TextualBody", "value": value} if value else []
+    return {"type": "Annotation", "motivation": "replying", "body": body, "target": target}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        lambda a: f"http://testserver{CONTAINER}{a.pk}/",
+        lambda a: {"id": f"http://testserver{CONTAINER}{a.pk}/"},
+        lambda a: {"type": "SpecificResource", "source": f"http://testserver{CONTAINER}{a.pk}/"},
+        lambda a: f"http://testserver{a.get_absolute_url()}",
+    ],
+    ids=["id", "object with id", "object with source", "annotation page"],
+)
+def test_a_reply_names_its_parent_by_its_api_id_or_its_page(client, story, bob, token, target):
+    parent = annotate(story, bob, "publish an audit")
+    response = _post(client, _reply(target(parent)), token)
+    assert response.status_code == 201, response.content
+    assert Reply.objects.get().annotation_id == parent.pk
+
+
+@pytest.mark.parametrize(
+    ("target", "value", "error"),
+    [
+        (lambda a: f"http://testserver{a.story.get_absolute_url()}", "Hi", "id of the annotation"),
+        (lambda a: {"type": "SpecificResource"}, "Hi", "id of the annotation"),
+        (lambda a: f"http://testserver{CONTAINER}{a.pk}/", "", "needs a TextualBody"),
+    ],
+    ids=["a story", "no address", "no text"],
+)
+def test_a_bad_reply_is_400(client, story, bob, token, target, value, error):
+    parent = annotate(story, bob, "publish an audit")
+    response = _post(client, _reply(target(parent), value), token)
+    assert response.status_code == 400
+    assert error in response.json()["error"]
+    assert not Reply.objects.exists()
+
+
+def test_a_reply_is_rewritten_with_if_match_and_some_text(client, story, ada, token):
+    reply = _stored_reply(annotate(story, ada, "publish an audit"), ada)
+    url = f"{CONTAINER}replies/{reply.pk}/"
+    current = client.get(url, **_auth(token))
+    assert _put(client, url, _reply("", "Rewritten"), token).status_code == 428
+    stale = _put(client, url, _reply("", "Rewritten"), token, HTTP_IF_MATCH='"stale"')
+    assert stale.status_code == 412
+    empty = _put(client, url, _reply("", ""), token, HTTP_IF_MATCH=current["ETag"])
+    assert empty.status_code == 400
+    reply.refresh_from_db()
+    assert reply.body == "Follow-up"
+    response = _put(client, url, _reply("", "Rewritten"), token, HTTP_IF_MATCH=current["ETag"])
+    assert response.status_code == 200
+    reply.refresh_from_db()
+    assert reply.body == "Rewritten"
+    assert response["ETag"] == client.get(url)["ETag"] != current["ETag"]
