@@ -234,3 +234,19 @@ def test_an_anchor_always_holds_its_quote(ada, edits, spans):
             assert annotation.exact == annotation.original_exact
         else:
             assert annotation.exact != annotation.original_exact
+
+
+def test_a_passage_lost_in_its_last_wording_is_found_in_its_original_one(story, ada):
+    # The last known place is tried first; when the passage is gone in that wording but
+    # is back in the words first highlighted, elsewhere, the original selectors find it.
+    annotation = annotate(story, ada, "the audit rule was vague and that café owners")
+    edited = BODY[1].replace("was vague", "was far too vague")
+    _revise(story, [BODY[0], edited, BODY[2]])
+    assert _reload(annotation).exact == "the audit rule was far too vague and that café owners"
+    moved = "Some noted that the audit rule was vague and that café owners kept quiet about it."
+    revision = _revise(story, [LEAD, moved])
+    annotation = _reload(annotation)
+    assert annotation.revision == revision
+    assert annotation.anchor_state == Anchoring.MOVED
+    assert annotation.exact == annotation.original_exact
+    assert revision.body_text[annotation.start : annotation.end] == annotation.original_exact
