@@ -273,6 +273,17 @@ def test_it_neutralizes_bad_and_relative_links(href: str) -> None:
     assert out == "<p>Go here now</p>"
 
 
+@pytest.mark.parametrize("space", [" ", "\t", "\n ", "&#32;"])
+@pytest.mark.parametrize("url", ["https://x.test/a", "http://x.test/", "mailto:a@b.test"])
+def test_it_keeps_an_absolute_link_written_with_spaces_before_it(space: str, url: str) -> None:
+    # Browsers strip leading spaces from an href, so " https://…" is a working link;
+    # the scheme check must look past them (and past them, " javascript:" stays refused).
+    out = sanitize_article_html(f'<p><a href="{space}{url}">x</a></p>')
+    assert out.startswith('<p><a href="') and out.endswith(f'{url}" rel="{REL}">x</a></p>')
+    refused = sanitize_article_html(f'<p><a href="{space}javascript:alert(1)">x</a></p>')
+    assert refused == "<p>x</p>"
+
+
 def test_it_keeps_mailto_links() -> None:
     out = sanitize_article_html('<a href="mailto:tips@example.com" target="_blank">tip</a>')
     assert out == f'<a href="mailto:tips@example.com" rel="{REL}">tip</a>'
@@ -339,6 +350,30 @@ def test_it_sanitizes_table_spans() -> None:
         '<table><tr><td colspan="x" rowspan="2" width=3>a</td></tr></table>'
     )
     assert out == '<table><tbody><tr><td rowspan="2">a</td></tr></tbody></table>'
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("1", True),
+        ("2", True),
+        ("9999", True),
+        ("0", False),
+        ("10000", False),
+        ("01", False),
+        (" 2", False),
+        ("2 ", False),
+        ("-1", False),
+        ("+2", False),
+        ("1e3", False),
+        ("", False),
+    ],
+)
+@pytest.mark.parametrize("span", ["colspan", "rowspan"])
+def test_it_keeps_a_table_span_from_1_to_9999_written_plainly(span, value, kept) -> None:
+    out = sanitize_article_html(f'<table><tr><th {span}="{value}">a</th></tr></table>')
+    attribute = f' {span}="{value}"' if kept else ""
+    assert out == f"<table><tbody><tr><th{attribute}>a</th></tr></tbody></table>"
 
 
 def test_it_returns_empty_for_empty_input() -> None:
@@ -725,11 +760,25 @@ def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
         "<div>x</div>",
         "<p>a &amp b</p>",
         "<pre>&#10;x</pre>",
+        # A link inside a link: html5lib closes the first (adoption agency), the fast
+        # builder must not nest them.
+        '<p><a href="https://a.test/">a<a href="https://b.test/">b</a></a></p>',
+        '<p><a href="https://a.test/"><b>a<a href="https://b.test/">b</a></b></a></p>',
     ],
 )
 def test_it_leaves_hard_trees_to_html5lib(markup: str) -> None:
     assert _fast_parse(markup) is None
     assert sanitize_article_html(markup) == sanitize_article_html(sanitize_article_html(markup))
+
+
+def test_a_link_inside_a_link_becomes_two_links_as_browsers_parse_it() -> None:
+    out = sanitize_article_html(
+        '<p><a href="https://a.test/">one <a href="https://b.test/">two</a> three</a></p>'
+    )
+    assert out == (
+        f'<p><a href="https://a.test/" rel="{REL}">one </a>'
+        f'<a href="https://b.test/" rel="{REL}">two</a> three</p>'
+    )
 
 
 # ---------------------------------------------------------------- Markdown as plain text
