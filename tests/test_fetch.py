@@ -171,6 +171,61 @@ def test_it_classifies_addresses(address, public):
     assert is_public_address(ipaddress.ip_address(address)) is public
 
 
+# The policy's own lists, on top of Python's view of the IANA registries (is_global): each
+# layer must refuse these on its own, so neither can silently weaken the other.
+NOT_PUBLIC_RANGES = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::/8",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001::/23",
+    "2001:db8::/32",
+    "2002::/16",
+    "3fff::/20",
+    "5f00::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",
+    "ff00::/8",
+]
+
+
+@pytest.mark.parametrize("network", NOT_PUBLIC_RANGES)
+def test_the_policy_lists_refuse_each_range_whatever_python_calls_global(monkeypatch, network):
+    for cls in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        monkeypatch.setattr(cls, "is_global", property(lambda self: True))
+    net = ipaddress.ip_network(network)
+    assert not is_public_address(net[0])
+    assert not is_public_address(net[-1])
+    assert is_public_address(ipaddress.ip_address("8.8.8.8"))
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["10.0.0.5", "127.0.0.1", "169.254.169.254", "224.0.0.1", "239.255.255.250", "::1",
+     "fe80::1", "fd00::1", "ff0e::1", "::ffff:10.0.0.5"],
+)  # fmt: skip
+def test_without_the_lists_python_and_the_multicast_check_still_refuse(monkeypatch, address):
+    monkeypatch.setattr(fetch_module, "_NOT_PUBLIC_V4", ())
+    monkeypatch.setattr(fetch_module, "_NOT_PUBLIC_V6", ())
+    assert not is_public_address(ipaddress.ip_address(address))
+    assert is_public_address(ipaddress.ip_address("8.8.8.8"))
+
+
 URLS = [
     # fine
     ("http://public.test/", None),
@@ -270,6 +325,72 @@ def test_it_explains_refusals(fake_dns):
     assert str(info.value) == "Refused: ::1 is not a public address"
     with pytest.raises(BadURL, match="only http and https"):
         check_url("file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "The link is empty"),
+        ("   ", "The link is empty"),
+        ("ftp://public.test/", "ftp: links cannot be fetched; only http and https"),
+        ("public.test", "Links without http:// or https:// cannot be fetched; only http and https"),
+        ("http:///path", "The link has no host name"),
+        ("http://a..b/", "a..b is not a valid host name"),
+    ],
+)
+def test_it_says_what_is_wrong_with_a_link(url, message):
+    with pytest.raises(BadURL) as info:
+        check_url(url)
+    assert str(info.value) == message
+
+
+def test_a_host_name_is_at_most_253_characters(fake_dns):
+    longest = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
+    fake_dns.records[longest] = [PUBLIC_IP]
+    check_url(f"http://{longest}/")
+    fake_dns.records[longest + "d"] = [PUBLIC_IP]
+    with pytest.raises(BadURL, match="is not a valid host name"):
+        check_url(f"http://{longest}d/")
+
+
+def test_it_resolves_for_the_port_the_scheme_implies(monkeypatch):
+    asked = []
+
+    def resolver(host, port, *args, **kwargs):
+        asked.append((host, port))
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_IP, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    for url in ("http://public.test/", "https://public.test", "http://public.test:8080/"):
+        check_url(url)
+    assert asked == [("public.test", 80), ("public.test", 443), ("public.test", 8080)]
+
+
+def test_it_uses_only_the_internet_addresses_a_name_resolves_to(monkeypatch):
+    def resolver(host, port, *args, **kwargs):
+        unix = (socket.AF_UNIX, socket.SOCK_STREAM, 0, "", "/run/x.sock")
+        if host == "odd.test":
+            return [unix]
+        return [unix, (socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_IP, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    check_url("http://mixed-families.test/")
+    with pytest.raises(ConnectionFailed, match=r"Could not find the server odd\.test"):
+        check_url("http://odd.test/")
+
+
+def test_an_unset_allow_list_allows_nothing_more(fake_dns, settings):
+    settings.FETCH_ALLOWED_HOSTS = None
+    check_url("http://public.test/")
+    with pytest.raises(BlockedAddress):
+        check_url("http://127.0.0.1/")
+
+
+def test_a_link_without_a_path_asks_for_the_root(local_server, allow_local, fetch_settings):
+    local_server.route("/", b"root", headers={"Content-Type": "text/plain"})
+    result = fetch(local_server.url(""))
+    assert result.content == b"root"
+    assert [r.path for r in local_server.requests] == ["/"]
 
 
 def test_it_reports_unknown_names(fake_dns):
