@@ -184,6 +184,35 @@ def test_it_shows_private_annotations_only_to_their_author(story, ada, bob):
     assert not public.can_edit(AnonymousUser())
 
 
+@pytest.mark.parametrize(
+    ("visibility", "private", "link_only", "shareable"),
+    [
+        (Visibility.PRIVATE, True, False, False),
+        (Visibility.LINK, False, True, True),
+        (Visibility.PUBLIC, False, False, True),
+    ],
+)
+def test_it_names_its_visibility(story, ada, visibility, private, link_only, shareable):
+    annotation = annotate(story, ada, "audit rule", visibility=visibility)
+    assert (annotation.is_private, annotation.is_link_only, annotation.is_shareable) == (
+        private,
+        link_only,
+        shareable,
+    )
+    assert Annotation.objects.shareable().filter(pk=annotation.pk).exists() == shareable
+
+
+def test_a_detached_highlight_offers_its_share_menu_to_its_author_only(story, ada, bob):
+    annotation = annotate(story, ada, "audit rule", visibility=Visibility.PUBLIC)
+    for viewer in (ada, bob, AnonymousUser()):
+        assert annotation.show_to(viewer).has_share_menu
+    annotation.anchor_state = Anchoring.ORPHANED  # its passage is gone from the story
+    assert annotation.show_to(ada).is_own
+    assert annotation.show_to(ada).has_share_menu
+    assert not annotation.show_to(bob).has_share_menu
+    assert not annotation.show_to(AnonymousUser()).has_share_menu
+
+
 def test_it_stores_the_anchor_states_of_the_algorithm():
     assert {state.value for state in AnchorState} == set(Anchoring.values)
 

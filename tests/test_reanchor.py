@@ -82,6 +82,7 @@ def test_a_lost_passage_is_orphaned_and_kept(story, ada):
     revision = _revise(story, [BODY[0], BODY[2], LEAD])
     annotation = _reload(annotation)
     assert annotation.anchor_state == Anchoring.ORPHANED
+    assert annotation.anchor_score == 0.0
     assert annotation.is_detached
     assert annotation.comment == "Kept!"
     # The last place it was found, and the original, are both still there.
@@ -250,3 +251,17 @@ def test_a_passage_lost_in_its_last_wording_is_found_in_its_original_one(story, 
     assert annotation.anchor_state == Anchoring.MOVED
     assert annotation.exact == annotation.original_exact
     assert revision.body_text[annotation.start : annotation.end] == annotation.original_exact
+
+
+def test_it_follows_its_last_wording_over_a_copy_of_its_first(story, ada):
+    # Found where it was last seen, it stays there, though its original words are now
+    # quoted elsewhere in the story (a pull quote of the first version).
+    annotation = annotate(story, ada, "the audit rule was vague and that café owners")
+    edited = BODY[1].replace("was vague", "was far too vague")
+    _revise(story, [BODY[0], edited, BODY[2]])
+    quote = "Last week: “the audit rule was vague and that café owners”, a critic wrote then."
+    revision = _revise(story, [BODY[0], edited, BODY[2], quote])
+    annotation = _reload(annotation)
+    assert annotation.revision == revision
+    assert annotation.exact == "the audit rule was far too vague and that café owners"
+    assert revision.body_text[annotation.start : annotation.end] == annotation.exact

@@ -408,3 +408,37 @@ def test_a_detached_annotation_is_shared_with_its_original_words(client, shared,
     assert "the audit rule was vague" in body
     assert f'id="hl-{shared.pk}"' not in body
     assert "data-scroll-to" not in body
+
+
+def test_a_share_knows_whether_its_viewer_wrote_it(ada, bob):
+    from django.contrib.auth.models import AnonymousUser
+
+    from annotations.sharing import resolve_share
+
+    story = make_story("Shared").story
+    annotation = annotate(story, ada, _first_words(story), visibility=Visibility.LINK)
+    share = StoryShare.objects.create(story=story, author=ada)
+    for token in (annotation.share_token, share.token):
+        assert [a.is_own for a in resolve_share(token, ada).cards] == [True]
+        assert [a.is_own for a in resolve_share(token, bob).cards] == [False]
+        assert [a.is_own for a in resolve_share(token, AnonymousUser()).cards] == [False]
+
+
+def test_a_story_share_lists_in_text_order_with_detached_ones_last(ada):
+    from annotations.models import Anchoring
+    from annotations.sharing import resolve_share
+
+    story = make_story("Shared").story
+    words = story.current_revision.body_text.split()
+    first, second, third = (
+        annotate(story, ada, " ".join(words[i : i + 3]), visibility=Visibility.PUBLIC)
+        for i in (0, 6, 12)
+    )
+    # The first one's passage is gone from the story: it is detached, listed last.
+    Annotation.objects.filter(pk=first.pk).update(anchor_state=Anchoring.ORPHANED)
+    share = StoryShare.objects.create(story=story, author=ada)
+    assert [a.pk for a in resolve_share(share.token, ada).cards] == [second.pk, third.pk, first.pk]
+
+
+def _first_words(story) -> str:
+    return " ".join(story.current_revision.body_text.split()[:3])

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles.feeds import parse_opml
 from articles.models import FeedEntry, Source, Story, StoryRevision
+from tests.factories import make_story
 from tests.feedsite import article_page, paragraphs, site_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -484,3 +485,44 @@ def test_it_exports_opml_that_imports_back(signed_in, client, other):
         ("A", "https://a.example/feed", ""),
         ("B & Co", "https://b.example/feed?a=1&b=2", "https://b.example/"),
     ]
+
+
+@pytest.mark.parametrize("adder", ["ada", "bob", None])
+def test_who_may_manage_a_feed(adder):
+    from django.contrib.auth.models import AnonymousUser
+
+    users = {
+        "ada": User.objects.create_user("ada", password="pw"),
+        "bob": User.objects.create_user("bob", password="pw"),
+        "staff": User.objects.create_user("sam", password="pw", is_staff=True),
+    }
+    feed = Source.objects.create(
+        name="Feed", feed_url="https://feeds.test/rss", added_by=users.get(adder)
+    )
+    expected = {"ada": adder == "ada", "bob": adder == "bob", "staff": True}
+    for name, user in users.items():
+        assert feed.may_be_managed_by(user) == expected[name], name
+        listed = Source.objects.for_sources_page(user).get(pk=feed.pk)
+        assert bool(listed.can_manage) == expected[name], name  # NULL for an ownerless feed
+    # A feed nobody added (loaded by a command) is not anybody's, least of all a visitor's.
+    assert not feed.may_be_managed_by(AnonymousUser())
+    assert not Source.objects.for_sources_page(AnonymousUser()).get(pk=feed.pk).can_manage
+
+
+def test_the_sources_page_counts_stories_waiting_and_failed_entries():
+    feed = Source.objects.create(name="Feed", feed_url="https://feeds.test/rss")
+    story = make_story("Fetched").story
+    now = timezone.now()
+
+    def entry(n, **fields):
+        FeedEntry.objects.create(source=feed, guid_hash=f"{n:064}", guid=str(n), **fields)
+
+    entry(1, story=story, pending=False)
+    entry(2, story=story, pending=False)  # the same story through another entry: one story
+    entry(3, pending=True, pending_since=now)  # waiting
+    entry(4, pending=True, pending_since=now - timedelta(hours=2))  # given up waiting
+    entry(5, pending=False, error="Timed out")  # failed
+    entry(6, pending=True, pending_since=now, error="Timed out once")  # retrying: waiting
+    entry(7, pending=False)  # read, no story (not an article)
+    listed = Source.objects.for_sources_page(User.objects.create_user("ada")).get()
+    assert (listed.story_count, listed.pending_count, listed.failed_count) == (1, 2, 1)

@@ -53,6 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = ROOT / "tools" / "mutation_equivalent.toml"
 DOC = ROOT / "docs" / "mutation.md"
+RESULTS = ROOT / ".mutation"  # the last run's results per target (git-ignored)
 THRESHOLD = 0.90
 
 
@@ -138,7 +139,10 @@ TARGETS: dict[str, Target] = {
                     "Annotation.save",
                 ),
             ),
-            Part("annotations/sharing.py", ("SharedView", "_story_for", "resolve_share")),
+            Part(
+                "annotations/sharing.py",
+                ("SharedView.unlisted", "SharedView.card", "_story_for", "resolve_share"),
+            ),
             Part(
                 "articles/models.py",
                 (
@@ -916,7 +920,7 @@ def score(name: str, results: dict[str, Any]) -> Score:
     return result
 
 
-def section(name: str, result: Score, results: dict[str, Any], seconds: float) -> str:
+def section(name: str, result: Score, results: dict[str, Any]) -> str:
     target = TARGETS[name]
     scope = "; ".join(
         f"`{p.path}`" + (f" ({', '.join(p.scope)})" if p.scope else " (all of it)")
@@ -937,7 +941,7 @@ def section(name: str, result: Score, results: dict[str, Any], seconds: float) -
         f"Score **{result.value:.1%}**: {result.killed + result.timeout} of {result.total} "
         f"mutants killed ({result.timeout} by the time limit), {len(result.survived)} survived"
         + (f", {result.unviable} could not be applied" if result.unviable else "")
-        + f". {results['tests']} tests, {seconds:.0f} s.",
+        + f". {results['tests']} tests, {results['seconds']} s.",
         "",
         f"Code: {scope}.",
         "",
@@ -1005,6 +1009,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "1")))
     parser.add_argument("--only", help="Run the mutants whose id contains this (no doc written)")
     parser.add_argument("--list", action="store_true", help="List the mutants, run nothing")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="Rewrite docs/mutation.md from the last run's results (after explaining survivors)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -1027,36 +1036,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     failing = []
     for name in names:
-        started = time.monotonic()
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "results.json"
-            env = {
-                **os.environ,
-                "DATABASE_URL": "",
-                "DJANGO_SETTINGS_MODULE": "newsreader.settings",
-            }
-            command = [sys.executable, "-m", "tools.mutation", "--worker", name, "--out", str(out)]
-            command += ["--jobs", str(options.jobs)]
-            if options.only:
-                command += ["--only", options.only]
-            subprocess.run(command, cwd=ROOT, env=env, check=False)
-            if not out.exists():
-                print(f"{name}: no results (see the test output above)")
-                failing.append(name)
-                continue
-            results = json.loads(out.read_text(encoding="utf-8"))
+        stored = RESULTS / f"{name}.json"
+        if not options.report:
+            started = time.monotonic()
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "results.json"
+                # SQLite in memory: each forked child has its own copy of the test database.
+                env = {**os.environ, "DATABASE_URL": ""}
+                command = [sys.executable, "-m", "tools.mutation", "--worker", name]
+                command += ["--out", str(out), "--jobs", str(options.jobs)]
+                if options.only:
+                    command += ["--only", options.only]
+                subprocess.run(command, cwd=ROOT, env=env, check=False)
+                if not out.exists():
+                    print(f"{name}: no results (see the test output above)")
+                    failing.append(name)
+                    continue
+                results = json.loads(out.read_text(encoding="utf-8"))
+            results["seconds"] = round(time.monotonic() - started)
+            if not options.only:
+                RESULTS.mkdir(exist_ok=True)
+                stored.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        elif stored.exists():
+            results = json.loads(stored.read_text(encoding="utf-8"))
+        else:
+            print(f"{name}: no stored results in {stored}: run it first")
+            failing.append(name)
+            continue
         result = score(name, results)
-        seconds = time.monotonic() - started
         print(
             f"{name}: {result.value:.1%} ({result.killed + result.timeout}/{result.total} "
             f"killed), {len(result.survived)} survived, {len(result.unexplained)} unexplained, "
-            f"{seconds:.0f} s"
+            f"{results['seconds']} s"
         )
         for mutant_id in result.unexplained:
             print(f"    unexplained: {mutant_id}")
         if options.only:
             continue
-        write_doc(name, section(name, result, results, seconds))
+        write_doc(name, section(name, result, results))
         if result.value < THRESHOLD or result.unexplained:
             failing.append(name)
     if failing:
