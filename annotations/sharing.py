@@ -156,16 +156,14 @@ def resolve_share(token: str, viewer: Any) -> SharedView:
         annotation.story = story
         annotation.author = author
         annotation.show_to(viewer, story_url)
-    # The focused annotation first (it is the only card), then in text order with the
-    # detached ones (their passage is gone) last.
-    cards.sort(
-        key=lambda a: (not a.anchored_in(revision), a.start if a.anchored_in(revision) else 0)
-    )
+    # In text order (the query's: the sort is stable) with the detached ones (their
+    # passage is gone) last.
+    cards.sort(key=lambda a: not a.anchored_in(revision))
     shared = SharedView(
         token, story, revision, author, cards, quiet, story_open=story.is_visible_to(viewer)
     )
     if focus is not None:
-        shared.focus = cards[0]
+        [shared.focus] = cards  # an annotation's link shows that one card
     return shared
 
 
