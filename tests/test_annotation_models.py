@@ -213,6 +213,15 @@ def test_a_detached_highlight_offers_its_share_menu_to_its_author_only(story, ad
     assert not annotation.show_to(AnonymousUser()).has_share_menu
 
 
+def test_a_visitor_owns_nothing_not_even_what_has_no_author_yet():
+    # The checks say "signed in, and the author": None (a visitor's pk, or an author not
+    # set yet on a new object) is nobody.
+    visitor = AnonymousUser()
+    assert not Annotation().can_edit(visitor)
+    assert not Annotation().show_to(visitor).is_own
+    assert not Reply().can_delete(visitor)
+
+
 def test_it_stores_the_anchor_states_of_the_algorithm():
     assert {state.value for state in AnchorState} == set(Anchoring.values)
 

@@ -265,3 +265,20 @@ def test_it_follows_its_last_wording_over_a_copy_of_its_first(story, ada):
     assert annotation.revision == revision
     assert annotation.exact == "the audit rule was far too vague and that café owners"
     assert revision.body_text[annotation.start : annotation.end] == annotation.exact
+
+
+def test_an_orphan_still_at_its_original_place_is_searched_for_once(story, ada, monkeypatch):
+    import annotations.models
+
+    annotation = annotate(story, ada, "café owners would never read it")
+    searched = []
+
+    def anchor(selectors, text):
+        searched.append(selectors)
+        return real(selectors, text)
+
+    real = annotations.models.anchor
+    monkeypatch.setattr(annotations.models, "anchor", anchor)
+    annotation.move_to(story.current_revision, "Nothing of the first version is left.")
+    assert annotation.is_detached
+    assert searched == [annotation.original_selectors]  # the same selectors, not twice

@@ -442,3 +442,19 @@ def test_a_story_share_lists_in_text_order_with_detached_ones_last(ada):
 
 def _first_words(story) -> str:
     return " ".join(story.current_revision.body_text.split()[:3])
+
+
+def test_an_absurd_share_token_is_refused_before_any_query():
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+
+    from annotations.sharing import resolve_share
+
+    for token in ("", "x" * 65, "x" * 10_000):
+        with CaptureQueriesContext(connection) as queries, pytest.raises(Http404):
+            resolve_share(token, AnonymousUser())
+        assert len(queries) == 0, len(token)
+    # Tokens are 30 characters; up to 64 are looked up.
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Http404):
+        resolve_share("x" * 64, AnonymousUser())
+    assert len(queries) > 0
