@@ -524,8 +524,18 @@ def _constant_reach(tree: ast.Module) -> dict[str, set[int]]:
     return reach
 
 
+_SOURCES: dict[str, str] = {}
+
+
+def _source(part: Part) -> str:
+    """The file as the run found it: an edit during a run must not shift the mutants."""
+    if part.path not in _SOURCES:
+        _SOURCES[part.path] = (ROOT / part.path).read_text(encoding="utf-8")
+    return _SOURCES[part.path]
+
+
 def generate(part: Part) -> list[Mutant]:
-    source = (ROOT / part.path).read_text(encoding="utf-8")
+    source = _source(part)
     tree = ast.parse(source)
     constant_reach = _constant_reach(tree)
     mutants: list[Mutant] = []
@@ -558,7 +568,7 @@ def generate(part: Part) -> list[Mutant]:
 
 
 def mutated_tree(part: Part, mutant: Mutant) -> ast.Module:
-    tree = ast.parse((ROOT / part.path).read_text(encoding="utf-8"))
+    tree = ast.parse(_source(part))
     site = _sites(tree, part.scope)[mutant.index]
     _label, make = _node_mutations(site.node, listing=site.listing)[mutant.variant]
     owner = site.owner
@@ -631,6 +641,9 @@ class _Runner:
             importlib.import_module(p.path.removesuffix(".py").replace("/", "."))
             for p in self.target.parts
         ]
+        for part in self.target.parts:
+            if (ROOT / part.path).read_text(encoding="utf-8") != _source(part):
+                raise SystemExit(f"{part.path} changed while the run started: run it again")
         # Module state as imported (memo dicts, caches), restored in every child: a mutant
         # must not find answers the original code left behind.
         for module in self.modules:
