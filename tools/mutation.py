@@ -340,7 +340,8 @@ def _node_mutations(
                     del n.elts[i]
                     return n
 
-                changed(drop_element)
+                label = f"{_short(node, 40)} without {_short(elements[i], 40)}"
+                out.append((label, drop_element))  # type: ignore[arg-type]
     elif isinstance(node, ast.If | ast.IfExp):
         test = node.test
         if not isinstance(test, ast.Compare | ast.BoolOp | ast.UnaryOp):
