@@ -1,6 +1,6 @@
 """Mutation testing of the code the app's safety rests on: `make mutation`.
 
-    uv run python -m tools.mutation [TARGET ...] [--jobs N] [--only TEXT] [--list]
+    uv run python -m tools.mutation [TARGET ...] [--jobs N] [--only TEXT] [--list] [--report]
 
 Each target is some code (whole modules, or named functions and constants of one) and the
 test files that cover it (TARGETS below). Its mutants are small realistic changes to that
