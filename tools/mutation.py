@@ -1,6 +1,7 @@
 """Mutation testing of the code the app's safety rests on: `make mutation`.
 
-    uv run python -m tools.mutation [TARGET ...] [--jobs N] [--only TEXT] [--list] [--report]
+    uv run python -m tools.mutation [TARGET ...] [--jobs N] [--only TEXT] [--survivors]
+        [--list] [--report]
 
 Each target is some code (whole modules, or named functions and constants of one) and the
 test files that cover it (TARGETS below). Its mutants are small realistic changes to that
@@ -55,6 +56,7 @@ EQUIVALENT = ROOT / "tools" / "mutation_equivalent.toml"
 DOC = ROOT / "docs" / "mutation.md"
 RESULTS = ROOT / ".mutation"  # the last run's results per target (git-ignored)
 THRESHOLD = 0.90
+_ALIVE = ("survived", "not covered", "unviable")
 
 
 @dataclass(frozen=True)
@@ -875,13 +877,16 @@ def _apply_constant(module: types.ModuleType, tree: ast.Module, name: str) -> No
         changed.add(target)
 
 
-def worker(name: str, out: Path, jobs: int, only: str | None) -> int:
+def worker(name: str, out: Path, jobs: int, only: str | None, ids: Path | None) -> int:
     import pytest
 
     target = TARGETS[name]
     mutants = [m for part in target.parts for m in generate(part)]
     if only:
         mutants = [m for m in mutants if only in m.id]
+    if ids:
+        wanted = set(json.loads(ids.read_text(encoding="utf-8")))
+        mutants = [m for m in mutants if m.id in wanted]
     args = ["-q", "-p", "no:cacheprovider", "-m", "not browser", *target.tests]
     return int(pytest.main(args, plugins=[_Runner(name, mutants, jobs, out)]))
 
@@ -1022,6 +1027,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", metavar="TARGET", help=", ".join(TARGETS))
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "1")))
     parser.add_argument("--only", help="Run the mutants whose id contains this (no doc written)")
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="Run again only the last run's survivors (after new tests), keep the other verdicts",
+    )
+    parser.add_argument("--ids", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--list", action="store_true", help="List the mutants, run nothing")
     parser.add_argument(
         "--report",
@@ -1033,7 +1044,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
 
     if options.worker:
-        return worker(options.worker, options.out, options.jobs, options.only)
+        return worker(options.worker, options.out, options.jobs, options.only, options.ids)
 
     names = options.targets or list(TARGETS)
     unknown = set(names) - set(TARGETS)
@@ -1052,6 +1063,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         stored = RESULTS / f"{name}.json"
         if not options.report:
+            previous = json.loads(stored.read_text(encoding="utf-8")) if stored.exists() else None
+            if options.survivors and previous is None:
+                print(f"{name}: no stored results in {stored}: run it first")
+                failing.append(name)
+                continue
             started = time.monotonic()
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "results.json"
@@ -1061,6 +1077,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 command += ["--out", str(out), "--jobs", str(options.jobs)]
                 if options.only:
                     command += ["--only", options.only]
+                if options.survivors and previous is not None:
+                    ids = Path(tmp) / "ids.json"
+                    alive = [m["id"] for m in previous["mutants"] if m["status"] in _ALIVE]
+                    ids.write_text(json.dumps(alive), encoding="utf-8")
+                    command += ["--ids", str(ids)]
                 subprocess.run(command, cwd=ROOT, env=env, check=False)
                 if not out.exists():
                     print(f"{name}: no results (see the test output above)")
@@ -1068,6 +1089,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 results = json.loads(out.read_text(encoding="utf-8"))
             results["seconds"] = round(time.monotonic() - started)
+            if options.survivors and previous is not None:
+                again = {m["id"]: m for m in results["mutants"]}
+                previous["mutants"] = [again.get(m["id"], m) for m in previous["mutants"]]
+                previous["seconds"] += results["seconds"]
+                results = previous
             if not options.only:
                 RESULTS.mkdir(exist_ok=True)
                 stored.write_text(json.dumps(results, indent=1), encoding="utf-8")
