@@ -42,6 +42,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import types
@@ -771,6 +772,12 @@ class _Runner:
             else:
                 value.clear()
                 value.update(saved)
+        # Objects built on first use and kept per thread (parsers, bleach Cleaners, Markdown)
+        # are built again, by the mutant and from mutated constants.
+        for module in self.modules:
+            for value in vars(module).values():
+                if isinstance(value, threading.local):
+                    vars(value).clear()
         try:
             self._apply(mutant, live)
         except Exception:
