@@ -370,10 +370,22 @@ def test_it_sanitizes_table_spans() -> None:
     ],
 )
 @pytest.mark.parametrize("span", ["colspan", "rowspan"])
-def test_it_keeps_a_table_span_from_1_to_9999_written_plainly(span, value, kept) -> None:
-    out = sanitize_article_html(f'<table><tr><th {span}="{value}">a</th></tr></table>')
+@pytest.mark.parametrize("cell", ["th", "td"])
+def test_it_keeps_a_table_span_from_1_to_9999_written_plainly(cell, span, value, kept) -> None:
+    out = sanitize_article_html(f'<table><tr><{cell} {span}="{value}">a</{cell}></tr></table>')
     attribute = f' {span}="{value}"' if kept else ""
-    assert out == f"<table><tbody><tr><th{attribute}>a</th></tr></tbody></table>"
+    assert out == f"<table><tbody><tr><{cell}{attribute}>a</{cell}></tr></tbody></table>"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["script", "style", "template", "iframe", "object", "noscript", "title", "textarea",
+     "select", "form", "button", "noembed", "noframes", "applet"],
+)  # fmt: skip
+def test_it_drops_what_these_elements_hold_not_only_their_tags(tag) -> None:
+    # Code, hidden or form furniture, never prose: unwrapping would show their text.
+    out = sanitize_article_html(f"<p>a</p><{tag}>hidden words</{tag}><p>b</p>")
+    assert out == "<p>a</p><p>b</p>"
 
 
 def test_it_returns_empty_for_empty_input() -> None:
@@ -428,6 +440,10 @@ def test_it_renders_no_headings_images_or_rules_in_comments() -> None:
     assert "<img" not in out
     assert "<hr" not in out
     assert "# Title" in html_to_text(out)
+
+
+def test_a_newline_in_a_comment_is_a_line_break() -> None:
+    assert render_comment("line one\nline two") == "<p>line one<br>\nline two</p>"
 
 
 def test_it_renders_empty_comment_as_empty() -> None:
