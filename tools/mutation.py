@@ -38,6 +38,7 @@ import importlib
 import json
 import os
 import platform
+import random
 import signal
 import subprocess
 import sys
@@ -57,7 +58,7 @@ EQUIVALENT = ROOT / "tools" / "mutation_equivalent.toml"
 DOC = ROOT / "docs" / "mutation.md"
 RESULTS = ROOT / ".mutation"  # the last run's results per target (git-ignored)
 THRESHOLD = 0.90
-_ALIVE = ("survived", "not covered", "unviable")
+_ALIVE = ("survived", "not covered", "unviable", "not run")
 
 
 @dataclass(frozen=True)
@@ -611,10 +612,13 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
 class _Runner:
     """A pytest plugin: the baseline run, then one forked child per mutant."""
 
-    def __init__(self, name: str, mutants: list[Mutant], jobs: int, out: Path) -> None:
+    def __init__(
+        self, name: str, mutants: list[Mutant], jobs: int, out: Path, budget: float | None
+    ) -> None:
         self.name = name
         self.target = TARGETS[name]
         self.mutants = mutants
+        self.budget = budget
         self.jobs = jobs
         self.out = out
         self.files = {_real(ROOT / p.path) for p in self.target.parts}
@@ -808,6 +812,10 @@ class _Runner:
 
     def _run_all(self, live: _Live) -> None:
         queue = list(self.mutants)
+        if self.budget is not None:
+            # A run cut short is a sample: in a fixed random order, not the file's.
+            random.Random(0).shuffle(queue)
+        deadline = None if self.budget is None else time.monotonic() + 60 * self.budget
         running: dict[int, tuple[Mutant, float, float, int]] = {}
         done, total = 0, len(queue)
         print(f"{self.name}: {total} mutants, {self.jobs} at a time", flush=True)
@@ -821,6 +829,11 @@ class _Runner:
                 print(f"  [{done}/{total}]", flush=True)
 
         while queue or running:
+            if deadline is not None and time.monotonic() > deadline and queue:
+                print(f"{self.name}: out of time, {len(queue)} mutants not run", flush=True)
+                for mutant in queue:
+                    mutant.status = "not run"
+                queue = []
             while queue and len(running) < self.jobs:
                 mutant = queue.pop(0)
                 tests = self._tests_for(mutant)
@@ -884,7 +897,9 @@ def _apply_constant(module: types.ModuleType, tree: ast.Module, name: str) -> No
         changed.add(target)
 
 
-def worker(name: str, out: Path, jobs: int, only: str | None, ids: Path | None) -> int:
+def worker(
+    name: str, out: Path, jobs: int, only: str | None, ids: Path | None, budget: float | None
+) -> int:
     import pytest
 
     target = TARGETS[name]
@@ -895,7 +910,7 @@ def worker(name: str, out: Path, jobs: int, only: str | None, ids: Path | None) 
         wanted = set(json.loads(ids.read_text(encoding="utf-8")))
         mutants = [m for m in mutants if m.id in wanted]
     args = ["-q", "-p", "no:cacheprovider", "-m", "not browser", *target.tests]
-    return int(pytest.main(args, plugins=[_Runner(name, mutants, jobs, out)]))
+    return int(pytest.main(args, plugins=[_Runner(name, mutants, jobs, out, budget)]))
 
 
 # --- Reporting ------------------------------------------------------------------------------
@@ -910,6 +925,7 @@ class Score:
     survived: list[dict[str, Any]] = field(default_factory=list)
     unexplained: list[str] = field(default_factory=list)
     unviable: int = 0
+    not_run: int = 0
 
     @property
     def value(self) -> float:
@@ -932,6 +948,9 @@ def score(name: str, results: dict[str, Any]) -> Score:
         status = mutant["status"]
         if status == "unviable":
             result.unviable += 1
+            continue
+        if status == "not run":
+            result.not_run += 1
             continue
         result.total += 1
         if status == "killed":
@@ -959,6 +978,7 @@ def section(name: str, result: Score, results: dict[str, Any]) -> str:
         "killed": result.killed + result.timeout,
         "survived": len(result.survived),
         "unexplained": len(result.unexplained),
+        "not_run": result.not_run,
     }
     lines = [
         f"## {target.title}",
@@ -969,6 +989,16 @@ def section(name: str, result: Score, results: dict[str, Any]) -> str:
         + (f", {result.unviable} could not be applied" if result.unviable else "")
         + f". {results['tests']} tests, {results['seconds']} s.",
         "",
+        *(
+            [
+                f"**Partial**: out of time (`--budget`) after a random sample of "
+                f"{result.total} of the {result.total + result.not_run} mutants; "
+                f"{result.not_run} not run.",
+                "",
+            ]
+            if result.not_run
+            else []
+        ),
         f"Code: {scope}.",
         "",
         f"Tests: {', '.join(f'`{t}`' for t in target.tests)}.",
@@ -1004,6 +1034,8 @@ def write_doc(name: str, text: str) -> None:
         marker = sections[key].split("<!-- mutation-summary ", 1)[1].split(" -->", 1)[0]
         s = json.loads(marker)
         verdict = "ok" if s["score"] >= THRESHOLD * 100 and not s["unexplained"] else "FAILS"
+        if s.get("not_run"):
+            verdict += f" (partial: {s['total']} of {s['total'] + s['not_run']} run)"
         rows.append(
             f"| {TARGETS[key].title} | {s['total']} | {s['killed']} | {s['survived']} "
             f"| {s['score']}% | {verdict} |"
@@ -1040,6 +1072,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Run again only the last run's survivors (after new tests), keep the other verdicts",
     )
     parser.add_argument("--ids", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="Stop starting mutants after this long: a random sample's score, marked partial",
+    )
     parser.add_argument("--list", action="store_true", help="List the mutants, run nothing")
     parser.add_argument(
         "--report",
@@ -1051,7 +1089,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
 
     if options.worker:
-        return worker(options.worker, options.out, options.jobs, options.only, options.ids)
+        return worker(
+            options.worker, options.out, options.jobs, options.only, options.ids, options.budget
+        )
 
     names = options.targets or list(TARGETS)
     unknown = set(names) - set(TARGETS)
@@ -1082,6 +1122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env = {**os.environ, "DATABASE_URL": ""}
                 command = [sys.executable, "-m", "tools.mutation", "--worker", name]
                 command += ["--out", str(out), "--jobs", str(options.jobs)]
+                if options.budget:
+                    command += ["--budget", str(options.budget)]
                 if options.only:
                     command += ["--only", options.only]
                 if options.survivors and previous is not None:
@@ -1121,7 +1163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.only:
             continue
         write_doc(name, section(name, result, results))
-        if result.value < THRESHOLD or result.unexplained:
+        if result.value < THRESHOLD or result.unexplained or result.not_run:
             failing.append(name)
     if failing:
         print(f"Below {THRESHOLD:.0%} or with unexplained survivors: {', '.join(failing)}")
