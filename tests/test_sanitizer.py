@@ -829,3 +829,15 @@ def test_markdown_to_text_is_the_rendered_comments_words(source):
     text = markdown_to_text(source)
     assert text == " ".join(text.split())
     assert "".join(text.split()) == "".join(html_to_text(render_comment(source)).split())
+
+
+def test_a_carriage_return_is_stored_as_the_newline_a_parser_makes_of_it() -> None:
+    # The serializer writes CR raw and the next parse turns it into LF: the stored body
+    # must already be what a browser (and the highlighter) reads.
+    out = sanitize_article_html("<p>a&#13;b</p>")
+    assert out == "<p>a\nb</p>"
+    assert sanitize_article_html(out) == out
+
+
+def test_the_fast_text_path_decodes_numeric_references_itself() -> None:
+    assert _fast_text("<p>a &#233; b &#x41;</p>") == "a é b A"
