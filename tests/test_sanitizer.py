@@ -841,3 +841,22 @@ def test_a_carriage_return_is_stored_as_the_newline_a_parser_makes_of_it() -> No
 
 def test_the_fast_text_path_decodes_numeric_references_itself() -> None:
     assert _fast_text("<p>a &#233; b &#x41;</p>") == "a é b A"
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<div><p>x</p><p>y</p></div>", "<p>x</p><p>y</p>"),
+        ("<p><span>a <em>b</em> c</span></p>", "<p>a <em>b</em> c</p>"),
+        ("<section><p>x <font>y <b>z</b></font></p></section>", "<p>x y <b>z</b></p>"),
+    ],
+)
+def test_an_unwrapped_element_keeps_what_it_held(markup, expected) -> None:
+    assert sanitize_article_html(markup) == expected
+
+
+def test_text_between_table_rows_is_read_where_the_parser_moves_it() -> None:
+    # Foster parenting puts it before the table: the fast path must not read it in place.
+    markup = "<table><tr><td>a</td></tr>x<tr><td>b</td></tr></table>"
+    assert _fast_text(markup) is None
+    assert html_to_text(markup) == text_content(markup) == "xab"
