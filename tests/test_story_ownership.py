@@ -328,3 +328,46 @@ def test_deleting_an_account_deletes_its_own_copies_and_nothing_shared(shared, a
     assert not StoryRevision.objects.filter(story_id=copy.pk).exists()
     _unchanged(shared)
     assert list(Annotation.objects.all()) == [shared[1]]
+
+
+# --- The rules on loaded objects (found by mutation testing: docs/mutation.md)
+
+
+def _own_copy(owner) -> Story:
+    story = make_story("A reader's copy").story
+    Story.objects.filter(pk=story.pk).update(owner=owner)
+    story.refresh_from_db()
+    return story
+
+
+def test_a_loaded_story_answers_who_may_see_it_as_the_queryset_does(ada, bob):
+    from django.contrib.auth.models import AnonymousUser
+
+    shared, copy = make_story("Shared").story, _own_copy(ada)
+    for user in (AnonymousUser(), ada, bob):
+        listed = set(Story.objects.visible_to(user))
+        for story in (shared, copy):
+            assert story.is_visible_to(user) == (story in listed), (user, story)
+    assert shared.is_visible_to(AnonymousUser()) and shared.is_visible_to(bob)
+    assert copy.is_visible_to(ada) and not copy.is_visible_to(bob)
+
+
+def test_a_public_highlight_on_an_own_copy_is_refused_by_validation_and_by_save(ada):
+    from django.core.exceptions import ValidationError
+
+    from annotations.models import Visibility
+
+    copy = _own_copy(ada)
+    quote = " ".join(copy.current_revision.body_text.split()[:3])
+    annotation = annotate(copy, ada, quote, visibility=Visibility.PRIVATE)
+    annotation.visibility = Visibility.PUBLIC
+    with pytest.raises(ValidationError) as info:
+        annotation.clean()
+    assert "visibility" in info.value.message_dict
+    with pytest.raises(VisibilityError):
+        annotation.save(update_fields=["visibility"])
+    # Saving other fields does not check (nor store) the visibility.
+    annotation.comment = "Kept"
+    annotation.save(update_fields=["comment"])
+    annotation.refresh_from_db()
+    assert (annotation.comment, annotation.visibility) == ("Kept", Visibility.PRIVATE)
