@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from articles.ingest.clean import split_glued_words
+from articles.ingest.pipeline import PLAIN_TEXT_MAX_CHARS, PLAIN_TEXT_MAX_LINES
 from articles.models import Story, StoryRevision
 from tests.feedsite import article_page, paragraphs, rss, site_fixture  # noqa: F401
 
@@ -311,6 +314,39 @@ def test_it_explains_a_bad_paste_on_the_form(signed_in, body, message):
     assert response.status_code == 400
     assert message in text(response)
     assert Story.objects.count() == 0
+
+
+def test_a_paste_over_the_plain_text_caps_is_refused_before_parsing(signed_in):
+    too_long = "Title\n\n" + "A sentence of a story. " * (PLAIN_TEXT_MAX_CHARS // 20)
+    too_many_lines = "Title\r" + "Line\r" * PLAIN_TEXT_MAX_LINES
+    for body in (too_long, too_many_lines):
+        response = signed_in.post(reverse("add_paste"), {"text": body, "format": "text"})
+        assert response.status_code == 400
+        assert "Plain text is limited to 200,000 characters and 4,000 lines" in text(response)
+    assert Story.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Word",
+        "The Big Heading Number {i}",
+        "The cat sat on mat {i} and then it left the room.",
+        "• thewas{i} wasbanned theyear " + "x" * 30,
+        "a" * 48,
+    ],
+)
+def test_a_worst_case_paste_of_the_maximum_size_takes_well_under_a_second(signed_in, line):
+    # The probe: a 250,000-letter word took 72 s; each of these took seconds at
+    # the old 5 MB limit. A complexity guard with room for a loaded machine, not a benchmark.
+    lines = [line.format(i=i) for i in range(PLAIN_TEXT_MAX_LINES - 1)]
+    body = "Title\n" + "\n".join(lines)
+    body = body[: PLAIN_TEXT_MAX_CHARS - 10]
+    split_glued_words("wasbanned")  # loads wordfreq's dictionary once per process: 0.5 s
+    start = time.process_time()
+    response = signed_in.post(reverse("add_paste"), {"text": body, "format": "text"})
+    assert time.process_time() - start < 1
+    assert response.status_code in (302, 400)
 
 
 def test_a_one_line_paste_is_not_called_a_file(signed_in):

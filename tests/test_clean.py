@@ -6,11 +6,13 @@ that merely mention newsletters, subscriptions or affiliates, which must survive
 """
 
 import html
+import re
 import time
 from pathlib import Path
 
 import pytest
 
+from articles.ingest import clean
 from articles.ingest.blocks import Block
 from articles.ingest.clean import (
     PlainStory,
@@ -852,6 +854,49 @@ def test_it_is_fast_on_long_text():
     start = time.perf_counter()
     split_glued_words(text)
     assert time.perf_counter() - start < 3
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["a" * 250_000, "thewas" * 40_000, "wasbanned" * 30_000, "The" + "x" * 250_000 + "UK"],
+)
+def test_one_enormous_glued_word_takes_linear_time(token):
+    # Was quadratic: 72 s of CPU for a 250,000-letter word. The bound is generous for a
+    # loaded machine; the quadratic version misses it by two orders of magnitude.
+    start = time.process_time()
+    assert split_glued_words(f"It {token} ended.") == f"It {token} ended."
+    parse_plain_text(f"Title\n\n{token}\n\nAnd {token}")
+    assert time.process_time() - start < 1
+
+
+@pytest.mark.parametrize(
+    ("glued", "split"),
+    [
+        ("wasbanned", "was banned"),
+        ("theannouncement", "the announcement"),
+        ("announcementwhich", "announcement which"),
+        ("uninstalledand", "uninstalled and"),
+    ],
+)
+def test_only_cuts_beside_a_function_word_are_tried_and_still_found(glued, split):
+    assert split_glued_words(glued) == split
+
+
+def test_trying_only_cuts_beside_a_function_word_splits_as_trying_every_cut_did():
+    def every_cut(word: str) -> str:
+        best = None
+        for cut in range(2, len(word) - 1):
+            score = clean._glued_pair_score(word[:cut], word[cut:])
+            if score is not None and (best is None or (score, cut) > best):
+                best = (score, cut)
+        return word if best is None else f"{word[: best[1]]} {word[best[1] :]}"
+
+    words = sorted({w.lower() for w in re.findall(r"[A-Za-z]{2,}", " ".join(PROSE))})
+    heads = sorted(clean._HEAD_WORDS | clean._TAIL_WORDS)
+    glued = [a + b for a in words for b in heads] + [a + b for a in heads for b in words]
+    glued += [a + b + c for a in heads[:10] for b in words[:40] for c in heads[:10]]
+    for word in glued:
+        assert clean._split_lowercase(word) == every_cut(word), word
 
 
 # --------------------------------------------------------------------------------------

@@ -175,9 +175,18 @@ def _glued_pair_score(head: str, tail: str) -> float | None:
     return z_content
 
 
+# A split needs a function word on one side, so only cuts within this many letters of either
+# end can score: trying those alone keeps the work linear in the token's length.
+_FUNCTION_MAX = max(len(word) for word in _HEAD_WORDS | _TAIL_WORDS)
+# No English word is this long; a longer token is left as it is, unsplit and unlooked-up.
+_TOKEN_MAX = 64
+
+
 def _split_lowercase(word: str) -> str:
     best: tuple[float, int] | None = None
-    for cut in range(2, len(word) - 1):
+    near_ends = range(2, min(_FUNCTION_MAX, len(word) - 2) + 1)
+    far_cuts = range(max(_FUNCTION_MAX + 1, len(word) - _FUNCTION_MAX), len(word) - 1)
+    for cut in (*near_ends, *far_cuts):
         score = _glued_pair_score(word[:cut], word[cut:])
         # Prefer the split whose content word is the most common.
         if score is not None and (best is None or (score, cut) > best):
@@ -230,7 +239,7 @@ def _split_base(base: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _split_token(token: str) -> str:
-    if len(token) < 4 or _zipf(token.lower()) >= _WHOLE_MAX:
+    if not 4 <= len(token) <= _TOKEN_MAX or _zipf(token.lower()) >= _WHOLE_MAX:
         return token
     clitic = ""
     match = _CLITIC.search(token)
@@ -296,7 +305,17 @@ def split_glued_words(text: str) -> str:
     """
     if not text:
         return text
-    return _CHUNK.sub(lambda m: _split_chunk(m.group()), text)
+    return _CHUNK.sub(lambda m: _split_chunk_bounded(m.group()), text)
+
+
+# Only ordinary chunks are cached: a cache of 200,000 pasted megabyte-long runs would not be.
+_CACHED_CHUNK_MAX = 256
+
+
+def _split_chunk_bounded(chunk: str) -> str:
+    if len(chunk) <= _CACHED_CHUNK_MAX:
+        return _split_chunk(chunk)
+    return _split_chunk.__wrapped__(chunk)
 
 
 # --------------------------------------------------------------------------------------
