@@ -186,6 +186,10 @@ if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Search ranks at most this many matches, the newest (library/search.py): a word in every
+# story would otherwise rank the whole collection. The page says when results were cut.
+SEARCH_CANDIDATES = int(os.environ.get("SEARCH_CANDIDATES", "1000"))
+
 # Background work: django.tasks with the database backend (django-tasks-db). `make run`
 # starts a worker beside the web server; TASKS_IMMEDIATE=1 runs tasks in the request.
 TASKS = {
