@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
     from library.query import SearchQuery
-    from library.search import Cursor, Hit
+    from library.search import Cursor, Hits
 
 # Whoever is looking: request.user.
 Viewer = AbstractBaseUser | AnonymousUser
@@ -208,7 +208,7 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")
 
-    def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> list[Hit]:
+    def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> Hits:
         """The best `limit` matches for query among these annotations, after `after`.
 
         From the search index (library.search: the quote now and as first highlighted, the

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -377,6 +378,7 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     next_query = None
     page: list[Annotation] = []
     paging = False
+    cut = False
     if "q" in form.errors:
         pass  # said above the results: every highlight would answer another question
     elif form.query.is_searchable:
@@ -392,6 +394,7 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
             .with_thread(replies=False)
         }
         page = [found[pk] for pk in ids if pk in found]
+        cut = hits.cut
         if len(hits) > PAGE_SIZE:
             query["after"] = str(hits[PAGE_SIZE - 1].cursor)
             next_query = query.urlencode()
@@ -412,6 +415,8 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
         "annotations": page[:PAGE_SIZE],
         "next_query": next_query,
         "ranked": form.query.is_searchable,
+        "cut": cut,
+        "candidates": settings.SEARCH_CANDIDATES,
         "story_title": story_title,
         "every_story_query": every_story.urlencode(),
         "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpResponse
@@ -46,6 +47,7 @@ class HighlightResult:
 class Page:
     results: list[Any]
     cursor: str | None  # where the next page starts; None on the last page
+    cut: bool = False  # more matched than were ranked (settings.SEARCH_CANDIDATES)
 
 
 def _parse_date_cursor(value: str | None) -> tuple[datetime, int] | None:
@@ -143,7 +145,7 @@ def _search_stories(
         snippet = dek if HIT_START not in body and HIT_START in dek else body
         results.append(StoryResult(story, mark_hits(title), mark_hits(snippet) or None))
     cursor = str(page[-1].cursor) if len(hits) > PAGE_SIZE else None
-    return Page(results, cursor)
+    return Page(results, cursor, hits.cut)
 
 
 def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None) -> Page:
@@ -207,7 +209,7 @@ def _search_highlights(
         _load_annotations(ids), search.snippets(search.ANNOTATIONS, query, ids)
     )
     cursor = str(page[-1].cursor) if len(hits) > limit else None
-    return Page(results, cursor)
+    return Page(results, cursor, hits.cut)
 
 
 def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
@@ -290,6 +292,8 @@ def search_view(request: HtmxHttpRequest) -> HttpResponse:
         "kind": kind,
         "active": active,
         "results": page.results,
+        "cut": page.cut,
+        "candidates": settings.SEARCH_CANDIDATES,
         "next_query": next_query,
         "preview": preview.results,
         "more_highlights": preview.cursor is not None,

@@ -68,7 +68,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from articles.models import Story
 from annotations.anchoring import describe
-from newsreader.management.commands.generate_data import HEAVY_TITLE, URL_PREFIX
+from bench.generate import HEAVY_TITLE, URL_PREFIX
 user = User.objects.get(username="bench0")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
@@ -209,6 +210,13 @@ class Hit:
         return Cursor(self.rank, self.pk)
 
 
+class Hits(list[Hit]):
+    """A page of hits, best first. cut: more rows matched than were ranked (the newest
+    `candidates` only), so a better match may exist among the older ones."""
+
+    cut: bool = False
+
+
 def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
@@ -247,7 +255,8 @@ class Backend:
         visible: Seen | None,
         after: Cursor | None,
         limit: int,
-    ) -> list[Hit]:
+        candidates: int,
+    ) -> Hits:
         raise NotImplementedError
 
     def snippets(
@@ -257,14 +266,24 @@ class Backend:
 
 
 def _page(ranked: str, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
-    """Order (id, rank) rows best first and keep those after the cursor."""
-    sql = f"SELECT ranked.id, ranked.rank FROM ({ranked}) ranked"  # noqa: S608
+    """Order (id, rank) rows best first and keep those after the cursor; with each, how
+    many candidates there were (a CTE named "candidates")."""
+    sql = (
+        "SELECT ranked.id, ranked.rank, (SELECT COUNT(*) FROM candidates) "  # noqa: S608
+        f"FROM ({ranked}) ranked"
+    )
     params: list[Any] = []
     if after is not None:
         sql += " WHERE ranked.rank < %s OR (ranked.rank = %s AND ranked.id < %s)"
         params = [after.rank, after.rank, after.pk]
     sql += " ORDER BY ranked.rank DESC, ranked.id DESC LIMIT %s"
     return sql, [*params, limit]
+
+
+def _hits(rows: list[tuple[Any, ...]], candidates: int) -> Hits:
+    hits = Hits(Hit(pk, float(rank)) for pk, rank, _found in rows)
+    hits.cut = bool(rows) and rows[0][2] > candidates
+    return hits
 
 
 def _filters(
@@ -316,21 +335,33 @@ class PostgresBackend(Backend):
         visible: Seen | None,
         after: Cursor | None,
         limit: int,
-    ) -> list[Hit]:
+        candidates: int,
+    ) -> Hits:
         where, where_params = _filters(allowed, visible, f"d.{spec.key}", "d.")
+        # The newest `candidates` matches (one more, to know whether there were more),
+        # found by walking the primary key backwards when nearly every row matches, or
+        # by the GIN index when few do: ranking reads each candidate's vector, so a word
+        # in every story costs what `candidates` of them cost, not the collection.
+        found = (
+            f"SELECT d.{spec.key} AS id, d.document FROM {spec.table} d, "  # noqa: S608
+            f"websearch_to_tsquery('{TS_CONFIG}', %s) q "
+            f"WHERE d.document @@ q{where} ORDER BY d.{spec.key} DESC LIMIT %s"
+        )
         # Ranked by what is searched for: ts_rank gives every document the same
         # negligible rank when the query has a NOT in it. float8: ts_rank is a float4,
         # and the cursor must compare equal to it exactly.
         ranked = (
-            f"SELECT d.{spec.key} AS id, ts_rank(d.document, r)::float8 AS rank "  # noqa: S608
-            f"FROM {spec.table} d, websearch_to_tsquery('{TS_CONFIG}', %s) q, "
-            f"websearch_to_tsquery('{TS_CONFIG}', %s) r "
-            f"WHERE d.document @@ q{where}"
+            "SELECT c.id, ts_rank(c.document, r)::float8 AS rank "  # noqa: S608
+            "FROM (SELECT * FROM candidates ORDER BY id DESC LIMIT %s) c, "
+            f"websearch_to_tsquery('{TS_CONFIG}', %s) r"
         )
         sql, params = _page(ranked, after, limit)
         positive = query.without_exclusions().websearch()
-        cursor.execute(sql, [query.websearch(), positive, *where_params, *params])
-        return [Hit(pk, rank) for pk, rank in cursor.fetchall()]
+        cursor.execute(
+            f"WITH candidates AS MATERIALIZED ({found}) {sql}",
+            [query.websearch(), *where_params, candidates + 1, candidates, positive, *params],
+        )
+        return _hits(cursor.fetchall(), candidates)
 
     def snippets(
         self, cursor: CursorWrapper, spec: Index, query: SearchQuery, ids: Sequence[int]
@@ -424,32 +455,46 @@ class SQLiteBackend(Backend):
         visible: Seen | None,
         after: Cursor | None,
         limit: int,
-    ) -> list[Hit]:
+        candidates: int,
+    ) -> Hits:
         # "+rowid": were the filter's ids handed to FTS5 as rowid constraints, it would
         # run the query once per id.
         where, where_params = _filters(allowed, visible, "+rowid", "")
         terms = self.stems(cursor, query.words()) or [""]
         points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
-        # Matching is FTS5's (phrases, OR, NOT exactly); the rank adds up, per term and
-        # column, a saturating function of how often the term occurs there. Every match
-        # is listed with 0 and its terms' scores added (a UNION, not a join: SQLite would
-        # scan the grouped scores once per match).
-        matched = f"FROM {spec.table} WHERE {spec.table} MATCH %s{where}"
+        # Matching is FTS5's (phrases, OR, NOT exactly), and FTS5 hands the matches over
+        # newest first: the newest `candidates` (one more, to know whether there were
+        # more) are ranked. The rank adds up, per term and column, a saturating function
+        # of how often the term occurs there. Every candidate is listed with 0 and its
+        # terms' scores added (a UNION, not a join: SQLite would scan the grouped scores
+        # once per candidate).
+        found = (
+            f"SELECT rowid AS id FROM {spec.table} WHERE {spec.table} MATCH %s{where} "  # noqa: S608
+            "ORDER BY rowid DESC LIMIT %s"
+        )
+        kept = "SELECT id FROM candidates ORDER BY id DESC LIMIT %s"
         ranked = (
-            f"SELECT id, SUM(score) AS rank FROM (SELECT rowid AS id, 0 AS score {matched} "  # noqa: S608
+            f"SELECT id, SUM(score) AS rank FROM (SELECT id, 0 AS score FROM ({kept}) "  # noqa: S608
             f"UNION ALL SELECT doc, (CASE col {points} ELSE 1 END) "
             "* (1000 * COUNT(*) / (COUNT(*) + 1)) "
             f"FROM {spec.terms_table} WHERE term IN ({_placeholders(terms)}) "
-            f"AND doc IN (SELECT rowid {matched}) "
+            f"AND doc IN ({kept}) "
             "GROUP BY doc, col, term) GROUP BY id"
         )
         sql, params = _page(ranked, after, limit)
-        expression = query.fts5()
         cursor.execute(
-            sql,
-            [expression, *where_params, *terms, expression, *where_params, *params],
+            f"WITH candidates AS MATERIALIZED ({found}) {sql}",
+            [
+                query.fts5(),
+                *where_params,
+                candidates + 1,
+                candidates,
+                *terms,
+                candidates,
+                *params,
+            ],
         )
-        return [Hit(pk, float(rank)) for pk, rank in cursor.fetchall()]
+        return _hits(cursor.fetchall(), candidates)
 
     def snippets(
         self, cursor: CursorWrapper, spec: Index, query: SearchQuery, ids: Sequence[int]
@@ -526,18 +571,23 @@ def rank(
     limit: int = 25,
     *,
     visible_to: Viewer | None = None,
-) -> list[Hit]:
+    candidates: int | None = None,
+) -> Hits:
     """The best `limit` matches among `allowed` (a queryset: the filters; None: all),
     after `after`; only those `visible_to` may see, when given (None: the system's own
     searches, such as the benchmarks).
 
-    Runs one query, which ranks every match (relevance has no index to walk) and returns
-    one page: no OFFSET, and a page boundary stays put however many rows arrive. Its cost
-    grows with the matches, not with what is stored, but for `allowed`: the database
-    reads those ids too, so pass it only for filters the index rows cannot answer.
+    Runs one query, which ranks the newest `candidates` matches (settings.
+    SEARCH_CANDIDATES by default; relevance has no index to walk, so ranking every match
+    of a common word would cost a pass over the collection) and returns one page, with
+    `cut` set when more matched. No OFFSET: a page boundary stays put while no newer
+    match arrives. Pass `allowed` only for filters the index rows cannot answer: the
+    database reads those ids too.
     """
     if not query.is_searchable:
-        return []
+        return Hits()
+    if candidates is None:
+        candidates = settings.SEARCH_CANDIDATES
     filtered = None
     if allowed is not None:
         filtered = allowed.order_by().values("pk").query.sql_with_params()
@@ -548,7 +598,7 @@ def rank(
         reader = int(visible_to.pk) if visible_to.is_authenticated and visible_to.pk else None
         visible = Visible(Visibility.PUBLIC, reader) if spec is ANNOTATIONS else SharedOrOwn(reader)
     with connection.cursor() as cursor:
-        return backend().rank(cursor, spec, query, filtered, visible, after, limit)
+        return backend().rank(cursor, spec, query, filtered, visible, after, limit, candidates)
 
 
 def snippets(spec: Index, query: SearchQuery, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed (static files come precompressed from WhiteNoise, which answers
+    # before this). BREACH: see README "Compression".
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,7 +152,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "newsreader.storage.StaticStorage"
         )
     },
 }
@@ -182,6 +185,10 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Search ranks at most this many matches, the newest (library/search.py): a word in every
+# story would otherwise rank the whole collection. The page says when results were cut.
+SEARCH_CANDIDATES = int(os.environ.get("SEARCH_CANDIDATES", "1000"))
 
 # Background work: django.tasks with the database backend (django-tasks-db). `make run`
 # starts a worker beside the web server; TASKS_IMMEDIATE=1 runs tasks in the request.

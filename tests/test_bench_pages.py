@@ -64,7 +64,7 @@ def test_it_needs_generated_data():
 
 
 def test_it_times_one_query_through_the_orm_and_on_a_bare_cursor():
-    from newsreader.management.commands.bench_pages import query_cost
+    from bench.pages import query_cost
 
     orm_ms, bare_ms = query_cost(repeat=3)
     assert 0 < bare_ms < 1000 and 0 < orm_ms < 1000

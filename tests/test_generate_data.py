@@ -8,9 +8,9 @@ from django.core.management import call_command
 
 from annotations.models import Annotation
 from articles.models import Story
+from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
 from library import reading, search
 from library.query import parse
-from newsreader.management.commands.generate_data import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
 from newsreader.sanitizer import html_to_text
 
 pytestmark = pytest.mark.django_db

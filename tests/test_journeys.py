@@ -98,7 +98,7 @@ def _static_settings(root: Path) -> dict[str, Any]:
     from django.conf import settings
 
     storages = dict(settings.STORAGES)
-    storages["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    storages["staticfiles"] = {"BACKEND": "newsreader.storage.StaticStorage"}
     return {"STORAGES": storages, "STATIC_ROOT": str(root)}
 
 

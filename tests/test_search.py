@@ -400,3 +400,45 @@ def test_old_stories_keep_their_date_order_after_reindexing():
     newer = _story("Quark", published=base + timedelta(days=1))
     # Equal ranks: the newer id first, page after page.
     assert _ids("quark") == [newer.pk, older.pk]
+
+
+# --- A bounded candidate set
+
+
+def test_a_common_word_ranks_only_the_newest_candidates_and_says_so():
+    stories = [_story(f"Quark {i}", body=[LOREM, "Quark " * (1 + i % 3)]) for i in range(7)]
+    hits = search.rank(search.STORIES, parse("quark"), None, limit=100, candidates=4)
+    # The four newest, best first among themselves; the three oldest never ranked.
+    assert {hit.pk for hit in hits} == {story.pk for story in stories[-4:]}
+    assert [hit.rank for hit in hits] == sorted((hit.rank for hit in hits), reverse=True)
+    assert hits.cut
+    everything = search.rank(search.STORIES, parse("quark"), None, limit=100, candidates=7)
+    assert len(everything) == 7
+    assert not everything.cut
+
+
+def test_pages_of_a_cut_search_follow_each_other_within_the_candidates():
+    stories = [_story(f"Muon {i}", body=[LOREM, "Muon " * (1 + i % 4)]) for i in range(12)]
+    seen, after = [], None
+    while True:
+        hits = search.rank(search.STORIES, parse("muon"), None, after, limit=3, candidates=8)
+        assert hits.cut
+        seen += [hit.pk for hit in hits]
+        if len(hits) < 3:
+            break
+        after = hits[-1].cursor
+    assert sorted(seen) == sorted(story.pk for story in stories[-8:])
+
+
+def test_the_candidates_are_the_readers_own_matches_not_others():
+    ada = User.objects.create_user("ada-c")
+    bob = User.objects.create_user("bob-c")
+    mine = _story("Lepton mine", body=[LOREM, "Lepton."], owner=ada)
+    for i in range(3):
+        _story(f"Lepton bob {i}", body=[LOREM, "Lepton."], owner=bob)
+    hits = search.rank(
+        search.STORIES, parse("lepton"), None, limit=10, candidates=1, visible_to=ada
+    )
+    # Bob's newer copies neither fill the candidate set nor count towards the cut.
+    assert [hit.pk for hit in hits] == [mine.pk]
+    assert not hits.cut

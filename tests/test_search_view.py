@@ -302,3 +302,28 @@ def test_it_runs_a_constant_number_of_queries(reader, ada):
     assert _queries(reader, q="geothermal") == few
     assert _queries(reader, q="geothermal", kind="highlights") == few_highlights
     assert few <= 15
+
+
+def test_a_cut_search_says_so_and_still_pages(client, settings):
+    settings.SEARCH_CANDIDATES = PAGE_SIZE + 2
+    for i in range(PAGE_SIZE + 5):
+        _story(f"Plasma {i:02d}", "Plasma " * (1 + i % 5), days=i)
+    first = _search(client, q="plasma")
+    content = first.content.decode()
+    notice = f"More than {PAGE_SIZE + 2} stories match: these are the best of the newest"
+    assert notice in content
+    cursor = re.search(r'href="\?([^"]*after=[^"]+)"', content).group(1).replace("&amp;", "&")
+    second = client.get("/search/?" + cursor)
+    titles = _titles(first) + _titles(second)
+    # Every candidate once; the three oldest stories were never ranked.
+    assert len(titles) == len(set(titles)) == PAGE_SIZE + 2
+    assert not {"Plasma 00", "Plasma 01", "Plasma 02"} & set(titles)
+
+
+def test_a_search_within_the_bound_says_nothing_about_a_cut(client, settings):
+    settings.SEARCH_CANDIDATES = 5
+    for i in range(5):
+        _story(f"Neutrino {i}", "Neutrino.", days=i)
+    assert "search-cut" not in _search(client, q="neutrino").content.decode()
+    _story("Neutrino 5", "Neutrino.", days=6)
+    assert "More than 5 stories match" in _search(client, q="neutrino").content.decode()
