@@ -315,9 +315,7 @@ def test_it_checks_urls(fake_dns, url, error):
 def test_it_explains_refusals(fake_dns):
     with pytest.raises(BlockedAddress) as info:
         check_url("http://mixed.test/")
-    assert (
-        str(info.value) == "Refused: mixed.test resolves to 10.0.0.5, which is not a public address"
-    )
+    assert str(info.value) == "Refused: mixed.test is not a public address"
     with pytest.raises(BlockedAddress) as info:
         check_url("http://0x7f.1/")
     assert str(info.value) == "Refused: 0x7f.1 means 127.0.0.1, which is not a public address"
@@ -774,6 +772,15 @@ def test_it_tries_the_next_checked_address(local_server, fake_dns, monkeypatch):
     assert tried == [PUBLIC_IP, "8.8.8.8"]
 
 
+@pytest.mark.parametrize("host", ["private.test", "mixed.test", "metadata.test", "mapped.test"])
+def test_a_refusal_never_reveals_what_the_name_resolved_to(fake_dns, host):
+    with pytest.raises(BlockedAddress) as info:
+        fetch(f"http://{host}/")
+    assert str(info.value) == f"Refused: {host} is not a public address"
+    for address in fake_dns.records[host]:
+        assert address not in str(info.value)
+
+
 def test_it_never_connects_when_the_check_fails(fake_dns, monkeypatch):
     monkeypatch.setattr(fetch_module, "_open_pool", pytest.fail)
     for url in ["http://private.test/", "http://0x7f.1/", "gopher://public.test/"]:
@@ -785,7 +792,7 @@ def test_errors_are_one_line_messages():
     errors = [
         HTTPStatusError(404),
         HTTPStatusError(599),
-        BlockedAddress("Refused: x resolves to 10.0.0.1, which is not a public address"),
+        BlockedAddress("Refused: x is not a public address"),
     ]
     for error in errors:
         assert isinstance(error, FetchError)
