@@ -218,6 +218,41 @@ def test_account_names_are_nfkc_then_case_folded(spelling, account):
     assert account_name(spelling) == account
 
 
+def test_the_admin_log_in_is_limited_like_the_sites(client, clock):
+    User.objects.create_superuser("root", password="correct-horse-battery")
+    url = reverse("admin:login")
+    assert url == "/admin/login/"
+    answers = [
+        client.post(url, {"username": "root", "password": f"guess{n}"}, REMOTE_ADDR="10.6.6.6")
+        for n in range(40)
+    ]
+    assert [a.status_code for a in answers] == [200] * 10 + [429] * 30
+    # The account's limit for this address (an hour), then the address's own (a minute).
+    assert [a["Retry-After"] for a in answers[10:]] == ["3600"] * 20 + ["60"] * 10
+    assert "Too many requests" in answers[-1].content.decode()
+    right = {"username": "root", "password": "correct-horse-battery"}
+    assert client.post(url, right, REMOTE_ADDR="10.6.6.6").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The admin from their own address gets in.
+    response = client.post(url, {**right, "next": "/admin/"}, REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_and_the_site_log_in_share_one_count(client, rates):
+    rates(login_account_client="4/h")
+    for _ in range(2):
+        login(client, username="root")
+        client.post(
+            reverse("admin:login"), {"username": "ROOT", "password": "x"}, REMOTE_ADDR="10.0.0.1"
+        )
+    assert login(client, username="root").status_code == 429
+    response = client.post(
+        reverse("admin:login"), {"username": "root", "password": "x"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 429
+
+
 def test_it_limits_log_in_attempts_per_address_across_accounts(client, rates):
     rates(login_ip="3/m")
     for n in range(3):
