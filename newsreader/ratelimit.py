@@ -30,12 +30,14 @@ import ipaddress
 import math
 import random
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 
@@ -92,10 +94,14 @@ def _key_func(key: str | KeyFunc) -> KeyFunc:
     raise ValueError(f"key is 'ip', 'user' or a callable, not {key!r}.")
 
 
+def _digest(scope: str, client: str) -> str:
+    return hashlib.sha256(f"{scope}\0{client}".encode()).hexdigest()
+
+
 def hit(scope: str, client: str, rate: Rate, now: float | None = None) -> tuple[int, float]:
     """Count one request of `client` in `scope`; (requests in this window, window end)."""
     now = time.time() if now is None else now
-    digest = hashlib.sha256(f"{scope}\0{client}".encode()).hexdigest()
+    digest = _digest(scope, client)
     q = connection.ops.quote_name
     table, key, count_, end = (
         q(n) for n in (RateLimitCounter._meta.db_table, "key", "count", "window_end")
@@ -115,6 +121,18 @@ def hit(scope: str, client: str, rate: Rate, now: float | None = None) -> tuple[
         if random.random() < CLEANUP_CHANCE:
             RateLimitCounter.objects.filter(window_end__lt=now).delete()
     return int(count), float(window_end)
+
+
+def refund(scope: str, client: str) -> None:
+    """Take back one count of `client` in `scope`: the request turned out not to be one
+    the limit is about (a log-in that succeeded is not a guess)."""
+    RateLimitCounter.objects.filter(key=_digest(scope, client), count__gt=0).update(
+        count=F("count") - 1
+    )
+
+
+def _rate(scope: str, default: str) -> Rate:
+    return Rate.parse(getattr(settings, "RATELIMIT_RATES", {}).get(scope, default))
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
@@ -149,7 +167,7 @@ def ratelimit(
                 return view(request, *args, **kwargs)
             client = key_func(request)
             if client:
-                limit = Rate.parse(getattr(settings, "RATELIMIT_RATES", {}).get(scope, rate))
+                limit = _rate(scope, rate)
                 now = time.time()
                 count, window_end = hit(scope, client, limit, now)
                 if count > limit.limit:
@@ -161,11 +179,71 @@ def ratelimit(
     return decorator
 
 
+def account_name(value: str) -> str:
+    """A username the way authentication reads it, case-folded: Django's forms apply NFKC
+    (so "ａｌｉｃｅ" signs in as "alice"), and the fold makes "ALICE" count as "alice" too;
+    every spelling that can reach an account is that account's bucket."""
+    folded = unicodedata.normalize("NFKC", value).strip().casefold()
+    return unicodedata.normalize("NFKC", folded)  # folding can undo NFKC ("ǰ" → "ǰ")
+
+
 def posted(field: str) -> KeyFunc:
-    """Key on a submitted form field, case-folded (the account a log-in attempt names)."""
+    """Key on a submitted username field (the account a sign-up asks for), normalised as
+    `account_name`."""
 
     def key(request: HttpRequest) -> str:
-        value = request.POST.get(field, "").strip().casefold()
+        value = account_name(request.POST.get(field, ""))
         return f"{field}:{value}" if value else ""
 
     return key
+
+
+# Password guessing (the site's log-in and the admin's share these counters):
+# - per address, every attempt at any account: one client spraying many accounts;
+# - per account and address, failed attempts only: one client guessing one password.
+#   It locks out that client, never the owner signing in from elsewhere;
+# - per account from everywhere, failed attempts only, ten times higher: a botnet's
+#   distributed guessing. Only this one can refuse the owner, and only once at least ten
+#   addresses have each used up their own limit on that account.
+# This is the shape of django-axes' ["username", "ip_address"] lockout and of Microsoft's
+# Smart Lockout: a wrong guess counts against the place it comes from.
+LOGIN_RATES = {"login-ip": "30/m", "login-account-client": "10/h", "login-account": "100/h"}
+
+
+def limit_login(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Limit a log-in view (a POST of `username` and `password`) by LOGIN_RATES.
+
+    A refused attempt checks no password, so it is no guess: it counts in no further
+    bucket (a client hammering after its own 429 cannot use up the account's ceiling),
+    and a successful log-in is refunded from the account's buckets.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not getattr(settings, "RATELIMIT_ENABLED", True) or request.method != "POST":
+            return view(request, *args, **kwargs)
+        now = time.time()
+        ip = client_ip(request)
+        account = account_name(request.POST.get("username", ""))
+        buckets = [("login-ip", f"ip:{ip}")]
+        if account:
+            buckets += [
+                ("login-account-client", f"account:{account}\0ip:{ip}"),
+                ("login-account", f"account:{account}"),
+            ]
+        counted: list[tuple[str, str]] = []
+        for scope, client in buckets:
+            limit = _rate(scope, LOGIN_RATES[scope])
+            count, window_end = hit(scope, client, limit, now)
+            if count > limit.limit:
+                for earlier in counted[1:]:  # the address's count stays: it was a request
+                    refund(*earlier)
+                return too_many_requests(request, max(1, math.ceil(window_end - now)))
+            counted.append((scope, client))
+        response = view(request, *args, **kwargs)
+        if response.status_code in (301, 302, 303) and request.user.is_authenticated:
+            for bucket in counted[1:]:
+                refund(*bucket)
+        return response
+
+    return wrapper

@@ -160,7 +160,11 @@ class Site:
 def site_fixture(local_server: LocalServer, settings: object) -> Iterator[Site]:
     """The local server as a news site; a background task that crashes fails the test
     (the immediate backend would only record it)."""
-    settings.FETCH_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # type: ignore[attr-defined]
+    # The test server's port only, as an operator lists a LAN feed (host:port).
+    settings.FETCH_ALLOWED_HOSTS = [  # type: ignore[attr-defined]
+        f"127.0.0.1:{local_server.port}",
+        f"localhost:{local_server.port}",
+    ]
     settings.FETCH_TIMEOUT = 5  # type: ignore[attr-defined]
     crashed: list[str] = []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import socket
 import time
 
 import pytest
@@ -139,6 +140,25 @@ def test_it_refuses_addresses_that_are_not_public(signed_in, settings):
         response = signed_in.post(reverse("add_url"), {"url": url})
         assert response.status_code == 400
         assert "not a public address" in text(response)
+
+
+def test_it_refuses_a_private_name_without_saying_where_it_points(signed_in, settings, monkeypatch):
+    settings.FETCH_ALLOWED_HOSTS = []
+    real = socket.getaddrinfo
+
+    def intranet(host, port, *args, **kwargs):
+        if host == "wiki.intranet.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", intranet)
+    for headers in ({}, HTMX):
+        response = signed_in.post(
+            reverse("add_url"), {"url": "http://wiki.intranet.test/page"}, **headers
+        )
+        assert "Refused: wiki.intranet.test is not a public address" in text(response)
+        assert "10.20.30.40" not in text(response)
+    assert Story.objects.count() == 0
 
 
 def test_it_explains_bad_pages_to_htmx_in_place(signed_in, site):

@@ -141,7 +141,7 @@ def production_server(
         # handler try every path as a file first).
         "MEDIA_URL": "/media/",
         "MEDIA_ROOT": str(tmp_path),
-        "FETCH_ALLOWED_HOSTS": ["127.0.0.1"],
+        "FETCH_ALLOWED_HOSTS": [f"127.0.0.1:{local_web.port}"],
     }
     with override_settings(**production):
         shared = {

@@ -11,7 +11,7 @@ from django.urls import reverse
 import newsreader.ratelimit
 from articles.models import Source, Story
 from newsreader.models import RateLimitCounter
-from newsreader.ratelimit import Rate, client_ip, hit, posted, ratelimit
+from newsreader.ratelimit import Rate, account_name, client_ip, hit, posted, ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,114 @@ def test_it_counts_usernames_case_insensitively(client, rates):
     login(client, username="Ada")
     login(client, username="ADA ")
     assert login(client, username="ada").status_code == 429
+
+
+def test_wrong_guesses_from_one_client_do_not_lock_the_owner_out(client):
+    # The default limits, as deployed.
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for _ in range(10):
+        assert login(client, ip="203.0.113.66").status_code == 200
+    guesser = login(client, ip="203.0.113.66", password="correct-horse-battery")
+    assert guesser.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The owner, from home.
+    owner = login(client, ip="198.51.100.7", password="correct-horse-battery")
+    assert owner.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="ada").pk)
+
+
+def test_refused_attempts_do_not_use_up_the_accounts_ceiling(client, rates):
+    rates(login_account_client="2/h", login_account="5/h")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for _ in range(30):  # the guesser keeps going after its 429s
+        login(client, ip="203.0.113.66")
+    assert login(client, ip="198.51.100.7", password="correct-horse-battery").status_code == 302
+
+
+def test_the_accounts_ceiling_stops_guesses_spread_over_many_addresses(client, rates):
+    rates(login_account_client="2/h", login_account="5/h")
+    for n in range(5):
+        assert login(client, ip=f"203.0.113.{n}").status_code == 200
+    assert login(client, ip="203.0.113.99").status_code == 429
+
+
+def test_a_successful_log_in_is_not_counted_as_a_guess(client, rates):
+    rates(login_account_client="3/h", login_account="3/h")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for _ in range(6):
+        assert login(client, password="correct-horse-battery").status_code == 302
+        client.logout()
+    for _ in range(3):
+        assert login(client).status_code == 200
+    assert login(client).status_code == 429
+
+
+# Every one of these signs in as "alice" or is counted as her (NFKC, then case-folded).
+ALICE_SPELLINGS = ["alice", "ALICE", "Alice ", "ａｌｉｃｅ", "ＡＬＩＣＥ", "\u1d43lice"]
+
+
+def test_unicode_spellings_of_an_account_share_its_bucket(client, rates):
+    rates(login_account_client=f"{len(ALICE_SPELLINGS) - 1}/h")
+    for spelling in ALICE_SPELLINGS[1:]:
+        assert login(client, username=spelling).status_code == 200
+    assert login(client, username="alice").status_code == 429
+    assert login(client, username="bob").status_code == 200
+
+
+def test_a_full_width_name_signs_in_as_the_account_it_spells(client):
+    # Why the bucket must normalise: authentication itself does (Django's UsernameField).
+    User.objects.create_user("alice", password="correct-horse-battery")
+    response = login(client, username="ａｌｉｃｅ", password="correct-horse-battery")
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("spelling", "account"),
+    [
+        ("ＡＬＩＣＥ", "alice"),
+        ("Straße", "strasse"),
+        ("ﬁnn", "finn"),
+        ("J\u030c", "ǰ"),
+        ("  x ", "x"),
+    ],
+)
+def test_account_names_are_nfkc_then_case_folded(spelling, account):
+    assert account_name(spelling) == account
+
+
+def test_the_admin_log_in_is_limited_like_the_sites(client, clock):
+    User.objects.create_superuser("root", password="correct-horse-battery")
+    url = reverse("admin:login")
+    assert url == "/admin/login/"
+    answers = [
+        client.post(url, {"username": "root", "password": f"guess{n}"}, REMOTE_ADDR="10.6.6.6")
+        for n in range(40)
+    ]
+    assert [a.status_code for a in answers] == [200] * 10 + [429] * 30
+    # The account's limit for this address (an hour), then the address's own (a minute).
+    assert [a["Retry-After"] for a in answers[10:]] == ["3600"] * 20 + ["60"] * 10
+    assert "Too many requests" in answers[-1].content.decode()
+    right = {"username": "root", "password": "correct-horse-battery"}
+    assert client.post(url, right, REMOTE_ADDR="10.6.6.6").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The admin from their own address gets in.
+    response = client.post(url, {**right, "next": "/admin/"}, REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_and_the_site_log_in_share_one_count(client, rates):
+    rates(login_account_client="4/h")
+    for _ in range(2):
+        login(client, username="root")
+        client.post(
+            reverse("admin:login"), {"username": "ROOT", "password": "x"}, REMOTE_ADDR="10.0.0.1"
+        )
+    assert login(client, username="root").status_code == 429
+    response = client.post(
+        reverse("admin:login"), {"username": "root", "password": "x"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 429
 
 
 def test_it_limits_log_in_attempts_per_address_across_accounts(client, rates):

@@ -11,8 +11,9 @@ hostile:
   CGNAT, multicast, reserved, documentation, unique-local, ...). IP literals are parsed the
   way the resolver would parse them, so ``2130706433``, ``0x7f.1``, ``0177.0.0.1`` or
   ``[::ffff:7f00:1]`` are recognised as 127.0.0.1, and IPv6 addresses that embed an IPv4
-  address (IPv4-mapped, NAT64) are judged by that IPv4 address. Hosts listed in
-  ``settings.FETCH_ALLOWED_HOSTS`` skip the public check (for a self-hosted feed on the LAN).
+  address (IPv4-mapped, NAT64) are judged by that IPv4 address. ``host[:port]`` entries of
+  ``settings.FETCH_ALLOWED_HOSTS`` skip the public check on that port (no port: 80 and 443
+  only), for a self-hosted feed on the LAN.
 * DNS rebinding. A name could resolve to a public address for the check and to 127.0.0.1 a
   moment later for the connection. We therefore connect to the very address we checked
   (urllib3 pool opened on the IP) and send the real name only in the ``Host`` header and in
@@ -50,6 +51,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import charset_normalizer
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
@@ -248,18 +250,45 @@ def _parse_ip_literal(host: str) -> IPAddress | None:
         raise BadURL(f"{host} is not a valid address") from None
 
 
-def _allowed_hosts() -> tuple[frozenset[str], frozenset[IPAddress]]:
-    names: set[str] = set()
-    ips: set[IPAddress] = set()
+def _allowed_entry(entry: str) -> tuple[str | IPAddress, int | None] | None:
+    """One FETCH_ALLOWED_HOSTS entry, ``host[:port]``: (a lower-case name or an address,
+    the port or None); None for a blank entry."""
+    entry = entry.strip().lower()
+    if not entry:
+        return None
+    host, port = entry, None
+    if entry.startswith("["):  # [v6] or [v6]:port
+        host, _, rest = entry[1:].partition("]")
+        if rest:
+            port = _allowed_port(entry, rest.removeprefix(":"))
+    elif entry.count(":") == 1:  # a bare IPv6 address has more than one colon
+        host, _, text = entry.partition(":")
+        port = _allowed_port(entry, text)
+    host = host.rstrip(".")
+    try:
+        return ipaddress.ip_address(host), port
+    except ValueError:
+        return host, port
+
+
+def _allowed_port(entry: str, text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ImproperlyConfigured(f"FETCH_ALLOWED_HOSTS: {entry!r} is not host[:port]")
+    return int(text)
+
+
+def _is_allowed(host: str | IPAddress, port: int) -> bool:
+    """Is ``host`` on ``port`` in FETCH_ALLOWED_HOSTS? An entry with a port allows that
+    port only; one without allows the default ports (80, 443) only, so listing a LAN feed
+    does not open every other service on that machine."""
     for entry in getattr(settings, "FETCH_ALLOWED_HOSTS", []) or []:
-        entry = entry.strip().lower().strip("[]").rstrip(".")
-        if not entry:
+        parsed = _allowed_entry(entry)
+        if parsed is None or parsed[0] != host:
             continue
-        try:
-            ips.add(ipaddress.ip_address(entry))
-        except ValueError:
-            names.add(entry)
-    return frozenset(names), frozenset(ips)
+        allowed_port = parsed[1]
+        if port == allowed_port or (allowed_port is None and port in _DEFAULT_PORTS.values()):
+            return True
+    return False
 
 
 def _resolve(host: str, port: int) -> tuple[IPAddress, ...]:
@@ -371,19 +400,16 @@ def _parse(url: str) -> _ParsedURL:
 
 def _check(url: _ParsedURL) -> _Target:
     """Resolve and apply the address policy; the returned addresses are the only ones used."""
-    allowed_names, allowed_ips = _allowed_hosts()
     if url.literal is not None:
-        if url.literal not in allowed_ips and not is_public_address(url.literal):
+        if not _is_allowed(url.literal, url.port) and not is_public_address(url.literal):
             means = "" if url.raw_host == url.host else f" means {url.host}, which"
             raise BlockedAddress(f"Refused: {url.raw_host}{means} is not a public address")
         return _Target(url, (url.literal,))
     addresses = _resolve(url.host, url.port)
-    if url.host not in allowed_names:
-        for ip in addresses:
-            if not is_public_address(ip):
-                raise BlockedAddress(
-                    f"Refused: {url.host} resolves to {ip}, which is not a public address"
-                )
+    # The message names the host, never what it resolved to: the answer of the server's
+    # own resolver is a map of the private network (it reaches forms, items and stories).
+    if not _is_allowed(url.host, url.port) and not all(is_public_address(ip) for ip in addresses):
+        raise BlockedAddress(f"Refused: {url.host} is not a public address")
     return _Target(url, addresses)
 
 
