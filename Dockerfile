@@ -26,4 +26,7 @@ USER newsreader
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
-CMD ["gunicorn", "newsreader.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Header limits (request line, field count and size); bodies are limited by the app, by
+# Content-Length before reading (REQUEST_MAX_BYTES, UPLOAD_MAX_BYTES).
+CMD ["gunicorn", "newsreader.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--limit-request-line", "8190", "--limit-request-fields", "100", "--limit-request-field_size", "8190"]

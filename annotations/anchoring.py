@@ -7,11 +7,19 @@ text. Unlike Hypothesis (fuzzy matching without a threshold) it prefers losing a
 (ORPHANED, shown in a side list) to attaching a note to the wrong passage, so every step
 needs positive evidence and a clear winner:
 
+0. With the old revision's text (``TextDiff``, when a new revision moves annotations): the
+   passage's edges are mapped through the unchanged text of the diff. The quote there,
+   with some context or one neighbour, is found exactly; edited words there are followed
+   when NEIGHBOUR characters survive verbatim across each edge and they are still
+   MIN_SIMILARITY_MAPPED similar. Otherwise the steps below, where the diff also rules out
+   copies of the quote that were already elsewhere in the old text.
 1. ANCHORED: the exact quote is still at the same offsets and its context agrees at least as
    well as at any other occurrence of the quote.
 2. MOVED: the exact quote occurs elsewhere; pick the occurrence whose surroundings agree best
-   with prefix/suffix. It must beat the runner-up by CONTEXT_MARGIN characters, and the
-   verbatim stretch (quote + agreeing context) must be MIN_EVIDENCE long.
+   with prefix/suffix. It must beat the runner-up by CONTEXT_MARGIN characters, the
+   verbatim stretch (quote + agreeing context) must be MIN_EVIDENCE long, and it must keep
+   a neighbour (NEIGHBOUR characters of context on one side) unless the quote is
+   UNIQUE_QUOTE long.
 3. CHANGED: the quote was edited. The prefix and suffix (whole, or their halves nearest the
    quote) are located with ``str.find``; the text between them, or next to one of them, is
    compared with the quote by Levenshtein similarity on that bounded window only.
@@ -22,23 +30,26 @@ needs positive evidence and a clear winner:
 
 Only ``str.find`` scans the whole text; rapidfuzz only ever sees windows about the size of
 the quote, so anchoring stays in the sub-millisecond range on 100 KB texts (see
-``annotations/bench_anchoring.py``).
+``bench/anchoring.py``).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 CONTEXT = 32
 
 # --- Thresholds (code points unless noted). Chosen for "never wrong" first, recall second;
-# the benchmark in bench_anchoring.py reports wrong == 0 with them.
+# the benchmark in bench/anchoring.py reports wrong == 0 with them.
 
 # A quote found verbatim is trusted only when the verbatim stretch around it (quote plus
 # the prefix/suffix characters that still agree) is at least this long: a 5-word phrase is
@@ -67,6 +78,24 @@ SIMILARITY_MARGIN = 0.1
 # Between the old neighbours, words this similar to the quote may be its edited version,
 # which makes an intact copy of the quote elsewhere a rival rather than the answer.
 RIVAL_SIMILARITY = 0.5
+# A verbatim copy elsewhere whose neighbours on both sides are gone (fewer than NEIGHBOUR
+# characters agree on either side: chance agreement is ". " or " of the ", under 10) is
+# another passage with the same words (a phrase repeated, a pull quote), not ours moved:
+# writers repeat phrases and sentences on purpose, so the words alone are no evidence.
+# Unless the quote is this long (code points): beyond two typical news sentences (a
+# sentence is ~120 characters), longer than anything quoted back in another paragraph.
+NEIGHBOUR = 16
+UNIQUE_QUOTE = 240
+# Through the diff (TextDiff), an edited quote whose first and last characters, or the
+# neighbours right outside them, survive as they were (NEIGHBOUR verbatim characters across
+# each edge) is followed at a lower similarity than a searched one: the diff says these are
+# the same place, the similarity only has to say it is still the same passage (four words
+# of a 50-character quote reworded leave ~0.5).
+MIN_SIMILARITY_MAPPED = 0.4
+# A quote shorter than NEIGHBOUR (a word or two) is followed only when most of it is left
+# ("pirce" for "price"): one of its two words replaced is another phrase ("and you" is not
+# "and the").
+MIN_SIMILARITY_SHORT = 0.75
 # Exact occurrences beyond this many (a one-letter quote) are not all weighed one by one.
 MAX_OCCURRENCES = 64
 # Trailing/leading characters of the quote used to snap the edge of a one-sided candidate.
@@ -154,12 +183,227 @@ class Anchor:
 ORPHANED = Anchor(AnchorState.ORPHANED, None, None, 0.0)
 
 
-def anchor(selectors: Selectors, text: str) -> Anchor:
-    """Find the passage described by selectors in text, or orphan it."""
+# --- Step 0: the diff between the revisions.
+
+# Tokens for the second, finer pass: a word or one other character, with the spaces after
+# it, so that a reworded word, a typo or a changed apostrophe is one token.
+_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
+# The finer pass compares every token of a changed stretch with every token of its new
+# version: beyond this product of token counts (two rewritten 1,500-word stretches) it
+# would cost more than re-anchoring by search, which then takes over.
+MAX_TOKEN_PAIRS = 4_000_000
+
+
+class TextDiff:
+    """Which characters of an old revision's text are still there, unchanged, in the new one.
+
+    Two passes of difflib: paragraphs (lines) first, which settles unchanged, inserted,
+    deleted and moved paragraphs at the cost of one hash per paragraph; then, inside each
+    stretch of changed paragraphs, words. Computed once per pair of revisions and shared by
+    all the annotations of the old one (Annotation.objects.reanchor), so its cost (about a
+    millisecond on a 40,000-character story) is spread over them.
+
+    ``blocks`` are (old start, new start, length) of unchanged stretches, in order in both
+    texts (a diff never crosses itself: a moved paragraph is deleted and inserted).
+    """
+
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+        blocks: list[tuple[int, int, int]] = []
+        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        old_at, new_at = _offsets(old_lines), _offsets(new_lines)
+        lines = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        whole: set[int] = set()  # old starts of blocks that are unchanged paragraphs
+        for tag, i1, i2, j1, j2 in lines.get_opcodes():
+            if tag == "equal":
+                blocks.append((old_at[i1], new_at[j1], old_at[i2] - old_at[i1]))
+                whole.add(old_at[i1])
+            elif tag == "replace":
+                blocks += _word_blocks(
+                    old[old_at[i1] : old_at[i2]],
+                    new[new_at[j1] : new_at[j2]],
+                    old_at[i1],
+                    new_at[j1],
+                )
+        self.blocks = [block for block in blocks if block[2] > 0]
+        self._old_starts = [block[0] for block in self.blocks]
+        self._new_starts = [block[1] for block in self.blocks]
+        self._whole = [block[0] in whole for block in self.blocks]
+
+    def in_kept_paragraphs(self, start: int, end: int) -> bool:
+        """Whether old [start, end) lies in paragraphs the diff found unchanged (not in
+        words paired inside a rewritten stretch, which can pair a deleted sentence with
+        the same words spliced into another paragraph)."""
+        i = bisect_right(self._old_starts, start) - 1
+        if i < 0 or not self._whole[i]:
+            return False
+        old_start, _, length = self.blocks[i]
+        return end <= old_start + length
+
+    def describes(self, selectors: Selectors, text: str) -> bool:
+        """Whether selectors were made in this diff's old text and text is its new one."""
+        start, end = selectors.start, selectors.end
+        if not (0 <= start < end <= len(self.old)) or self.old[start:end] != selectors.exact:
+            return False
+        return self.new is text or self.new == text
+
+    def left_edge(self, start: int) -> int | None:
+        """Where a passage starting at old offset start starts now, if the diff says.
+
+        Unchanged character: its new place. A changed one right after an unchanged stretch
+        (the passage's first word was edited): the start of what replaced it. Otherwise (the
+        change began before the passage) the diff cannot say where the passage begins.
+        """
+        i = bisect_right(self._old_starts, start) - 1
+        if i >= 0:
+            old_start, new_start, length = self.blocks[i]
+            if start < old_start + length:
+                return new_start + start - old_start
+            if start == old_start + length:
+                return new_start + length
+            return None
+        return 0 if start == 0 else None
+
+    def right_edge(self, end: int) -> int | None:
+        """Where a passage ending at old offset end ends now (the mirror of left_edge)."""
+        i = bisect_right(self._old_starts, end - 1) - 1
+        if i >= 0:
+            old_start, new_start, length = self.blocks[i]
+            if end <= old_start + length:
+                return new_start + end - old_start
+        # The next unchanged stretch starts here, or after the spaces that ended the
+        # passage's last, edited, word (a token keeps its spaces), which are still there.
+        old_next, new_next = len(self.old), len(self.new)
+        if i + 1 < len(self.blocks):
+            old_next, new_next = self.blocks[i + 1][0], self.blocks[i + 1][1]
+        gap = self.old[end:old_next]
+        same = self.new[new_next - len(gap) : new_next] == gap
+        return new_next - len(gap) if (not gap or gap.isspace()) and same else None
+
+    def brings_in(self, left: int, right: int, start: int, end: int) -> bool:
+        """Whether new text[left:right] holds unchanged characters from outside old [start,
+        end): a passage followed there would swallow some of its old surroundings (the word
+        diff of a rewritten stretch pairs words wherever they repeat)."""
+        i = max(0, bisect_right(self._new_starts, left) - 1)
+        while i < len(self.blocks) and self.blocks[i][1] < right:
+            old_start, new_start, length = self.blocks[i]
+            low, high = max(left, new_start), min(right, new_start + length)
+            if low < high and not (
+                start <= old_start + low - new_start and old_start + high - new_start <= end
+            ):
+                return True
+            i += 1
+        return False
+
+    def old_place(self, start: int, end: int) -> int | None:
+        """The old offset of new text[start:end] when all of it was there, unchanged."""
+        i = bisect_right(self._new_starts, start) - 1
+        if i < 0:
+            return None
+        old_start, new_start, length = self.blocks[i]
+        if end > new_start + length:
+            return None
+        return old_start + start - new_start
+
+
+def _offsets(lines: list[str]) -> list[int]:
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def _word_blocks(old: str, new: str, old_base: int, new_base: int) -> list[tuple[int, int, int]]:
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(old_tokens) * len(new_tokens) > MAX_TOKEN_PAIRS:
+        return []
+    old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
+    words = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    return [
+        (old_base + old_at[i], new_base + new_at[j], old_at[i + size] - old_at[i])
+        for i, j, size in words.get_matching_blocks()
+    ]
+
+
+def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
+    """The passage where the diff puts it, when the evidence there is enough; else None."""
+    text = diff.new
+    exact, start, end = selectors.exact, selectors.start, selectors.end
+    left, right = diff.left_edge(start), diff.right_edge(end)
+    if left is None or right is None or right <= left:
+        return None
+    before = _prefix_agreement(text, left, selectors.prefix)
+    after = _suffix_agreement(text, right, selectors.suffix)
+    found = text[left:right]
+    if found == exact:
+        # Unchanged characters, but a short quote also needs some of its context, or one
+        # neighbour: in a rewritten paragraph the word diff can pair a lone "the" with
+        # another "the".
+        # Words paired inside a rewritten stretch need a neighbour, as a copy found by
+        # search does: the pairing may be a deleted passage's words spliced elsewhere.
+        required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
+        enough = len(exact) + before + after >= required
+        if not diff.in_kept_paragraphs(start, end):
+            enough = enough and _has_neighbours(selectors, text, left, before, after)
+        elif not enough:
+            enough = _has_neighbours(selectors, text, left, before, after)
+        if not enough:
+            return None
+        state = AnchorState.ANCHORED if left == start else AnchorState.MOVED
+        return Anchor(state, left, right, 1.0)
+    if len(found) * MIN_SIMILARITY_MAPPED > len(exact) or len(exact) * MIN_SIMILARITY_MAPPED > len(
+        found
+    ):
+        return None  # similarity could not reach the threshold: skip computing it
+    if diff.brings_in(left, right, start, end):
+        return None
+    head = _common_head(exact, found)
+    tail = _common_tail(exact, found, min(len(exact), len(found)) - head)
+    if before + head < NEIGHBOUR or after + tail < NEIGHBOUR:
+        return None
+    # Optimal string alignment: a typo swapping two letters is one edit, not two.
+    similarity = OSA.normalized_similarity(exact, found)
+    if similarity < (MIN_SIMILARITY_MAPPED if len(exact) >= NEIGHBOUR else MIN_SIMILARITY_SHORT):
+        return None
+    return Anchor(AnchorState.CHANGED, left, right, similarity)
+
+
+def _through_elsewhere(selectors: Selectors, diff: TextDiff, start: int, end: int) -> bool:
+    """Whether new text[start:end] holds unchanged words from elsewhere in the old text."""
+    return diff.brings_in(start, end, selectors.start, selectors.end)
+
+
+def _common_head(a: str, b: str) -> int:
+    count, limit = 0, min(len(a), len(b))
+    while count < limit and a[count] == b[count]:
+        count += 1
+    return count
+
+
+def _common_tail(a: str, b: str, limit: int) -> int:
+    count = 0
+    while count < limit and a[-1 - count] == b[-1 - count]:
+        count += 1
+    return count
+
+
+def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anchor:
+    """Find the passage described by selectors in text, or orphan it.
+
+    diff, when given, is TextDiff(old text, text) where old text is the revision the
+    selectors were made in: the passage is first followed through it (step 0), and copies
+    of the quote that were already elsewhere in the old text are never taken for it.
+    """
     exact = selectors.exact
     if not exact or len(exact) > len(text):
         return ORPHANED
-    found = _exact(selectors, text)
+    if diff is not None and not diff.describes(selectors, text):
+        diff = None
+    if diff is not None:
+        followed = _through(selectors, diff)
+        if followed is not None:
+            return followed
+    found = _exact(selectors, text, diff)
     if found is not None:
         position, context, ambiguous = found
         if ambiguous:
@@ -178,6 +422,8 @@ def anchor(selectors: Selectors, text: str) -> Anchor:
     changed = _Survey(selectors, text).best()
     if changed is None:
         return ORPHANED
+    if diff is not None and _through_elsewhere(selectors, diff, changed.start, changed.end):
+        return ORPHANED
     if text[changed.start : changed.end] == exact:
         state = AnchorState.ANCHORED if changed.start == selectors.start else AnchorState.MOVED
         return Anchor(state, changed.start, changed.end, 1.0)
@@ -187,25 +433,36 @@ def anchor(selectors: Selectors, text: str) -> Anchor:
 # --- Step 1 and 2: the exact quote.
 
 
-def _exact(selectors: Selectors, text: str) -> tuple[int, int, bool] | None:
+def _exact(
+    selectors: Selectors, text: str, diff: TextDiff | None = None
+) -> tuple[int, int, bool] | None:
     """(start, context agreement, ambiguous) of the best verbatim occurrence, or None."""
     exact, prefix, suffix = selectors.exact, selectors.prefix, selectors.suffix
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
     positions, unseen = _occurrences(selectors, text, required - len(exact))
     best_position = best_context = -1
+    best_sides = (0, 0)
     runner_up = unseen  # best context agreement among the other occurrences (-1: none)
     same_offset_context = -1
     for position in positions:
-        context = _prefix_agreement(text, position, prefix) + _suffix_agreement(
-            text, position + len(exact), suffix
-        )
+        if diff is not None and diff.old_place(position, position + len(exact)) not in (
+            None,
+            selectors.start,
+        ):
+            continue  # this copy was already in the old text, elsewhere: another passage
+        before = _prefix_agreement(text, position, prefix)
+        after = _suffix_agreement(text, position + len(exact), suffix)
+        context = before + after
         if position == selectors.start:
             same_offset_context = context
         if context > best_context:
             runner_up, best_context, best_position = max(runner_up, best_context), context, position
+            best_sides = (before, after)
         elif context > runner_up:
             runner_up = context
     if best_position == -1:
+        return None
+    if not _has_neighbours(selectors, text, best_position, *best_sides):
         return None
     # Step 1: the old offsets still hold the quote, and nowhere agrees better with the
     # context. Equal agreement elsewhere is a verbatim duplicate of quote and context;
@@ -218,6 +475,24 @@ def _exact(selectors: Selectors, text: str) -> tuple[int, int, bool] | None:
         return None
     ambiguous = runner_up >= 0 and best_context - runner_up < CONTEXT_MARGIN
     return best_position, best_context, ambiguous
+
+
+def _has_neighbours(
+    selectors: Selectors, text: str, position: int, before: int, after: int
+) -> bool:
+    """Whether a verbatim copy at position kept a neighbour of the passage (see UNIQUE_QUOTE).
+
+    A neighbour is NEIGHBOUR characters of context agreeing on one side (the text's edge
+    counts, see EDGE_CREDIT), or, for a passage that was a whole paragraph, paragraph breaks
+    on both sides again: a paragraph moved elsewhere keeps nothing else.
+    """
+    exact = selectors.exact
+    if before >= NEIGHBOUR or after >= NEIGHBOUR or len(exact) >= UNIQUE_QUOTE:
+        return True
+    end = position + len(exact)
+    was_paragraph = selectors.prefix[-1:] in ("", "\n") and selectors.suffix[:1] in ("", "\n")
+    is_paragraph = text[position - 1 : position] in ("", "\n") and text[end : end + 1] in ("", "\n")
+    return was_paragraph and is_paragraph
 
 
 def _occurrences(selectors: Selectors, text: str, needed: int) -> tuple[list[int], int]:
@@ -419,19 +694,22 @@ class _Survey:
     def rivals(self, start: int, end: int, *, weak: bool) -> bool:
         """Whether another place competes with a verbatim match at [start, end).
 
-        Competing: any place step 3 would accept; any place next to a completely agreeing
-        neighbour, or between both, holding words that look like an edit of the quote
-        (RIVAL_SIMILARITY): the passage may have been rewritten there. When the match's
-        own context does not fully agree (weak), any words between the old neighbours
-        compete. An empty sandwich never does: the old neighbours closing up is exactly
-        what a passage moved elsewhere leaves behind. Other verbatim copies of the quote
-        were already weighed by their context in step 2.
+        Competing: any place between both old neighbours that step 3 would accept or that
+        holds words looking like an edit of the quote (RIVAL_SIMILARITY): the passage may
+        have been rewritten there. When the match's own context does not fully agree
+        (weak), also such places next to one completely agreeing neighbour, and any words
+        between the old neighbours; when it does, one neighbour is less evidence than its
+        own. An empty sandwich never does: the old neighbours closing up is exactly what a
+        passage moved elsewhere leaves behind. Other verbatim copies of the quote were
+        already weighed by their context in step 2.
         """
         span = _Candidate(start, end, 1.0, 0, 0)
         exact = self.selectors.exact
         for c in self.candidates:
             if span.overlaps(c.start, c.end) or self.text[c.start : c.end] == exact:
                 continue
+            if not weak and (c.before < KEY or c.after < KEY):
+                continue  # one neighbour is less evidence than the match's complete context
             if self.acceptable(c):
                 return True
             anchored = (c.before >= KEY and c.after >= KEY) or (

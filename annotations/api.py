@@ -147,6 +147,8 @@ def api_view(view: View) -> View:
             if refused is not None:
                 return _error(403, "CSRF check failed: send the X-CSRFToken header.")
         try:
+            if any("\x00" in value for value in request.GET.values()):
+                raise ApiError(400, "Null characters are not allowed in the query string.")
             return limited(request, *args, **kwargs)
         except W3CError as exc:
             return _error(exc.status, exc.message)
@@ -194,9 +196,29 @@ def _read_body(request: HttpRequest) -> dict[str, Any]:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "The body is nested too deeply to be an annotation.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be one annotation (a JSON object).")
+    if _holds_nul(data):
+        # A text column on PostgreSQL cannot store one; no field of an annotation needs it.
+        raise ApiError(400, "Null characters are not allowed in an annotation.")
     return data
+
+
+def _holds_nul(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _resolve_path(path: str) -> tuple[str, dict[str, Any]] | None:

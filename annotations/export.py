@@ -75,6 +75,10 @@ def markdown(annotations: Sequence[Annotation], absolute: Callable[[str], str], 
                 meta.append(" ".join(f"#{tag.name}" for tag in annotation.tag_list))
             link = f"{annotation.story_url}#{'annotation' if annotation.is_detached else 'hl'}"
             meta.append(f"[link]({absolute(f'{link}-{annotation.pk}')})")
+            if original := annotation.original_passage_url():
+                # A text-fragment link: browsers that support it scroll the publisher's
+                # page to the passage and mark it (note apps keep the way back).
+                meta.append(f"[in the original](<{original}>)")
             out += ["— " + " · ".join(meta), ""]
             for reply in annotation.thread:
                 # A list item per reply; its later lines are indented to stay inside it.

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from library.query import SearchQuery, parse
+from newsreader.sanitizer import check_comment
 from newsreader.widgets import ListSelect
 
 from .anchoring import CONTEXT, Selectors
@@ -55,10 +57,18 @@ class TagsField(forms.CharField):
         return value
 
 
+def _showable(source: str) -> None:
+    try:
+        check_comment(source)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from exc
+
+
 def _comment_field() -> forms.CharField:
     return forms.CharField(
         required=False,
         max_length=MAX_COMMENT,
+        validators=[_showable],
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Markdown: *emphasis*, **strong**, `code`, [links](https://…), lists.",
     )
@@ -146,6 +156,10 @@ class AnnotationCreateForm(CreateOnce):
         }
 
 
+_KEY_STAND_IN = "quote-form-key-stand-in"
+_BLANK_QUOTE_FORM: str | None = None
+
+
 class QuoteForm(CreateOnce):
     """Highlight a quote the reader types or pastes: no selection needed (no script, or
     no way to select text). The server finds it in the story (models.locate_quote)."""
@@ -171,6 +185,21 @@ class QuoteForm(CreateOnce):
         # Not to clash with the selection toolbar's fields on the same page.
         self.auto_id = "id_quote_%s"
 
+    @classmethod
+    def blank_html(cls) -> SafeString:
+        """The unfilled form's fields as HTML, rendered once per process (a story page shows
+        it every time) with a new one-time key each time."""
+        global _BLANK_QUOTE_FORM
+        if _BLANK_QUOTE_FORM is None:
+            form = cls(initial={"idempotency_key": _KEY_STAND_IN})
+            _BLANK_QUOTE_FORM = (
+                f"{form['idempotency_key']}"
+                f"<div>{form['quote'].as_field_group()}</div>\n"
+                f"<div>{form['colour'].as_field_group()}</div>"
+            )
+        # Only the key changes; the stand-in is an attribute value nothing else renders.
+        return mark_safe(_BLANK_QUOTE_FORM.replace(_KEY_STAND_IN, new_key()))
+
     def annotation_fields(self) -> dict[str, Any]:
         """Annotation.objects.create_from_selection's arguments, from a valid form."""
         fields: dict[str, Any] = {
@@ -182,6 +211,34 @@ class QuoteForm(CreateOnce):
             occurrence, revision = self.cleaned_data["occurrence"].split(":")
             fields |= {"occurrence": int(occurrence), "revision_id": int(revision)}
         return fields
+
+
+class AttachForm(forms.Form):
+    """The words a detached annotation's author attaches it to again (by hand)."""
+
+    quote = forms.CharField(
+        label="Words from the story",
+        max_length=MAX_QUOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Copy them from the story as they are now.",
+        error_messages={
+            "required": "Type or paste the words to attach it to.",
+            "max_length": f"That quote is too long (at most {MAX_QUOTE:,} characters).",
+        },
+    )
+    # As QuoteForm's: "<n>:<revision>" when the words are in several places.
+    occurrence = forms.RegexField(regex=r"^[1-9][0-9]{0,5}:[1-9][0-9]{0,18}$", required=False)
+
+    def __init__(self, *args: Any, annotation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_id = f"id_attach_{annotation_id}_%s"  # many cards on one page
+
+    def place(self, revision_id: int | None) -> int | None:
+        """The chosen place, if it was chosen in this revision."""
+        if not self.cleaned_data.get("occurrence"):
+            return None
+        occurrence, revision = self.cleaned_data["occurrence"].split(":")
+        return int(occurrence) if int(revision) == revision_id else None
 
 
 class AnnotationEditForm(forms.ModelForm[Annotation]):
@@ -213,6 +270,7 @@ class ReplyForm(CreateOnce):
     body = forms.CharField(
         label="Reply",
         max_length=MAX_COMMENT,
+        validators=[_showable],
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write something to reply."},
     )

@@ -32,9 +32,10 @@ from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
 from articles.models import Story, StoryRevision
+from newsreader.paths import path
 from newsreader.sanitizer import render_comment
 
-from .anchoring import AnchorState, Selectors, anchor, describe
+from .anchoring import AnchorState, Selectors, TextDiff, anchor, describe
 from .highlighting import Highlight
 from .idempotency import WINDOW, IdempotencyKey, Once
 
@@ -182,11 +183,14 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
         """The annotations with their author, tags and replies (tag_list, thread).
 
         Three queries however many annotations there are, none included: the tags and
-        replies are selected by a subquery, not by a list of ids, so they run even when
-        there is nothing to attach them to and a page's query count never varies.
+        replies are selected by the ids found (an id that matches nothing when there are
+        none), so they run even when there is nothing to attach them to and a page's query
+        count never varies. Past a thousand, by a subquery: a list that long costs more to
+        send than the subquery costs to build.
         """
         annotations: list[Annotation] = list(self.select_related("author"))
-        ids = self.values("pk")
+        found = [annotation.pk for annotation in annotations]
+        ids: Any = (found or [0]) if len(found) <= 1000 else self.values("pk")
         tags: dict[int, list[Tag]] = {annotation.pk: [] for annotation in annotations}
         links = Annotation.tags.through.objects.filter(annotation_id__in=ids)
         for link in links.select_related("tag").order_by("tag__name"):
@@ -353,8 +357,14 @@ class _AnnotationManager(models.Manager["Annotation"]):
         """Move every annotation on revision's story into revision; return how many moved."""
         text = revision.body_text
         annotations = list(self.filter(story_id=revision.story_id).exclude(revision_id=revision.pk))
+        # One diff per old revision, shared by all its annotations (anchoring.TextDiff).
+        old_ids = {annotation.revision_id for annotation in annotations}
+        old_texts = dict(
+            StoryRevision.objects.filter(pk__in=old_ids).values_list("pk", "body_text")
+        )
+        diffs = {pk: TextDiff(old, text) for pk, old in old_texts.items()}
         for annotation in annotations:
-            annotation.move_to(revision, text)
+            annotation.move_to(revision, text, diffs.get(annotation.revision_id))
         self.bulk_update(annotations, _ANCHOR_FIELDS, batch_size=500)
         return len(annotations)
 
@@ -474,18 +484,25 @@ class Relocated:
     selectors: Selectors | None  # None: orphaned
 
 
-def relocate(current: Selectors, original: Selectors, text: str) -> Relocated:
+def relocate(
+    current: Selectors, original: Selectors, text: str, diff: TextDiff | None = None
+) -> Relocated:
     """Find an annotation's passage in text: the last known place first, then, for a
     passage lost since, the original one (an edit that was undone brings it back).
 
-    A function of the selectors alone, so that a data migration moves annotations the
-    way a new revision does."""
-    found = anchor(current, text)
+    A function of the selectors (and, when known, the diff from the current selectors'
+    revision to text), so that a data migration moves annotations the way a new
+    revision does."""
+    found = anchor(current, text, diff)
     if found.is_orphaned and current != original:
         found = anchor(original, text)
     if found.is_orphaned or found.start is None or found.end is None:
         return Relocated(Anchoring.ORPHANED, 0.0, None)
-    described = describe(text, found.start, found.end)
+    return _relocated(describe(text, found.start, found.end), original)
+
+
+def _relocated(described: Selectors, original: Selectors) -> Relocated:
+    """What a passage found at described is, to the one first highlighted (original)."""
     if described.exact != original.exact:
         score = Levenshtein.normalized_similarity(original.exact, described.exact)
         return Relocated(Anchoring.CHANGED, score, described)
@@ -590,7 +607,7 @@ class Annotation(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("annotation_detail", args=[self.pk])
+        return path("annotation_detail", self.pk)
 
     def clean(self) -> None:
         try:
@@ -745,15 +762,33 @@ class Annotation(models.Model):
             existing = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
         self.tags.set([existing[name] for name in wanted])
 
-    def move_to(self, revision: StoryRevision, text: str) -> None:
+    def move_to(self, revision: StoryRevision, text: str, diff: TextDiff | None = None) -> None:
         """Re-anchor in revision (whose body_text is text); does not save (see relocate).
+        diff: from the current revision's text to text, when the caller has it.
         Not found: orphaned, and the current selectors stay where the passage was last
         seen."""
-        found = relocate(self.selectors, self.original_selectors, text)
+        found = relocate(self.selectors, self.original_selectors, text, diff)
         self.anchor_state, self.anchor_score = found.state, found.score
         if found.selectors is not None:
             self.revision = revision
             self.set_anchor(found.selectors)
+
+    def attach_by_hand(self, quote: str, occurrence: int | None = None) -> None:
+        """Attach a (detached) annotation to the words quote in the story's current text,
+        chosen by its author (locate_quote: QuoteNotFound, QuoteAmbiguous when unclear),
+        and save. The original quote stays what it was; the card says how the words
+        differ from it."""
+        revision = self.story.current_revision
+        if revision is None:
+            raise QuoteNotFound("This story has no text to attach to.")
+        text = revision.body_text
+        start, end = locate_quote(text, quote, occurrence)
+        found = _relocated(describe(text, start, end), self.original_selectors)
+        assert found.selectors is not None
+        self.revision = revision
+        self.set_anchor(found.selectors)
+        self.anchor_state, self.anchor_score = found.state, found.score
+        self.save(update_fields=_ANCHOR_FIELDS)
 
 
 class Reply(models.Model):

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
+
 from articles.models import Story, StoryRevision
 
+from .cards import render_cards
 from .forms import QuoteForm
 from .highlighting import draw_highlights
 from .idempotency import new_key
@@ -55,15 +58,19 @@ class StoryAnnotations:
                 return following[0] if following else None
         return None
 
-    def context(self) -> dict[str, Any]:
-        """Template context for articles/story_detail.html (body, sidebar, toolbar)."""
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        """Template context for articles/story_detail.html (body, sidebar, toolbar); the
+        cards come rendered, most from the cache (annotations/cards.py)."""
         return {
             "body_html": self.body_html(),
             "annotations": self.anchored,
+            "annotation_cards": render_cards(self.anchored, request),
             "detached_annotations": self.detached,
+            "detached_cards": render_cards(self.detached, request),
             "annotation_count": self.count,
             "colours": Colour.choices,
             "visibilities": visibility_choices(self.story),
-            "quote_form": QuoteForm(),
+            # The form unfilled: rendered once (a refused quote brings its own quote_form).
+            "quote_form_html": QuoteForm.blank_html(),
             "idempotency_key": new_key(),
         }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import atom, views
 
 urlpatterns = [
     # Four segments: "stories/<id>/<slug>/" must never swallow it, whatever the title.
@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("annotations/<int:annotation_id>/edit/", views.annotation_edit, name="annotation_edit"),
     path(
+        "annotations/<int:annotation_id>/attach/",
+        views.annotation_attach,
+        name="annotation_attach",
+    ),
+    path(
         "annotations/<int:annotation_id>/delete/",
         views.annotation_delete,
         name="annotation_delete",
@@ -29,4 +34,10 @@ urlpatterns = [
     path("annotations/<int:annotation_id>/replies/new/", views.reply_form, name="reply_form"),
     path("replies/<int:reply_id>/delete/", views.reply_delete, name="reply_delete"),
     path("highlights/", views.my_highlights, name="my_highlights"),
+    path("people/<str:username>/highlights.atom", atom.public_highlights, name="highlights_feed"),
+    path(
+        "people/<str:username>/tags/<str:tag>/highlights.atom",
+        atom.public_highlights,
+        name="highlights_tag_feed",
+    ),
 ]

@@ -23,6 +23,7 @@ from newsreader.ratelimit import ratelimit
 from .forms import (
     AnnotationCreateForm,
     AnnotationEditForm,
+    AttachForm,
     HighlightFilterForm,
     QuoteForm,
     ReplyForm,
@@ -264,6 +265,36 @@ def annotation_edit(request: HtmxHttpRequest, annotation_id: int) -> HttpRespons
         template += "#edit_card"
     context = {"annotation": annotation, "form": form, "editing": True}
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def annotation_attach(request: HtmxHttpRequest, annotation_id: int) -> HttpResponseBase:
+    """Attach a detached annotation to words its author picks in the story's current text.
+
+    GET (or words not found, or found in several places): the annotation's page with the
+    form open, what was typed kept, and the places to choose from."""
+    annotation = _get_own_annotation(request, annotation_id)
+    form = AttachForm(request.POST or None, annotation_id=annotation.pk)
+    choices: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            annotation.attach_by_hand(
+                form.cleaned_data["quote"], form.place(annotation.story.current_revision_id)
+            )
+        except QuoteAmbiguous as exc:
+            form.add_error(None, str(exc))
+            choices = _quote_choices(annotation.story, exc)
+        except SelectionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Highlight attached.")
+            return redirect(_in_story(annotation, "hl"))
+    elif request.method == "GET":
+        form = AttachForm(initial={"quote": annotation.original_exact}, annotation_id=annotation.pk)
+    context = {"annotation": annotation, "attach_form": form, "attach_choices": choices}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "annotations/annotation.html", context, status=status)
 
 
 @require_POST

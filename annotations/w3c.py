@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from newsreader.sanitizer import check_comment
 
 from .models import MAX_COMMENT, Colour, Visibility, parse_tags
 
@@ -298,6 +301,7 @@ def bodies(data: dict[str, Any]) -> tuple[str, list[str]]:
     if len(comment) > MAX_COMMENT:
         raise W3CError(400, f"A comment can have at most {MAX_COMMENT:,} characters.")
     try:
+        check_comment(comment)
         return comment, parse_tags(tags)
     except ValueError as exc:
         raise W3CError(400, str(exc)) from exc
@@ -328,7 +332,9 @@ def created(data: dict[str, Any]) -> datetime | None:
     when = parse_datetime(value) if isinstance(value, str) else None
     if when is None or when.tzinfo is None:
         raise W3CError(400, "created must be an ISO 8601 date-time with a time zone.")
-    return when
+    # A restore brings its past dates; a future one would pin an annotation on top of every
+    # newest-first list until that day comes, so it is now.
+    return min(when, timezone.now())
 
 
 def _iri(value: Any, name: str) -> str:
@@ -354,3 +360,89 @@ def targets(iris: Iterable[Any]) -> list[str]:
         if isinstance(iri, str) and iri:
             found.append(iri)
     return found
+
+
+# --- Reading annotations from elsewhere (imports/)
+
+
+HYPOTHESIS_ANNOTATION = "https://hypothes.is/a/"
+_TEXT_SELECTORS = ("TextQuoteSelector", "TextPositionSelector")
+
+
+def from_hypothesis(row: dict[str, Any]) -> dict[str, Any]:
+    """A Hypothesis annotation (its API's and its export's JSON) as the Web Annotation it
+    is: Hypothesis keeps the model's target/selector shape, and says the rest its own way
+    (``text`` the comment, ``tags``, ``uri`` the page, ``permissions.read`` containing
+    ``group:__world__`` when public, ``id`` whose page is https://hypothes.is/a/<id>).
+    A comment longer than ours and tags beyond ours are cut, not refused: it is the
+    reader's own note, and the rest of the export must not fail for it."""
+    body: list[dict[str, Any]] = []
+    text = row.get("text")
+    if isinstance(text, str) and text.strip():
+        body.append({"type": "TextualBody", "value": text[:MAX_COMMENT], "purpose": "commenting"})
+    tags = [t for t in row.get("tags") or [] if isinstance(t, str) and t.strip()]
+    body.extend({"type": "TextualBody", "value": t, "purpose": "tagging"} for t in tags[:20])
+    selectors: list[Any] = []
+    for target in as_list(row.get("target")):
+        if isinstance(target, dict):
+            selectors.extend(as_list(target.get("selector")))
+    permissions = row.get("permissions")
+    readers = permissions.get("read") if isinstance(permissions, dict) else None
+    data: dict[str, Any] = {
+        "type": "Annotation",
+        "body": body,
+        "target": {
+            "source": row.get("uri"),
+            "selector": [
+                s for s in selectors if isinstance(s, dict) and s.get("type") in _TEXT_SELECTORS
+            ],
+        },
+        "visibility": (
+            Visibility.PUBLIC
+            if isinstance(readers, list) and "group:__world__" in readers
+            else Visibility.PRIVATE
+        ),
+    }
+    if isinstance(row.get("id"), str) and row["id"]:
+        data["id"] = HYPOTHESIS_ANNOTATION + row["id"]
+    if isinstance(row.get("created"), str):
+        data["created"] = row["created"]
+    return data
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import keeps of one Web Annotation (W3CError if it is not one)."""
+
+    source: str
+    selectors: list[dict[str, Any]]
+    quote: str
+    comment: str
+    tags: list[str]
+    colour: str
+    visibility: str
+    created: datetime | None
+    via: str
+
+
+def read_imported(data: dict[str, Any]) -> Imported:
+    target = one_target(data)
+    if not isinstance(target, dict) or not isinstance(target.get("source"), str):
+        raise W3CError(400, "An annotation's target needs a source: the page's address.")
+    selectors = [s for s in as_list(target.get("selector")) if isinstance(s, dict)]
+    quote = next(
+        (str(s.get("exact")) for s in selectors if s.get("type") == "TextQuoteSelector"), ""
+    )
+    comment, tags = bodies(data)
+    via, _canonical = copied_from(data)
+    return Imported(
+        source=target["source"],
+        selectors=selectors,
+        quote=quote,
+        comment=comment,
+        tags=tags,
+        colour=colour(target),
+        visibility=visibility(data),
+        created=created(data),
+        via=via,
+    )

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+from newsreader.paths import path
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -366,7 +367,12 @@ class Story(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("story", args=[self.pk, self.slug])
+        return path("story", self.pk, self.slug)
+
+    @property
+    def state_url(self) -> str:
+        """Where its save / read buttons post (a list shows one per story)."""
+        return path("story_state", self.pk)
 
     @property
     def slug(self) -> str:
@@ -396,6 +402,10 @@ class StoryRevision(models.Model):
         URL = "url", "URL"
         FEED = "feed", "Feed"
         PASTE = "paste", "Paste"
+        # A file exported by another service (imports/), or a page saved from the
+        # reader's browser (the bookmarklet): the reader's own copy either way.
+        IMPORT = "import", "Import"
+        BROWSER = "browser", "Saved from the browser"
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

@@ -18,11 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
+
+from newsreader.task_limits import TaskLimitExceeded, limited
 
 from .feeds import (
     FEED_ACCEPT,
@@ -232,6 +235,26 @@ class Subscription:
     queued: int  # items whose stories are being fetched
 
 
+class TooManyFeeds(FeedError):
+    """An import over a cap (settings.OPML_IMPORT_MAX_FEEDS, FEEDS_PER_USER_MAX)."""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _check_feeds_per_user(user: User | None, adding: int) -> None:
+    if user is None:
+        return
+    per_user = int(settings.FEEDS_PER_USER_MAX)
+    have = Source.objects.filter(added_by=user).count()
+    if have + adding > per_user:
+        raise TooManyFeeds(
+            f"This would add {_plural(adding, 'new feed')} to the {have:,} you have "
+            f"added; one reader may add at most {per_user:,}."
+        )
+
+
 def subscribe(url: str, user: User | None) -> Subscription:
     """Add a feed by its URL or a site's URL (FetchError, FeedError, AlreadySubscribed).
 
@@ -240,6 +263,7 @@ def subscribe(url: str, user: User | None) -> Subscription:
     """
     if existing := Source.objects.feeds().filter(feed_url=url).first():
         raise AlreadySubscribed(existing)
+    _check_feeds_per_user(user, 1)
     found = find_feed(url)
     if existing := Source.objects.feeds().filter(feed_url=found.url).first():
         raise AlreadySubscribed(existing)
@@ -260,27 +284,50 @@ def subscribe(url: str, user: User | None) -> Subscription:
     return Subscription(source=source, queued=len(pending))
 
 
+def first_fetch_times(count: int, now: datetime) -> list[datetime]:
+    """When each of `count` imported feeds is first due: OPML_FETCH_SPACING seconds apart,
+    squeezed to fit OPML_FETCH_SPREAD_MAX, so a big import is a steady trickle for the
+    scheduler and the worker rather than a burst of requests all due at once."""
+    spacing = float(settings.OPML_FETCH_SPACING)
+    if count > 1:
+        spacing = min(spacing, float(settings.OPML_FETCH_SPREAD_MAX) / (count - 1))
+    return [now + timedelta(seconds=i * spacing) for i in range(count)]
+
+
 def add_feeds(feeds: Iterable[tuple[str, str, str]], user: User | None) -> int:
     """Add feeds as (feed_url, title, site_url) without fetching them (an OPML import):
-    they are due at once, so the scheduler fetches them. How many were new."""
-    now = timezone.now()
+    the scheduler fetches them, first fetches spread out (`first_fetch_times`). How many
+    were new. TooManyFeeds, with nothing stored, for more than OPML_IMPORT_MAX_FEEDS listed
+    or a user's FEEDS_PER_USER_MAX added feeds in all."""
     wanted = {url: (title, site_url) for url, title, site_url in feeds}
-    present = set(
-        Source.objects.filter(feed_url__in=list(wanted)).values_list("feed_url", flat=True)
-    )
-    new = [
-        Source(
-            name=(title or url)[:200],
-            site_url=site_url,
-            feed_url=url,
-            added_by=user,
-            next_fetch=now,
+    per_import = int(settings.OPML_IMPORT_MAX_FEEDS)
+    if len(wanted) > per_import:
+        raise TooManyFeeds(
+            f"This file lists {_plural(len(wanted), 'feed')}; one import takes at most "
+            f"{per_import:,}. Split it into smaller files."
         )
-        for url, (title, site_url) in wanted.items()
-        if url not in present
-    ]
-    # A feed someone adds at the same moment is simply there already.
-    Source.objects.bulk_create(new, ignore_conflicts=True)
+    with transaction.atomic():
+        if user is not None:
+            # One import at a time per reader, so two at once cannot both pass the cap.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+        present = set(
+            Source.objects.filter(feed_url__in=list(wanted)).values_list("feed_url", flat=True)
+        )
+        urls = [url for url in wanted if url not in present]
+        _check_feeds_per_user(user, len(urls))
+        due = first_fetch_times(len(urls), timezone.now())
+        new = [
+            Source(
+                name=(wanted[url][0] or url)[:200],
+                site_url=wanted[url][1],
+                feed_url=url,
+                added_by=user,
+                next_fetch=when,
+            )
+            for url, when in zip(urls, due, strict=True)
+        ]
+        # A feed someone adds at the same moment is simply there already.
+        Source.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
@@ -311,16 +358,17 @@ def refresh_feed(source_id: int) -> str:
     if source is None or source.feed_url is None:
         return "gone"
     try:
-        result = fetch(
-            source.feed_url,
-            accept=FEED_ACCEPT,
-            etag=source.etag or None,
-            last_modified=source.last_modified or None,
-        )
-        parsed: ParsedFeed | None = None
-        if not result.not_modified:
-            parsed = find_feed_in(result)
-    except (FetchError, FeedError) as exc:
+        with limited("this feed"):
+            result = fetch(
+                source.feed_url,
+                accept=FEED_ACCEPT,
+                etag=source.etag or None,
+                last_modified=source.last_modified or None,
+            )
+            parsed: ParsedFeed | None = None
+            if not result.not_modified:
+                parsed = find_feed_in(result)
+    except (FetchError, FeedError, TaskLimitExceeded) as exc:
         record_failure(source, str(exc))
         return f"failed: {exc}"
     except Exception:
@@ -354,17 +402,18 @@ def ingest_entry(entry_id: int) -> str:
     if entry is None:
         return "gone"
     try:
-        result = ingest_feed_entry(
-            link=entry.link,
-            title=entry.title,
-            content_html=entry.content_html,
-            author=entry.author,
-            published=entry.published,
-            source=entry.source,
-            feed_url=entry.source.feed_url or "",
-            story=entry.story,
-        )
-    except (FetchError, ExtractionError) as exc:
+        with limited("this item"):
+            result = ingest_feed_entry(
+                link=entry.link,
+                title=entry.title,
+                content_html=entry.content_html,
+                author=entry.author,
+                published=entry.published,
+                source=entry.source,
+                feed_url=entry.source.feed_url or "",
+                story=entry.story,
+            )
+    except (FetchError, ExtractionError, TaskLimitExceeded) as exc:
         # The story may exist already (an earlier version, or another feed's): keep the link.
         story = entry.story
         if story is None and entry.link:

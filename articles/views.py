@@ -13,6 +13,7 @@ from library import reading
 from library.models import ReadingState
 from newsreader.http import HtmxHttpRequest
 
+from .items import render_items
 from .models import Story
 
 PAGE_SIZE = 25
@@ -51,12 +52,16 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
             if show != reading.ALL
             else {"before": next_cursor}
         )
+    next_url = request.get_full_path()  # the buttons' way back, once for all stories
+    show_query = reading.show_query(show)
     context: dict[str, Any] = {
         "stories": page[:PAGE_SIZE],
+        "story_items": render_items(page[:PAGE_SIZE], request, show_query, next_url),
         "next_cursor": next_cursor,
         "next_query": next_query,
         "show": show,
-        "show_query": reading.show_query(show),
+        "show_query": show_query,
+        "next_url": next_url,
     }
     template = "articles/story_list.html"
     if request.htmx and cursor is not None:
@@ -107,9 +112,11 @@ def render_story(
         {
             "story": story,
             "revision": revision,
-            **annotations.context(),
+            **annotations.context(request),
             **reading.story_state_context(story, state),
             "progress": state.progress if state else 0,
+            # The reader's own tags for the story (imported from Pocket, Omnivore, …).
+            "story_tags": list(state.tags.values_list("name", flat=True)) if state else [],
             "newer": newer,
             "older": older,
             "show_query": reading.show_query(show),

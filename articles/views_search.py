@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -239,11 +239,14 @@ def _choices(request: HtmxHttpRequest) -> dict[str, Any]:
     )
     tags = None
     if request.user.is_authenticated:
+        # My highlights' tags and my own tags on stories (imported), in one query.
+        mine = Q(annotations__author_id=request.user.pk) | Q(
+            pk__in=ReadingState.tags.through.objects.filter(
+                readingstate__user_id=request.user.pk
+            ).values("tag_id")
+        )
         tags = list(
-            Tag.objects.filter(annotations__author_id=request.user.pk)
-            .distinct()
-            .order_by("name")
-            .values_list("name", flat=True)
+            Tag.objects.filter(mine).distinct().order_by("name").values_list("name", flat=True)
         )
     return {"sources": sources, "tags": tags}
 

@@ -23,7 +23,7 @@ from .feeds import FeedError, OpmlFeed, export_opml, parse_opml
 from .forms import FeedForm, OpmlForm, ScheduleForm
 from .ingest.fetch import FetchError
 from .models import FeedEntry, Source
-from .tasks import AlreadySubscribed, add_feeds, refresh_now, subscribe
+from .tasks import AlreadySubscribed, TooManyFeeds, add_feeds, refresh_now, subscribe
 
 TEMPLATE = "articles/sources.html"
 PROBLEMS_SHOWN = 3
@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 def _parse_cursor(value: str | None) -> tuple[str, int] | None:
     """Keyset cursor "<lower-cased name>~<id>"; a bad cursor just means the first page.
     A name may hold "~" itself, the id never does."""
-    if not value or "~" not in value:
+    if not value or "~" not in value or "\x00" in value:  # PostgreSQL's text has no NUL
         return None
     name, _, pk = value.rpartition("~")
     try:
@@ -251,9 +251,13 @@ def sources_import(request: HtmxHttpRequest) -> HttpResponseBase:
             assert request.user.is_authenticated
             feeds = [item for item in listed if isinstance(item, OpmlFeed)]
             skipped = [item for item in listed if isinstance(item, str)]
-            added = add_feeds(((f.xml_url, f.title, f.html_url) for f in feeds), request.user)
-            notice = _import_notice(added, len(feeds) - added, skipped)
-            return _done(request, notice)
+            try:
+                added = add_feeds(((f.xml_url, f.title, f.html_url) for f in feeds), request.user)
+            except TooManyFeeds as exc:
+                form.add_error("file", str(exc))
+            else:
+                notice = _import_notice(added, len(feeds) - added, skipped)
+                return _done(request, notice)
     return _page(request, opml_form=form, status=400)
 
 

@@ -24,6 +24,7 @@ from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template import engines
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django_htmx.jinja import htmx_script
@@ -55,11 +56,13 @@ def _statics() -> dict[str, str]:
     key = (settings.STATIC_URL, str(settings.STORAGES["staticfiles"]["BACKEND"]))
     found = _STATICS.get(key)
     if found is None:
-        names = ["favicon.svg", "css/app.css", "css/lists.css", "css/reader.css"]
+        names = ["favicon.svg", "icons/icon-192.png", "css/app.css", "css/lists.css"]
+        names += ["css/reader.css"]
         names += ["js/htmx-safe.js", "js/shortcuts.js", "js/annotate.js", "js/progress.js"]
         found = _STATICS[key] = {
             name.split("/")[-1].replace(".", "_").replace("-", "_"): static(name) for name in names
         }
+        found["manifest"] = reverse("manifest")
     return found
 
 

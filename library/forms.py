@@ -17,6 +17,12 @@ KINDS = [(STORIES, "Stories"), (HIGHLIGHTS, "Highlights")]
 MAX_QUERY = 200
 
 
+def _within_calendar(day: date) -> None:
+    # date_range adds a day and a time zone: 9999-12-31 would overflow.
+    if not date(1900, 1, 1) <= day <= date(2999, 12, 31):
+        raise forms.ValidationError("Enter a date between 1900 and 2999.")
+
+
 class SearchForm(forms.Form):
     """The search box and its filters. Errors are shown beside the field they are about;
     the results then stay empty rather than quietly ignoring what the reader asked for."""
@@ -39,10 +45,16 @@ class SearchForm(forms.Form):
         widget=ListSelect,  # every source and (below) every tag of the reader's
     )
     since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "2999-12-31"}),
+        validators=[_within_calendar],
     )
     until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "2999-12-31"}),
+        validators=[_within_calendar],
     )
     unread = forms.BooleanField(label="Unread", required=False)
     saved = forms.BooleanField(label="Saved", required=False)

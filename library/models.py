@@ -78,6 +78,9 @@ class ReadingState(models.Model):
     # How far down the story the reader scrolled, as a fraction of its length: the reading
     # view scrolls back there.
     progress = models.FloatField(default=0.0)
+    # The reader's own tags for the story (Pocket's tags, Omnivore's labels, an
+    # Instapaper folder, when imported), from the same vocabulary as highlight tags.
+    tags = models.ManyToManyField("annotations.Tag", blank=True, related_name="+")
     updated = models.DateTimeField(auto_now=True)
 
     objects = ReadingStateQuerySet.as_manager()

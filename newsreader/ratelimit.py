@@ -240,8 +240,11 @@ def limit_login(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
                     refund(*earlier)
                 return too_many_requests(request, max(1, math.ceil(window_end - now)))
             counted.append((scope, client))
+        before = request.user
         response = view(request, *args, **kwargs)
-        if response.status_code in (301, 302, 303) and request.user.is_authenticated:
+        # Only django.contrib.auth.login() puts another user on the request: a reader
+        # already signed in who guesses someone else's password is still counted.
+        if request.user is not before:
             for bucket in counted[1:]:
                 refund(*bucket)
         return response

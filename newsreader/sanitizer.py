@@ -32,16 +32,22 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import bleach
-import markdown
 from bleach._vendor.html5lib import HTMLParser, getTreeBuilder, getTreeWalker
 from bleach._vendor.html5lib.serializer import HTMLSerializer
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import INVISIBLE_CHARACTERS, BleachSanitizerFilter
+from markdown_it import MarkdownIt
 
 if TYPE_CHECKING:
     from bleach._vendor.html5lib.treewalkers.base import TreeWalker
 
-__all__ = ["html_to_text", "iter_text_nodes", "render_comment", "sanitize_article_html"]
+__all__ = [
+    "check_comment",
+    "html_to_text",
+    "iter_text_nodes",
+    "render_comment",
+    "sanitize_article_html",
+]
 
 REL: Final = "nofollow noopener noreferrer"
 
@@ -248,12 +254,146 @@ def _scheme_allowed(url: str, schemes: frozenset[str]) -> bool:
     return match is not None and match.group(1).lower() in schemes
 
 
+# ---------------------------------------------------------------- block separation
+
+# Where a reader sees a line break: the edges of these elements (after a <br>). The stored
+# text is textContent, which joins "<li>cotton</li><li>hemp</li>" into "cottonhemp"; so the
+# sanitizer writes a newline text node between two such blocks whose words would touch.
+# A browser does not render whitespace between blocks (or after a <br>), so the page looks
+# the same, while search, snippets, word counts and quotes see two words.
+SEPARATED_BLOCKS: Final = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
+     "figure", "figcaption", "table", "thead", "tbody", "tr", "td", "th", "br"}
+)  # fmt: skip
+# The blocks of input HTML: the policy unwraps the ones it does not keep, so their edges
+# are marked before it runs.
+_INPUT_BLOCKS: Final = SEPARATED_BLOCKS | frozenset(
+    {"div", "section", "article", "header", "footer", "aside", "nav", "main", "address",
+     "dl", "dt", "dd", "caption", "tfoot", "hr", "details", "summary", "center", "fieldset",
+     "legend", "menu", "dir", "hgroup", "listing", "xmp", "plaintext"}
+)  # fmt: skip
+# Whitespace is content inside these: nothing is added there.
+_KEEPS_WHITESPACE: Final = frozenset({"pre", "listing", "xmp", "plaintext", "textarea"})
+_HTML_WHITESPACE: Final = "\t\n\f\r "
+
+
+# Blocks the policy drops when they hold only whitespace (h1, h5 and h6 are renamed
+# into its list before it runs).
+_DROPPED_WHEN_BLANK: Final = frozenset({"h1", "h5", "h6"}) | _EMPTY_BLOCKS
+
+
+def _is_blank(element: ET.Element) -> bool:
+    if element.text and not element.text.isspace():
+        return False  # most blocks: words straight away
+    return not _has_text(element, strip=True) and element.find(".//img") is None
+
+
+def _newlines_for_breaks_in_pre(root: ET.Element) -> None:
+    """A <br> inside <pre> becomes the newline it shows as: in the text too, lines of code
+    are then separated, and a newline added beside the <br> would show as a blank line."""
+    for pre in root.iter("pre"):
+        for parent in [element for element in pre.iter() if element.find("br") is not None]:
+            kept: list[ET.Element] = []
+            for child in list(parent):
+                if child.tag != "br":
+                    kept.append(child)
+                    continue
+                added = "\n" + (child.tail or "")
+                if kept:
+                    kept[-1].tail = (kept[-1].tail or "") + added
+                else:
+                    parent.text = (parent.text or "") + added
+            parent[:] = kept
+
+
+def _separate_blocks(root: ET.Element, blocks: frozenset[str]) -> None:
+    """Put a "\n" text node at each boundary of ``blocks`` that has a non-space character
+    of text on both sides (in document order), and nowhere else.
+
+    So text that is already separated (by a newline or a space) is left exactly as it
+    was, running it again adds nothing, and nothing is ever added at the start or end of
+    the body or inside <pre>. Of the several boundaries between two words
+    ("</li></ul></li><li>"), the newline goes at the shallowest: between the outer list
+    items, between table rows rather than inside the last cell.
+    """
+    last = ""  # the last character of text seen so far
+    # The best place for a newline since that text: (depth, element, slot), where slot 0
+    # appends to element.text, 1 appends to element.tail, 2 prepends to element.tail.
+    pending: tuple[int, ET.Element, int] | None = None
+    keep_whitespace = 0
+
+    def text(chunk: str | None) -> None:
+        nonlocal last, pending
+        if not chunk:
+            return
+        if pending is not None:
+            if last and last not in _HTML_WHITESPACE and chunk[0] not in _HTML_WHITESPACE:
+                _, element, slot = pending
+                if slot == 0:
+                    element.text = (element.text or "") + "\n"
+                elif slot == 1:
+                    element.tail = (element.tail or "") + "\n"
+                else:
+                    element.tail = "\n" + (element.tail or "")
+            pending = None
+        last = chunk[-1]
+
+    def boundary(depth: int, element: ET.Element, slot: int) -> None:
+        nonlocal pending
+        if keep_whitespace == 0 and (pending is None or depth < pending[0]):
+            pending = (depth, element, slot)
+
+    text(root.text)
+    # (element, parent, index in parent, depth of parent, closing)
+    stack: list[tuple[ET.Element, ET.Element, int, int, bool]] = [
+        (child, root, index, 0, False) for index, child in reversed(list(enumerate(root)))
+    ]
+    while stack:
+        element, parent, index, depth, closing = stack.pop()
+        tag = element.tag
+        if closing:
+            if tag in _KEEPS_WHITESPACE:
+                keep_whitespace -= 1
+            if tag in blocks:
+                boundary(depth, element, 2)
+            text(element.tail)
+            continue
+        if not isinstance(tag, str) or tag.startswith("{") or tag in DROP_WITH_CONTENT:
+            text(element.tail)  # comments, foreign and hidden content: not text here
+            continue
+        if tag in _DROPPED_WHEN_BLANK and _is_blank(element):
+            # The policy drops it with its whitespace, which then separates nothing.
+            if index:
+                boundary(depth, parent[index - 1], 1)
+            else:
+                boundary(depth, parent, 0)
+            boundary(depth, element, 2)
+            text(element.tail)
+            continue
+        if tag in blocks and tag != "br":
+            if index:
+                boundary(depth, parent[index - 1], 1)
+            else:
+                boundary(depth, parent, 0)
+        if tag in _KEEPS_WHITESPACE:
+            keep_whitespace += 1
+        text(element.text)
+        stack.append((element, parent, index, depth, True))
+        stack.extend(
+            (child, element, position, depth + 1, False)
+            for position, child in reversed(list(enumerate(element)))
+        )
+
+
 # ---------------------------------------------------------------- sanitizing
 
 
 @dataclass(frozen=True, slots=True)
 class _Policy:
     attributes: Mapping[str, frozenset[str]]
+    # Articles: a newline wherever two blocks' words would otherwise touch (see
+    # _separate_blocks). Comments are never anchored on, so they are left as rendered.
+    separate_blocks: bool = False
 
     def decide(self, element: ET.Element) -> _Action:
         # Called for every element of every body: the checks are inlined and ordered
@@ -298,7 +438,7 @@ class _Policy:
         return _Action.KEEP
 
 
-_ARTICLE_POLICY: Final = _Policy(ARTICLE_ATTRIBUTES)
+_ARTICLE_POLICY: Final = _Policy(ARTICLE_ATTRIBUTES, separate_blocks=True)
 _COMMENT_POLICY: Final = _Policy(COMMENT_ATTRIBUTES)
 
 
@@ -314,6 +454,8 @@ def _canonicalize(html: str, policy: _Policy) -> str:
     for _ in range(_MAX_CANONICAL_ROUNDS):
         root = _parse_fragment(current)
         _rewrite(root, policy.decide)
+        if policy.separate_blocks:
+            _separate_blocks(root, SEPARATED_BLOCKS)
         result = _serialize(root)
         if result == current:
             return result
@@ -431,7 +573,13 @@ def sanitize_article_html(html: str) -> str:
     if not html:
         return ""
     root = _parse_fragment(html)
+    # Twice: before the policy unwraps the blocks it does not keep (<div>, <dt>…), whose
+    # edges separate words too, and after it, because dropping an empty block can bring
+    # two words together.
+    _newlines_for_breaks_in_pre(root)
+    _separate_blocks(root, _INPUT_BLOCKS)
     _rewrite(root, _prepare_and_police)
+    _separate_blocks(root, SEPARATED_BLOCKS)
     serialized = _serialize(root)
     if not _bleach_accepts(root, serialized):
         return _canonicalize(_article_cleaner().clean(serialized), _ARTICLE_POLICY)
@@ -480,22 +628,26 @@ def _recent_texts() -> dict[str, str]:
 # ---------------------------------------------------------------- comments
 
 
-def _markdown() -> markdown.Markdown:
-    md: markdown.Markdown | None = getattr(_local, "markdown", None)
+class _CommentMarkdown(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        # bleach alone decides which links stay (HREF_SCHEMES): a refused one keeps its
+        # text, as for any other link it drops, instead of showing the typed Markdown.
+        return True
+
+
+def _markdown() -> MarkdownIt:
+    # CommonMark, as markdown-it-py parses it: built for untrusted input (no regex
+    # backtracking, nesting capped by maxNesting), linear in practice where Python-Markdown
+    # took 6 s on 5,000 nested brackets and hit RecursionError on "1. " * 1000.
+    md: MarkdownIt | None = getattr(_local, "markdown", None)
     if md is None:
-        md = markdown.Markdown(extensions=["fenced_code", "nl2br", "sane_lists"])
-        # Raw HTML is never passed through. With the HTML block and inline
-        # HTML steps removed, Markdown escapes "<" as ordinary text.
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-        # Comments carry no images: ![alt](url) is left as "!" plus a link.
-        for name in ("image_link", "image_reference", "short_image_ref"):
-            md.inlinePatterns.deregister(name)
-        # No headings or rules in comments. "# text" and "---" stay as typed.
-        for name in ("hashheader", "setextheader", "hr"):
-            md.parser.blockprocessors.deregister(name)
+        # Raw HTML is never passed through: with html off "<" is ordinary text. A newline
+        # is a line break, as comments have always rendered it.
+        md = _CommentMarkdown("commonmark", {"html": False, "breaks": True})
+        # Comments carry no images ("![alt](url)" stays "!" plus a link), headings or
+        # rules ("# text" and "---" stay as typed).
+        md.disable(["image", "heading", "lheading", "hr"])
         _local.markdown = md
-    md.reset()
     return md
 
 
@@ -536,8 +688,30 @@ def _comment_cleaner() -> bleach.Cleaner:
     return cleaner
 
 
+def _deeper_markdown() -> MarkdownIt:
+    # The comment parser with twice its nesting cap: only to see what the cap cut off.
+    md: MarkdownIt | None = getattr(_local, "deeper_markdown", None)
+    if md is None:
+        md = _CommentMarkdown("commonmark", {"html": False, "breaks": True})
+        md.disable(["image", "heading", "lheading", "hr"])
+        md.options["maxNesting"] = _markdown().options["maxNesting"] * 2
+        _local.deeper_markdown = md
+    return md
+
+
+def check_comment(source: str) -> None:
+    """Raise ValueError, with a reason for the writer, when a comment cannot be shown as
+    written: markdown-it stops parsing where lists and quotes nest past its cap (20
+    levels) and drops the rest, so a parse allowed to go deeper finds more."""
+    if len(_markdown().parse(source)) != len(_deeper_markdown().parse(source)):
+        raise ValueError(
+            "Lists and quotes nest too deeply in this comment to be shown: "
+            "put at most 9 lists inside each other."
+        )
+
+
 def render_comment(source: str) -> str:
-    """Render a Markdown comment to safe HTML.
+    """Render a Markdown comment (CommonMark, markdown-it-py) to safe HTML.
 
     Supported: paragraphs, line breaks (a newline is a <br>), emphasis, strong,
     inline code, indented and fenced code blocks, links, lists and
@@ -549,7 +723,7 @@ def render_comment(source: str) -> str:
     """
     if not source.strip():
         return ""
-    rendered = _markdown().convert(source)
+    rendered = _markdown().render(source).removesuffix("\n")
     return _canonicalize(_comment_cleaner().clean(rendered), _COMMENT_POLICY)
 
 
@@ -624,7 +798,9 @@ def html_to_text(html: str) -> str:
     * character references are decoded as an HTML5 parser decodes them
       (``&amp;`` -> "&", ``&nbsp;`` -> U+00A0);
     * nothing is added for <br> or block boundaries, and whitespace is kept
-      exactly, including whitespace-only text nodes between blocks;
+      exactly, including whitespace-only text nodes between blocks (the
+      sanitizer writes a newline text node wherever two blocks' words would
+      otherwise touch, so stored bodies keep their blocks apart in this text);
     * CR and CRLF become LF, and the single newline a parser drops right after
       <pre> is not counted (sanitized HTML never has one);
     * comments and <template> content do not count.

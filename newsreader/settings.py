@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "articles",
     "annotations",
     "library",
+    "imports",
     "newsreader",  # project-wide tables (rate-limit counters) and management commands
 ]
 
@@ -80,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last in line but before any body is read (CSRF reads it in process_view, after every
+    # middleware's request phase), so its 413 gets the session, headers and request.htmx.
+    "newsreader.request_limits.RequestSizeMiddleware",
 ]
 
 ROOT_URLCONF = "newsreader.urls"
@@ -119,6 +123,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    # Parameters bound by the server, and a statement run twice on a connection prepared
+    # (psycopg): a page's small queries then skip planning, which took longer than running
+    # them. Off (DB_PREPARED_STATEMENTS=0) behind a pooler that hands a session's
+    # statements to other server connections: pgbouncer in transaction mode before 1.21,
+    # or without max_prepared_statements (README "Running on PostgreSQL").
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({"server_side_binding": True, "prepare_threshold": 2})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,10 +195,53 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Both bind every subdomain, and a preload entry ships inside browsers for months:
+    # the operator's choice for their whole domain, so off unless asked for (and then
+    # Django's deploy checks that ask for them have nothing left to say).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+    # Any client can send X-Forwarded-Proto: it says "https" only when the proxy that sets
+    # it is named here (the header it writes, e.g. X-Forwarded-Proto).
+    if proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+
+# The cache (annotation cards, annotations/cards.py): CACHE_URL "locmem://" (the default:
+# one process, `make run`), "redis://host:6379/0" (needs the redis package), or
+# "db://table" (the database; `manage.py createcachetable` makes the table). Several web
+# processes need a shared one to share what each rendered.
+def _caches(url: str) -> dict[str, dict[str, object]]:
+    scheme, _, rest = url.partition("://")
+    if scheme == "locmem":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": rest or "newsreader",
+                "OPTIONS": {"MAX_ENTRIES": 20_000},
+            }
+        }
+    if scheme in {"redis", "rediss"}:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    if scheme == "db":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": rest or "newsreader_cache",
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        }
+    raise ImproperlyConfigured(f"CACHE_URL: unknown scheme {scheme!r} (locmem, redis or db).")
+
+
+CACHES = _caches(os.environ.get("CACHE_URL") or "locmem://")
+FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(24 * 3600)))
 
 # Search ranks at most this many matches, the newest (library/search.py): a word in every
 # story would otherwise rank the whole collection. The page says when results were cut.
@@ -211,12 +268,46 @@ TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
 FETCH_ALLOWED_HOSTS = env_list("FETCH_ALLOWED_HOSTS")
 FETCH_MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES", str(5 * 1024 * 1024)))
 FETCH_TIMEOUT = float(os.environ.get("FETCH_TIMEOUT", "15"))
+# A feed refresh or item ingestion past either limit is stopped and its error recorded
+# (newsreader/task_limits.py): wall time covers the fetch, CPU time the parsing.
+TASK_TIME_LIMIT = float(os.environ.get("TASK_TIME_LIMIT", "60"))
+TASK_CPU_LIMIT = float(os.environ.get("TASK_CPU_LIMIT", "20"))
 FETCH_USER_AGENT = "Newsreader/0.1 (+https://github.com/newsreader; self-hosted reader)"
+
+# OPML import (articles.tasks.add_feeds): feeds one file may list, feeds one reader may
+# add in all, and how the first fetches of an import are spread (seconds apart, at most
+# over this long in all).
+OPML_IMPORT_MAX_FEEDS = int(os.environ.get("OPML_IMPORT_MAX_FEEDS", "500"))
+FEEDS_PER_USER_MAX = int(os.environ.get("FEEDS_PER_USER_MAX", "1000"))
+OPML_FETCH_SPACING = float(os.environ.get("OPML_FETCH_SPACING", "10"))
+OPML_FETCH_SPREAD_MAX = float(os.environ.get("OPML_FETCH_SPREAD_MAX", "3600"))
 
 # Upload and paste cap for files read by the ingest command and the forms.
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BYTES + 1024 * 1024
+# Request bodies (newsreader/request_limits.py), refused by Content-Length before reading:
+# the forms that take a file or a paste accept UPLOAD_MAX_BYTES, every other path
+# REQUEST_MAX_BYTES. Django's own limits are set to the larger one so that ours, per path,
+# always answer first; uploads within it stay in memory, never in a temporary file.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(16 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(UPLOAD_MAX_BYTES, REQUEST_MAX_BYTES)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "newsreader.request_limits.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    # Reached only by a signed-in reader's import file over UPLOAD_MAX_BYTES: every other
+    # body is capped at or below the in-memory size by CappedUploadHandler.
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Imports (imports/): an export file may be this large, a zip in it may unpack to at most
+# this much, and the worker fetches a site's pages at most once every this many seconds.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED", str(500 * 1024 * 1024)))
+IMPORT_FETCH_DELAY = float(os.environ.get("IMPORT_FETCH_DELAY", "0" if TESTING else "2"))
+IMPORT_POLL_SECONDS = 1
+# One import task runs this long at most, then queues the rest as a new task.
+IMPORT_TASK_SECONDS = float(os.environ.get("IMPORT_TASK_SECONDS", "600"))
 
 # Rate limits (newsreader/ratelimit.py): counters live in the database, shared by every web
 # process. RATELIMIT_RATES overrides a scope's rate, e.g. {"login-ip": "50/m"}.

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/", include("annotations.api_urls")),
     path("", include("annotations.share_urls")),
     path("", include("annotations.urls")),
+    path("", include("imports.urls")),
     path("", include("articles.urls")),
 ]

@@ -18,8 +18,9 @@ def test_it_writes_its_own_section_and_keeps_the_others(tmp_path):
         "# Benchmarks\n\n## Extraction\n\nF1 0.9\n\n## Anchoring\n\nold numbers\n\n## Later\n\nkept\n"
     )
     out = StringIO()
-    call_command("bench_anchoring", "--selections", "2", "--write", str(path), stdout=out)
-    call_command("bench_anchoring", "--selections", "2", "--write", str(path), stdout=StringIO())
+    args = ["--highlights", "4", "--stories", "4", "--write", str(path)]
+    call_command("bench_anchoring", *args, stdout=out)
+    call_command("bench_anchoring", *args, stdout=StringIO())
     text = path.read_text()
     assert text.count("## Anchoring") == 1
     assert "old numbers" not in text
@@ -27,13 +28,15 @@ def test_it_writes_its_own_section_and_keeps_the_others(tmp_path):
     assert "## Later\n\nkept\n" in text
     assert text.index("## Extraction") < text.index("## Anchoring") < text.index("## Later")
     section = text[text.index("## Anchoring") : text.index("## Later")]
-    assert "| **all** |" in section
     assert "- Machine: " in section and "CPU: " in section and "- Date: " in section
-    assert "Time per `anchor()` call" in section
-    totals = next(line for line in section.splitlines() if line.startswith("| **all** |"))
-    assert totals.endswith("| 0 |")  # nothing anchored to the wrong passage
+    assert "ms per highlight" in section
+    rows = [line for line in section.splitlines() if line.startswith("| tune, ")]
+    assert len(rows) == 2
+    # Nothing anchored to the wrong passage (the column before the time).
+    assert all(row.split("|")[-3].strip() == "0" for row in rows if "TextDiff" in row)
+    assert "| decoy |" in section and "| several |" in section
     assert "Wrong anchors" not in section
-    assert "| **all** |" in out.getvalue()
+    assert "| held, with the old text (TextDiff) |" in out.getvalue()
 
 
 def test_it_adds_the_section_to_a_new_file(tmp_path):

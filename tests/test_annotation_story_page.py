@@ -254,3 +254,19 @@ def test_the_page_runs_a_constant_number_of_queries(client, signed_in):
     assert _queries(client, full.get_absolute_url()) == baseline
     content = client.get(full.get_absolute_url()).content.decode()
     assert content.count('class="annotation annotation-') > 100
+
+
+def test_the_quote_form_is_rendered_once_but_gets_a_new_key_each_time(client, story):
+    from annotations.forms import QuoteForm
+
+    client.force_login(User.objects.create_user("quoter"))
+    keys = []
+    for _ in range(2):
+        content = client.get(story.get_absolute_url()).content.decode()
+        form = re.search(r'<details class="quote-highlight".*?</details>', content, re.S).group(0)
+        keys += re.findall(r'name="idempotency_key" value="([^"]+)" id="id_quote_idempotency', form)
+        fresh = QuoteForm()
+        assert fresh["quote"].as_field_group() in form
+        assert fresh["colour"].as_field_group() in form
+    assert len(keys) == 2 and keys[0] != keys[1]
+    assert "stand-in" not in content

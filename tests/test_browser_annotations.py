@@ -12,7 +12,10 @@ from playwright.sync_api import expect
 
 from annotations.models import Annotation, Reply, Visibility
 from annotations.testing import annotate
-from articles.models import Story
+from articles.ingest.blocks import Block
+from articles.ingest.extract import Extracted
+from articles.ingest.pipeline import store
+from articles.models import Story, StoryRevision
 
 from .factories import make_story
 
@@ -519,3 +522,58 @@ def test_overlapping_highlights_both_stay_visible(
     alone = _colours(browser, page.locator(f"mark#hl-{outer.pk}").first.screenshot())
     assert max(alone.items(), key=lambda item: item[1])[0] == pytest.approx(yellow, abs=6)
     context.close()
+
+
+STRUCTURED = [
+    Block("p", "<p>What the kit is made of, and who won the race:</p>", ""),
+    Block("ul", "<ul><li>organic cotton</li><li>hemp<br>and linen</li><li>recycled</li></ul>", ""),
+    Block(
+        "table",
+        "<table><tr><th>Pos</th><th>Driver</th></tr><tr><td>1</td><td>Kyle Busch</td></tr>"
+        "<tr><td>2</td><td>Denny Hamlin</td></tr></table>",
+        "",
+    ),
+    Block("p", "<p><dl><dt>Stage</dt><dd>Two laps of the long course</dd></dl></p>", ""),
+    Block("p", "<p>" + "Filler words so that this counts as an article body. " * 4 + "</p>", ""),
+]
+
+
+def test_browser_text_and_offsets_agree_across_lists_tables_and_line_breaks(page, live_server, ada):
+    """Blocks are separated by newline text nodes: the browser's textContent is the stored
+    text, and a selection across list items or table cells has the server's offsets."""
+    story = store(
+        Extracted(title="Kit and results", blocks=STRUCTURED, url="https://a.example/kit"),
+        origin=StoryRevision.Origin.FILE,
+    ).story
+    text = story.current_revision.body_text
+    assert "cotton\nhemp\nand linen\nrecycled" in text
+    assert "1\nKyle Busch\n2\nDenny Hamlin" in text
+    assert "Stage\nTwo laps" in text
+    _login(page, live_server, ada)
+    page.goto(story.get_absolute_url())
+    assert page.evaluate("document.getElementById('story-body').textContent") == text
+    # What a reader sees is unchanged: each item and cell on its own, no blank lines.
+    assert page.locator("#story-body li").nth(1).inner_text() == "hemp\nand linen"
+    _select_with_mouse(page, "hemp\nand linen\nrecycled")
+    toolbar = page.locator("#annotate-toolbar")
+    toolbar.wait_for(state="visible")
+    toolbar.get_by_role("button", name="Highlight green: Insight").click()
+    page.locator("#story-body mark.hl-green").first.wait_for()
+    annotation = Annotation.objects.get()
+    assert annotation.exact == text[annotation.start : annotation.end]
+    assert annotation.exact.split() == ["hemp", "and", "linen", "recycled"]
+    rng = random.Random(14)
+    count = page.evaluate(
+        "() => { const w = document.createTreeWalker(document.getElementById('story-body'),"
+        " NodeFilter.SHOW_TEXT); let n = 0; while (w.nextNode()) n++; return n; }"
+    )
+    checked = 0
+    for _ in range(30):
+        a, b = sorted(rng.randrange(count) for _ in range(2))
+        got = page.evaluate(SELECT_AND_READ, [a, rng.randrange(0, 20), b, rng.randrange(0, 30)])
+        if not got["selected"].strip():
+            continue
+        assert got["exact"] == text[got["start"] : got["end"]]
+        assert got["prefix"] == text[max(0, got["start"] - 32) : got["start"]]
+        checked += 1
+    assert checked > 10

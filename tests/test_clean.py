@@ -1066,3 +1066,87 @@ def test_it_keeps_companies_described_in_the_story(closing):
 )
 def test_it_tells_where_a_space_was_lost_around_a_link(before, after, lost):
     assert space_lost_between(before, after) is lost
+
+
+# --- Page structure that is not the story
+
+STORY = [p(KASPERSKY_PARAGRAPHS[0]), p(KASPERSKY_PARAGRAPHS[1])]
+
+
+def figure(src: str, caption: str) -> Block:
+    caption_html = html.escape(caption, quote=False).replace("\n", "<br>")
+    markup = f'<figure><img src="{src}" alt=""><figcaption>{caption_html}</figcaption></figure>'
+    return Block("figure", markup, " ".join(caption.split()))
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        Block("p", "<p>\u200d</p>", "\u200d"),  # a page builder's spacer
+        Block("p", "<p>\u200b \ufeff</p>", "\u200b \ufeff"),
+        p(
+            "https://shop.example/wp-content/cache/breeze-minification/js/"
+            "breeze_inline_script_3.js https://shop.example/wp-content/cache/"
+            "breeze-minification/css/breeze_main.css?ver=1"
+        ),
+        p("//cdn.example.net/static/app.min.js"),
+        p("https://images.example.com/2025/06/kit-photo-1200x800.jpg?w=1200"),
+        p("less"),
+        p("… more"),
+        p("Show more"),
+    ],
+)
+def test_it_drops_blocks_that_are_the_pages_machinery(junk: Block):
+    assert texts(remove_boilerplate([STORY[0], junk, STORY[1]])) == texts(STORY)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        p("The patch is at https://example.org/fix.js and ships today, the maintainers said."),
+        p("See https://example.org/report.html for the full report."),
+        Block("pre", "<pre>https://cdn.example.net/app.js</pre>", "https://cdn.example.net/app.js"),
+        p("Less is more, the designer said of the new kit."),
+        Block(
+            "p", "<p>\u200d<i>Source: 2023 NAIC report</i></p>", "\u200dSource: 2023 NAIC report"
+        ),
+    ],
+)
+def test_it_keeps_prose_and_code_that_mention_such_things(kept: Block):
+    assert texts(remove_boilerplate([STORY[0], kept, STORY[1]])) == texts(
+        [STORY[0], kept, STORY[1]]
+    )
+
+
+def test_a_caption_line_repeated_under_several_figures_goes_from_all_of_them():
+    credit = "Photo Credit: Screenshot from the WayAway website"
+    blocks = [
+        STORY[0],
+        figure("https://i.example/1.jpg", f"Browsing is the best way to search.\n{credit}"),
+        figure("https://i.example/2.jpg", f"The price changed to $752. {credit}"),
+        figure("https://i.example/3.jpg", credit),
+        figure("https://i.example/4.jpg", "Arriving in Prague"),
+        STORY[1],
+    ]
+    out = remove_boilerplate(blocks)
+    assert texts(out) == [
+        STORY[0].text,
+        "Browsing is the best way to search.",
+        "The price changed to $752.",
+        "",
+        "Arriving in Prague",
+        STORY[1].text,
+    ]
+    assert all("<img" in block.html for block in out[1:5])  # the photos stay
+    assert "figcaption" not in out[3].html
+
+
+def test_a_caption_said_once_stays_and_loses_only_its_expander():
+    blocks = [STORY[0], figure("https://i.example/1.jpg", "Ships docked at dawn … more"), STORY[1]]
+    assert texts(remove_boilerplate(blocks))[1] == "Ships docked at dawn"
+    single = [
+        STORY[0],
+        figure("https://i.example/1.jpg", "Photo: Jane Doe for the Times"),
+        STORY[1],
+    ]
+    assert remove_boilerplate(single) == single

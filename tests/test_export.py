@@ -173,3 +173,14 @@ def test_an_export_costs_a_constant_number_of_queries(client, ada, story, annota
         annotation = annotate(other, ada, quote, tags=[quote.split()[-1]])
         _reply(annotation, ada, "A reply")
     assert (count("md"), count("jsonld")) == before
+
+
+def test_markdown_links_each_passage_in_the_original_with_a_text_fragment(
+    client, ada, story, annotations
+):
+    client.force_login(ada)
+    text = client.get(reverse("story_export", args=[story.pk])).content.decode()
+    fragment = annotations[0].original_passage_url()
+    assert fragment.startswith("https://ex.com/o#:~:text=")
+    assert "publish%20an%20audit" in fragment
+    assert f"[in the original](<{fragment}>)" in text

@@ -1,4 +1,5 @@
-"""Fuzzing the ingestion pipeline and re-anchoring end to end (hypothesis).
+"""Fuzzing the ingestion pipeline and re-anchoring end to end (hypothesis), and every
+parser that takes user input for slow inputs (the last section).
 
 Unit-level properties of anchoring live in test_anchoring.py; here random HTML goes
 through the real pipeline into the database, and random edits make real new revisions
@@ -16,20 +17,39 @@ from __future__ import annotations
 
 import html
 import itertools
+from contextlib import contextmanager, suppress
 from html.parser import HTMLParser
+from time import process_time
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from annotations.models import Anchoring, Annotation
+from annotations.anchoring import Selectors, anchor
+from annotations.models import MAX_COMMENT, MAX_QUOTE, Anchoring, Annotation
 from annotations.testing import annotate
+from articles.feeds import FeedError, parse_feed, parse_opml
 from articles.ingest.blocks import Block
+from articles.ingest.clean import parse_plain_text, split_glued_words
 from articles.ingest.extract import Extracted, ExtractionError
-from articles.ingest.pipeline import ingest_document, store
+from articles.ingest.pipeline import (
+    PLAIN_TEXT_MAX_CHARS,
+    PLAIN_TEXT_MAX_LINES,
+    ingest_document,
+    store,
+)
 from articles.models import StoryRevision
-from newsreader.sanitizer import html_to_text, sanitize_article_html
+from library.query import mark_hits, parse
+from newsreader.sanitizer import (
+    check_comment,
+    html_to_text,
+    markdown_to_text,
+    render_comment,
+    sanitize_article_html,
+)
+from newsreader.task_limits import limited
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +253,153 @@ def test_it_anchors_every_annotation_exactly_or_orphans_it_after_random_edits(
             else:
                 assert state == Anchoring.ORPHANED
         transaction.set_rollback(True)
+
+
+# --------------------------------------------------------------------------------------
+# Every parser that takes user input, fed random input scaled up to its maximum size,
+# looking for slow inputs as well as crashes (issue 13). A small random pattern is
+# repeated up to the size limit, so hypothesis explores shapes and the repetition finds
+# what is superlinear. Each input must finish within CPU_BOUND seconds of CPU (measured
+# with process_time, generous for a loaded machine: the worst inputs found by hand take a
+# quarter of it); a hang is cut off by the task limits' timers instead of stalling the run.
+# --------------------------------------------------------------------------------------
+
+CPU_BOUND = 1.5
+SLOW = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@contextmanager
+def _bounded(what: str):
+    with override_settings(TASK_CPU_LIMIT=CPU_BOUND * 4, TASK_TIME_LIMIT=120), limited(what):
+        start = process_time()
+        yield
+        spent = process_time() - start
+    assert spent < CPU_BOUND, f"{what}: {spent:.2f} s of CPU"
+
+
+def _scaled(pieces: st.SearchStrategy[str], limit: int) -> st.SearchStrategy[str]:
+    """A random pattern of pieces, repeated to a random length up to `limit`: half the
+    time the limit itself, where a superlinear cost shows most."""
+    length = st.one_of(st.just(limit), st.integers(1, limit))
+    return st.tuples(st.lists(pieces, min_size=1, max_size=8).map("".join), length).map(
+        lambda pair: (pair[0] * (pair[1] // max(1, len(pair[0])) + 1))[: pair[1]]
+    )
+
+
+GLUE = st.sampled_from(
+    ["the", "was", "banned", "and", "UK", "US", "after", "theUK", "wasbanned", "a", "x", "é",
+     " ", "\n", "\n\n", ".", "’s", "-", "•", "1.", "Http://", "@", "_", "(", ")", "Q", "zz"]
+)  # fmt: skip
+
+
+@SLOW
+@given(text=_scaled(GLUE, PLAIN_TEXT_MAX_CHARS))
+def test_paste_splitting_is_bounded_on_any_text_of_the_maximum_size(text):
+    text = "\n".join(text.split("\n")[: PLAIN_TEXT_MAX_LINES - 1])
+    with _bounded("parse_plain_text"):
+        story = parse_plain_text("Title\n" + text)
+    assert all(block.text.strip() for block in story.blocks)
+
+
+@SLOW
+@given(text=_scaled(GLUE, 20_000))
+def test_glued_word_splitting_only_ever_inserts_spaces(text):
+    with _bounded("split_glued_words"):
+        split = split_glued_words(text)
+    assert split.replace(" ", "") == text.replace(" ", "")
+
+
+MARKDOWN = st.sampled_from(
+    ["[", "]", "(", ")", "[a](", "*", "_", "**", "`", "```", "\n", "\n\n", "> ", "- ", "1. ",
+     "    ", "\t", "<", ">", "&", "&#1;", "!", "\\", "http://e.test/", "a", " ", "#", "---", "|"]
+)  # fmt: skip
+
+
+@SLOW
+@given(source=_scaled(MARKDOWN, MAX_COMMENT))
+def test_markdown_is_bounded_and_safe_on_any_comment_of_the_maximum_length(source):
+    with _bounded("render_comment"):
+        with suppress(ValueError):
+            check_comment(source)
+        rendered = render_comment(source)
+        markdown_to_text(source)
+    _assert_inert(rendered)
+
+
+FEED_PIECES = st.sampled_from(
+    ['<?xml version="1.0"?>', "<rss>", "<channel>", "<item>", "<title>", "t", "</title>",
+     "<link>http://e.test/a</link>", "</item>", "<entry>", "<feed>", "<![CDATA[", "]]>", "&amp;",
+     "<", ">", "{", "}", "[", "]", '"items":', '"version":"https://jsonfeed.org/version/1.1",',
+     '"url":"http://e.test/b",', ",", ":", '"', "\x00", "é"]
+)  # fmt: skip
+
+
+@SLOW
+@given(body=_scaled(FEED_PIECES, 200_000), json_type=st.booleans())
+def test_feed_parsing_is_bounded_and_says_why_it_refuses(body, json_type):
+    content_type = "application/feed+json" if json_type else "application/rss+xml"
+    with _bounded("parse_feed"):
+        try:
+            parse_feed(body.encode(), url="https://e.test/feed", content_type=content_type)
+        except FeedError as exc:
+            assert str(exc)
+
+
+OPML_PIECES = st.sampled_from(
+    ["<opml>", "<body>", "<outline ", 'xmlUrl="http://e.test/f" ', 'title="T" ', 'xmlUrl="x" ',
+     "/>", ">", "</outline>", "</body>", "</opml>", "<!DOCTYPE x>", "&lt;", " ", "\n", "é"]
+)  # fmt: skip
+
+
+@SLOW
+@given(body=_scaled(OPML_PIECES, 200_000))
+def test_opml_parsing_is_bounded_and_says_why_it_refuses(body):
+    with _bounded("parse_opml"):
+        try:
+            feeds = parse_opml(body.encode())
+        except FeedError as exc:
+            assert str(exc)
+        else:
+            assert feeds
+
+
+QUERY_PIECES = st.sampled_from(
+    ['"', "-", "or", "OR", " ", "word", "café", "\x00", "(", ")", "*", ":", "\u2028", "a-b"]
+)  # fmt: skip
+
+
+@SLOW
+@given(
+    query=_scaled(QUERY_PIECES, 10_000),
+    marked=_scaled(st.sampled_from(["\x02", "\x03", "<", "a"]), 10_000),
+)
+def test_search_query_parsing_and_hit_marking_are_bounded(query, marked):
+    with _bounded("search query"):
+        parsed = parse(query)
+        html = mark_hits(marked)
+    assert len(parsed.groups) + len(parsed.excluded) <= len(query)
+    assert html.count("<mark") == html.count("</mark>")
+
+
+TEXT_PIECES = st.sampled_from(["the ", "release ", "audit ", "a", "b", " ", "\n", ".", "é", "ab"])
+
+
+@SLOW
+@given(
+    text=_scaled(TEXT_PIECES, 100_000),
+    exact=_scaled(TEXT_PIECES, MAX_QUOTE),
+    prefix=_scaled(TEXT_PIECES, 32),
+    suffix=_scaled(TEXT_PIECES, 32),
+    start=st.integers(-1, 100_000),
+)
+def test_anchoring_selectors_is_bounded_on_any_story_and_quote(text, exact, prefix, suffix, start):
+    selectors = Selectors(
+        exact=exact, prefix=prefix, suffix=suffix, start=start, end=start + len(exact)
+    )
+    with _bounded("anchor"):
+        found = anchor(selectors, text)
+    assert found is not None

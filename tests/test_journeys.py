@@ -760,3 +760,167 @@ def test_double_clicks_store_one_thing(people: Any, production_server: Any) -> N
     page.wait_for_timeout(500)
     assert Annotation.objects.filter(exact="café owners would never read it").count() == 1
     ada.look("double-clicks")
+
+
+def test_hostile_input_gets_an_error_where_it_was_typed_and_markdown_renders(
+    people: Any, production_server: Any
+) -> None:
+    """Issue 13: input that used to stall the server or make a 500 is refused on the form
+    it was typed into, keeping what was typed; ordinary Markdown still renders."""
+    ada = people("ada")
+    sign_up(ada, "ada")
+    page = ada.page
+
+    # A paste past the plain-text caps: the reason, on the paste form, the text kept.
+    go_to_add(ada)
+    too_long = "A title\n" + "\n".join(f"Line {i} of a log." for i in range(4_100))
+    # Pasted in one go, as Ctrl+V does (Playwright's fill types it far slower).
+    page.get_by_label("Text or HTML:", exact=True).evaluate(
+        "(box, text) => { box.value = text; box.dispatchEvent(new Event('input', {bubbles: true})); }",
+        too_long,
+    )
+    page.get_by_role("button", name="Add the story").click()
+    expect(
+        page.get_by_text("Plain text is limited to 200,000 characters and 4,000 lines")
+    ).to_be_visible()
+    expect(page.get_by_label("Text or HTML:", exact=True)).to_have_value(too_long)
+    ada.look("paste-too-long")
+    assert not Story.objects.exists()
+
+    add_by_paste(ada, PASTED)
+
+    # A comment nested past what the renderer shows: refused in the comment box.
+    drag_over(ada, "publish an audit of the model")
+    page.locator("#annotate-toolbar").get_by_role("button", name="Comment").click()
+    page.get_by_label("Comment", exact=True).fill("1. " * 1000)
+    page.locator("#annotate-toolbar").get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Lists and quotes nest too deeply in this comment")).to_be_visible()
+    ada.look("comment-too-deep")
+    assert not Annotation.objects.exists()
+
+    # Markdown as readers write it: a list after a line of text, a link, emphasis.
+    page.get_by_label("Comment", exact=True).fill(
+        "Two points:\n- see [the rules](https://example.com/rules)\n- *vague* wording"
+    )
+    page.locator("#annotate-toolbar").get_by_role("button", name="Save").click()
+    card = page.locator("#annotation-list > li").first
+    expect(card.locator(".annotation-comment li")).to_have_count(2)
+    link = card.get_by_role("link", name="the rules")
+    expect(link).to_have_attribute("href", "https://example.com/rules")
+    expect(link).to_have_attribute("rel", "nofollow noopener noreferrer")
+    expect(card.locator(".annotation-comment em")).to_have_text("vague")
+
+    # A reply of nested brackets (seconds of CPU with Python-Markdown) is shown as typed.
+    annotation = Annotation.objects.get()
+    card = page.locator(f"#annotation-{annotation.pk}")
+    card.get_by_role("link", name="Reply").click()
+    brackets = "[" * 5000 + "]" * 4999
+    card.get_by_label("Reply:", exact=True).fill(brackets)
+    card.get_by_role("button", name="Reply").click()
+    expect(card.locator(".reply-body")).to_contain_text("[[[[")
+    assert Reply.objects.get().body == brackets
+    ada.look("markdown")
+
+
+KIT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>What the new team kit is made of</title></head><body><main><article>
+<h1>What the new team kit is made of</h1>
+<p>The club unveiled its new kit on Monday, and the supplier says every shirt is made from
+three fibres that were chosen for how little water they need to grow.</p>
+<ul><li>organic cotton</li><li>hemp</li><li>recycled polyester</li></ul>
+<p>The supplier published the race results of its cycling team alongside the launch, to
+show the kit in use over the spring season.</p>
+<table><tr><th>Position</th><th>Rider</th></tr><tr><td>1</td><td>Kyle Busch</td></tr>
+<tr><td>2</td><td>Denny Hamlin</td></tr></table>
+<p>Fans can order the shirts from next week, and the club said the old kit will be
+recycled through the same programme.</p>
+</article></main></body></html>"""
+
+
+def test_words_in_separate_list_items_and_cells_are_found_and_highlighted(
+    people: Any, production_server: Any
+) -> None:
+    ada = people("ada")
+    sign_up(ada, "ada")
+    story_url = add_by_paste(ada, KIT_PAGE)
+    page = ada.page
+    # Each item and cell reads on its own line, as the page drew them.
+    expect(page.locator("#story-body li")).to_have_text(
+        ["organic cotton", "hemp", "recycled polyester"]
+    )
+    ada.look("kit-story")
+    # The stored text keeps them apart, so search finds a word that was in an item or cell.
+    for word in ("hemp", "Hamlin"):
+        page.get_by_role("searchbox", name="Search stories and highlights").fill(word)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/search/?q={word}")
+        expect(page.locator(".story-item-title")).to_contain_text(["What the new team kit"])
+    ada.look("kit-search")
+    page.goto(story_url)
+    # A highlight dragged across two list items keeps the line between them.
+    drag_over(ada, "hemp\nrecycled polyester")
+    page.locator("#annotate-toolbar button[data-colour='green']").click()
+    # One mark per item it covers, nothing drawn between them.
+    expect(page.locator("#story-body mark.hl-green")).to_have_text(["hemp", "recycled polyester"])
+    annotation = Annotation.objects.get()
+    assert annotation.exact == "hemp\nrecycled polyester"
+    text = annotation.revision.body_text
+    assert text[annotation.start : annotation.end] == annotation.exact
+    assert "1\nKyle Busch\n2\nDenny Hamlin" in text
+    ada.look("kit-highlight")
+
+
+def test_highlights_follow_a_changed_story_and_a_lost_one_is_attached_again_by_hand(
+    people: Any, production_server: Any, local_web: LocalServer
+) -> None:
+    ada = people("ada")
+    sign_up(ada, "ada")
+    address = local_web.url("/news/storage-engine")
+    story_url = add_by_address(ada, address)
+    kept = highlight(ada, "keeps writes ordered even when the disk fills up", "yellow")
+    edited = highlight(ada, "focuses on reliability and a faster start-up", "green")
+    lost = highlight(ada, "asked for fewer surprises during their upgrades", "blue")
+
+    # The site edits its article: a paragraph above, a word changed, a paragraph gone.
+    revised = [
+        "Update: a second release followed a week later with two small fixes.",
+        FETCHED[0].replace("a faster start-up", "a quicker start-up"),
+        FETCHED[1],
+        "Operators now run it on their own hardware without any trouble at all.",
+    ]
+    html = article_page(FETCHED_TITLE, revised)
+    local_web.add("/news/storage-engine", (200, {"Content-Type": "text/html; charset=utf-8"}, html))
+    assert add_by_address(ada, address) == story_url  # fetched again: a new revision
+    page = ada.page
+    expect(page.locator(f"#story-body mark[data-annotation='{kept}']")).to_have_text(
+        "keeps writes ordered even when the disk fills up"
+    )
+    expect(page.locator(f"#story-body mark[data-annotation='{edited}']")).to_have_text(
+        "focuses on reliability and a quicker start-up"
+    )
+    edited_card = page.locator(f"#annotation-{edited}")
+    expect(edited_card.locator(".annotation-notice")).to_contain_text(
+        "Text changed since you highlighted it. It read: "
+        "focuses on reliability and a faster start-up"
+    )
+    lost_card = page.locator(f"#detached-list #annotation-{lost}")
+    expect(lost_card.locator(".annotation-quote")).to_have_text(
+        "asked for fewer surprises during their upgrades"
+    )
+    expect(page.locator(f"#story-body mark[data-annotation='{lost}']")).to_have_count(0)
+    ada.look("story-changed")
+
+    # Attached again by hand, to the words that replaced it.
+    lost_card.get_by_text("Attach to words in the story").click()
+    lost_card.get_by_label("Words from the story").fill("run it on their own hardware")
+    ada.look("attach-form")
+    lost_card.get_by_role("button", name="Attach").click()
+    page.wait_for_url(f"**#hl-{lost}")
+    expect(page.locator(f"#story-body mark[data-annotation='{lost}']")).to_have_text(
+        "run it on their own hardware"
+    )
+    expect(page.locator(f"#annotation-{lost} .annotation-notice")).to_contain_text(
+        "It read: asked for fewer surprises during their upgrades"
+    )
+    expect(page.locator("#detached-list > li")).to_have_count(0)
+    ada.look("attached-again")

@@ -77,6 +77,19 @@ def test_it_keeps_scopes_and_clients_apart():
     assert hit("a", "c", rate, now=0.0)[0] == 2
 
 
+def test_a_refund_takes_back_one_count_and_never_goes_below_zero():
+    rate = Rate(limit=5, period=60)
+    hit("s", "c", rate, now=0.0)
+    hit("s", "c", rate, now=0.0)
+    newsreader.ratelimit.refund("s", "c")
+    assert hit("s", "c", rate, now=0.0)[0] == 2
+    for _ in range(3):
+        newsreader.ratelimit.refund("s", "c")
+    assert RateLimitCounter.objects.get().count == 0
+    newsreader.ratelimit.refund("s", "nobody")  # no counter: nothing to take back
+    assert RateLimitCounter.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("text", "rate"),
     [("10/s", Rate(10, 1)), ("5/m", Rate(5, 60)), ("1/h", Rate(1, 3600)), ("7/d", Rate(7, 86400))],
@@ -183,6 +196,61 @@ def test_a_successful_log_in_is_not_counted_as_a_guess(client, rates):
     for _ in range(3):
         assert login(client).status_code == 200
     assert login(client).status_code == 429
+
+
+def test_a_signed_in_reader_guessing_another_accounts_password_is_counted(client, rates):
+    rates(login_account_client="3/h")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    client.force_login(User.objects.create_user("mallory", password="pw"))
+    for _ in range(3):
+        assert login(client).status_code == 200
+    assert login(client).status_code == 429
+
+
+def test_the_address_limit_counts_successful_log_ins_too(client, rates):
+    rates(login_ip="2/m")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for _ in range(2):
+        assert login(client, password="correct-horse-battery").status_code == 302
+        client.logout()
+    assert login(client, password="correct-horse-battery").status_code == 429
+
+
+def test_an_attempt_refused_by_the_ceiling_counts_against_nothing_else(client, rates, clock):
+    rates(login_ip="3/m", login_account_client="2/h", login_account="3/h")
+    User.objects.create_user("ada", password="correct-horse-battery")
+    for n in range(3):
+        login(client, ip=f"203.0.113.{n}")  # the ceiling's window starts now
+    clock.now += 1800
+    for _ in range(2):  # the owner, refused by the ceiling: no guess of theirs was checked
+        assert login(client, ip="198.51.100.7", password="correct-horse-battery").status_code == 429
+    clock.now += 1801  # the ceiling's window is over, the owner's own is not
+    assert login(client, ip="198.51.100.7", password="correct-horse-battery").status_code == 302
+
+
+def test_an_address_refused_by_the_ceiling_still_counts_its_requests(client, rates):
+    rates(login_ip="3/m", login_account="1/h")
+    login(client, ip="192.0.2.1")
+    for _ in range(2):
+        assert login(client, ip="192.0.2.1").status_code == 429  # the ceiling
+    assert login(client, username="bob", ip="192.0.2.1").status_code == 429  # the address
+
+
+def test_a_log_in_refused_in_the_windows_last_second_waits_one_second(client, rates, clock):
+    rates(login_account_client="1/h")
+    login(client)
+    clock.now += 3599.5
+    assert login(client)["Retry-After"] == "1"
+
+
+def test_log_in_limits_are_on_unless_switched_off(client, rates, settings):
+    rates(login_account_client="1/h")
+    del settings.RATELIMIT_ENABLED
+    login(client)
+    assert login(client).status_code == 429
+    settings.RATELIMIT_ENABLED = False
+    for _ in range(5):
+        assert login(client).status_code == 200
 
 
 # Every one of these signs in as "alice" or is counted as her (NFKC, then case-folded).

@@ -273,9 +273,9 @@ def test_an_orphan_still_at_its_original_place_is_searched_for_once(story, ada, 
     annotation = annotate(story, ada, "café owners would never read it")
     searched = []
 
-    def anchor(selectors, text):
+    def anchor(selectors, text, diff=None):
         searched.append(selectors)
-        return real(selectors, text)
+        return real(selectors, text, diff)
 
     real = annotations.models.anchor
     monkeypatch.setattr(annotations.models, "anchor", anchor)

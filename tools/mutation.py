@@ -195,7 +195,12 @@ TARGETS: dict[str, Target] = {
     "anchoring": Target(
         "Anchoring (annotations/anchoring.py)",
         (Part("annotations/anchoring.py"),),
-        ("tests/test_anchoring.py", "tests/test_reanchor.py", "tests/test_annotation_models.py"),
+        (
+            "tests/test_anchoring_thresholds.py",
+            "tests/test_anchoring.py",
+            "tests/test_reanchor.py",
+            "tests/test_annotation_models.py",
+        ),
     ),
 }
 

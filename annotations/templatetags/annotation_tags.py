@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from django.utils.timesince import timesince, timeuntil
+from django.utils.html import avoid_wrapping
+from django.utils.timesince import TIME_STRINGS, timeuntil
 
 register = template.Library()
 
@@ -19,8 +20,16 @@ def ago(value: datetime | None) -> str:
     if age < timedelta(minutes=1):
         return "just now"
     if age < timedelta(days=7):
-        return f"{timesince(value, depth=1)} ago"
+        # What timesince(value, depth=1) says (its words, whole units), without its
+        # calendar arithmetic: a story page asks this for every card and reply.
+        seconds = age.days * 86400 + age.seconds
+        for unit, size in _UNITS:
+            if seconds >= size:
+                return f"{avoid_wrapping(TIME_STRINGS[unit] % {'num': seconds // size})} ago"
     return format_date(timezone.localtime(value), "j M Y")
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 
 
 @register.filter

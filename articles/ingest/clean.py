@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+import lxml.html
+from lxml import etree
 from wordfreq import zipf_frequency
 
 from .blocks import Block
@@ -1226,6 +1228,159 @@ def _drop_lead_furniture(marks: _Marks, title: str, byline: str) -> None:
         marks.drop(i)
 
 
+# --- Page structure that is not the story. Each rule names the way pages are built that
+# leaves the junk, not a phrase: what a block *is* (a spacer, a list of the page's own
+# files, an image's address, a caption's expander), so it holds on sites nobody tuned for.
+
+# Zero-width characters a page builder leaves in spacer paragraphs ("<p>&zwj;</p>").
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+# The address of one of the page's own scripts, styles or fonts, printed as text (a cache
+# plugin's list of minified files, "…/breeze-minification/js/…inline_script_3.js").
+_ASSET_URL = re.compile(
+    r"(?:https?:)?//\S+?\.(?:js|mjs|css|map|woff2?|ttf|otf|eot)(?:[?#]\S*)?"
+    r"|(?:https?:)?//\S*/(?:wp-content/cache|wp-includes|wp-content/plugins)/\S*",
+    re.I,
+)
+# An image's address alone on a line: a gallery or lazy loader printed the photo's URL
+# above its caption.
+_IMAGE_URL = re.compile(
+    r"(?:https?:)?//\S+?\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)(?:[?#]\S*)?", re.I
+)
+# The expander of a long caption or teaser: "less", "… more", "Show more".
+_TOGGLE = re.compile(r"[\W_]*(?:(?:show|see|view|read)\s+)?(?:more|less)[\W_]*", re.I)
+_TOGGLE_MAX_CHARS = 16
+_CAPTION_TOGGLE_END = re.compile(r"\s*(?:…|\.\.\.)\s*(?:more|less)\s*$", re.I)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_MAX_CHARS = 32
+
+
+def _is_blank(block: Block) -> bool:
+    """Only whitespace and zero-width characters, and no image: shows nothing. (Read from
+    the HTML too: a block's text is a summary its maker may have left empty.)"""
+    if len(block.text) > _BLANK_MAX_CHARS or "<img" in block.html:
+        return False  # a spacer is a character or two, and this skips every paragraph
+    if block.text.translate(_ZERO_WIDTH).strip():
+        return False
+    shown = html.unescape(_TAG.sub("", block.html))
+    return not shown.translate(_ZERO_WIDTH).strip()
+
+
+def _only_urls(block: Block, pattern: re.Pattern[str]) -> bool:
+    if "//" not in block.text:
+        return False  # nearly every block: no address at all
+    tokens = [token.strip("•·*-–,;") for token in block.text.split()]
+    tokens = [token for token in tokens if token]
+    return bool(tokens) and all(pattern.fullmatch(token) for token in tokens)
+
+
+def _is_page_machinery(block: Block) -> bool:
+    """A spacer, the page's asset URLs, a bare image URL, or a caption's expander."""
+    if block.tag in {"pre", "table"}:
+        return _is_blank(block)  # code and tables may well list file names
+    return (
+        _is_blank(block)
+        or _only_urls(block, _ASSET_URL)
+        or _only_urls(block, _IMAGE_URL)
+        or (
+            len(block.text) <= _TOGGLE_MAX_CHARS
+            and block.tag != "figure"
+            and _TOGGLE.fullmatch(block.text) is not None
+        )
+    )
+
+
+def _drop_page_machinery(marks: _Marks) -> None:
+    for i in marks.alive():
+        if _is_page_machinery(marks.blocks[i]):
+            marks.drop(i)
+
+
+# A caption line is at least this long to count as repeated: "Photo" or "1/12" repeat
+# for good reason.
+_CAPTION_LINE_MIN_WORDS = 3
+_CAPTION_LINE = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _caption(figure: etree._Element) -> etree._Element | None:
+    return figure.find(".//figcaption")
+
+
+def _caption_lines(text: str) -> list[str]:
+    return [line for line in (_collapse(part) for part in _CAPTION_LINE.split(text)) if line]
+
+
+def _caption_text(caption: etree._Element) -> str:
+    """The caption's text with its line breaks (a <br> is where a credit line starts)."""
+    parts: list[str] = [caption.text or ""]
+    for element in caption.iterdescendants():
+        if element.tag == "br":
+            parts.append("\n")
+        else:
+            parts.append(element.text or "")
+        parts.append(element.tail or "")
+    return "".join(parts)
+
+
+def _rewrite_caption(block: Block, repeated: set[str]) -> Block | None:
+    """The figure without the caption lines other figures repeat and without a "… more"
+    expander; None when nothing is left of it."""
+    figure = lxml.html.fragment_fromstring(block.html)
+    caption = _caption(figure)
+    if caption is None:
+        return block
+    lines = _caption_lines(_caption_text(caption))
+    kept = [line for line in lines if _norm(line) not in repeated]
+    if kept:
+        kept[-1] = _CAPTION_TOGGLE_END.sub("", kept[-1])
+    kept = [line for line in kept if line]
+    if kept == lines:
+        return block
+    # Rebuilt as plain text: a caption's links and emphasis are not worth a partial edit.
+    parent = caption.getparent()
+    if kept:
+        for child in list(caption):
+            caption.remove(child)
+        caption.text = " ".join(kept)
+    elif parent is not None:
+        parent.remove(caption)
+    text = _collapse(figure.text_content())
+    if not text and figure.find(".//img") is None:
+        return None
+    return Block(block.tag, etree.tostring(figure, encoding="unicode", method="html"), text)
+
+
+def _trim_repeated_captions(marks: _Marks) -> None:
+    """A caption line repeated under two or more figures of a story is the site's credit
+    or boilerplate ("Photo Credit: Screenshot from the … website" under every image), not
+    a caption: it goes from all of them. A caption's "… more" expander goes too."""
+    figures = [i for i in marks.alive() if marks.blocks[i].tag == "figure"]
+    if not figures:
+        return
+    seen: dict[str, int] = {}
+    for i in figures:
+        block = marks.blocks[i]
+        if "<figcaption" not in block.html:
+            continue
+        caption = _caption(lxml.html.fragment_fromstring(block.html))
+        if caption is None:
+            continue
+        for line in set(map(_norm, _caption_lines(_caption_text(caption)))):
+            if _words(line) >= _CAPTION_LINE_MIN_WORDS:
+                seen[line] = seen.get(line, 0) + 1
+    repeated = {line for line, count in seen.items() if count >= 2}
+    for i in figures:
+        block = marks.blocks[i]
+        if "<figcaption" not in block.html:
+            continue
+        rewritten = _rewrite_caption(block, repeated)
+        if rewritten is None:
+            marks.drop(i)
+        else:
+            marks.blocks[i] = rewritten
+
+
 def remove_boilerplate(blocks: list[Block], *, title: str = "", byline: str = "") -> list[Block]:
     """Drop the blocks that are the site rather than the story.
 
@@ -1235,6 +1390,8 @@ def remove_boilerplate(blocks: list[Block], *, title: str = "", byline: str = ""
     Returns the kept blocks, unchanged and in order.
     """
     marks = _Marks(list(blocks))
+    _drop_page_machinery(marks)
+    _trim_repeated_captions(marks)
     _drop_lead_furniture(marks, title, byline)
     _drop_repeats(marks, title)
     _drop_furniture(marks)

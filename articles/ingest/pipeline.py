@@ -180,13 +180,14 @@ def store(
     url: str | None = None,
     source: Source | None = None,
     owner: AbstractBaseUser | None = None,
+    min_words: int = MIN_WORDS,
 ) -> IngestResult:
     """Store extracted text as a revision of the story it is a version of: among the
     shared stories, or among `owner`'s own copies when given (see the module docstring)."""
     blocks = clean_blocks(extracted)
     body_html, body_text = build_body(blocks)
     word_count = len(_WORD.findall(body_text))
-    if word_count < MIN_WORDS:
+    if word_count < max(min_words, 1):
         raise ExtractionError(
             f"Only {word_count} words of article text were found; this does not look like an "
             "article."
@@ -516,3 +517,44 @@ def ingest_document(
     if identity and is_web_url(identity):
         check_refetch(extracted, canonicalize(identity), owner)
     return store(extracted, origin=origin, origin_detail=origin_detail, url=url, owner=owner)
+
+
+def ingest_placeholder(
+    *,
+    title: str,
+    url: str | None,
+    quotes: list[str],
+    owner: AbstractBaseUser,
+    reason: str,
+    origin_detail: str = "",
+    published: datetime | None = None,
+) -> IngestResult:
+    """A story made from what an import file holds about it (its title, address and the
+    passages the reader highlighted) when its page could not be fetched: the reader's own
+    copy, short as it may be, marked with why (StoryRevision.page_error) so the reading
+    view says so. Nothing is dropped for being short: the quotes are what the reader kept.
+    """
+    title = collapse(title) or url or "Untitled"
+    blocks = [
+        Block("blockquote", f"<blockquote><p>{html.escape(q)}</p></blockquote>", collapse(q))
+        for q in dict.fromkeys(q.strip() for q in quotes)
+        if q
+    ]
+    if url:
+        link = html.escape(url, quote=True)
+        blocks.insert(0, Block("p", f'<p><a href="{link}">{link}</a></p>', url))
+    extracted = Extracted(title=title, blocks=blocks, url=url, published=published)
+    reason = collapse(reason)[:500]
+    with transaction.atomic():
+        result = store(
+            extracted,
+            origin=Origin.IMPORT,
+            origin_detail=origin_detail,
+            url=url,
+            owner=owner,
+            min_words=1,
+        )
+        if result.changed:
+            StoryRevision.objects.filter(pk=result.revision.pk).update(page_error=reason)
+            result.revision.page_error = reason
+    return result

@@ -10,6 +10,8 @@
 // it, Shift+arrows extend it (Ctrl or Alt: by word, or by paragraph up and down), through
 // Selection.modify; from there the selection is the toolbar's like any other.
 
+import "./times.js"; // relative times on the cards stay right while the page is open
+
 const CONTEXT = 32; // code points of prefix/suffix, as annotations.anchoring.describe
 const LAST_COLOUR = "newsreader.lastColour";
 const BLOCKS = "p, h2, h3, h4, li, blockquote, pre, figcaption, dt, dd, th, td";

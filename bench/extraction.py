@@ -1,5 +1,8 @@
 """Extraction quality: our pipeline and plain ``trafilatura.extract`` on the same pages.
 
+(The scoring and the runners of ``make bench-extraction``; the report is
+``bench/extraction_report.py``, the command ``manage.py bench_extraction`` a thin wrapper.)
+
 The corpus is WCXB's dev split of article pages (``../shared/corpus/wcxb-dev-articles``):
 gzipped HTML plus hand-reviewed ground truth. Scoring follows the corpus' README: texts
 are lower-cased and reduced to their bag of ``\\w+`` words, F1 is computed per page and
@@ -8,15 +11,20 @@ averaged over pages; ``without`` snippets (boilerplate) should not appear in the
 sequence appears, in order and contiguous, in the output's word sequence, so punctuation
 and whitespace differences do not matter.
 
+The pipeline is scored on what it stores, ``body_text`` (the text search, snippets, quotes
+and ``ingest --json`` use), not on a rendering of its HTML. The corpus is split in two
+halves by a fixed hash of each page's file name (``half``): rules are tuned on one and
+checked on the other.
+
 Everything here is pure functions on strings plus two runners, so the metric is unit-tested
-on tiny hand-made inputs (tests/test_evaluation.py) and no database is touched.
+on tiny hand-made inputs (tests/test_bench_extraction.py) and no database is touched.
 """
 
 from __future__ import annotations
 
 import gc
 import gzip
-import html
+import hashlib
 import json
 import re
 import time
@@ -25,14 +33,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import trafilatura
 from django.conf import settings
 from wordfreq import zipf_frequency
 
-from .extract import ExtractionError, collapse
-from .pipeline import build_body, clean_blocks, decode_input, extract
+from articles.ingest.extract import ExtractionError, collapse
+from articles.ingest.pipeline import build_body, clean_blocks, decode_input, extract
 
 DEFAULT_CORPUS = settings.BASE_DIR.parent / "shared" / "corpus" / "wcxb-dev-articles"
 
@@ -112,6 +121,17 @@ def glued_words(text: str) -> list[str]:
     return [token for token in _WORD.findall(text) if is_glued(token)]
 
 
+def joined_words(text: str, truth: str) -> list[str]:
+    """Tokens of ``text`` that the truth has as two or three words in a row ("cottonhemp"
+    for "cotton", "hemp"; "1kyle" for a table's "1", "Kyle"): text whose separator was
+    lost, most often between two blocks. A token the truth itself has is not counted."""
+    wanted = words(truth)
+    vocabulary = set(wanted)
+    joined = {a + b for a, b in pairwise(wanted)}
+    joined |= {a + b + c for a, b, c in zip(wanted, wanted[1:], wanted[2:], strict=False)}
+    return [token for token in words(text) if token not in vocabulary and token in joined]
+
+
 def _normalized(text: str) -> str:
     return " ".join(words(text))
 
@@ -148,23 +168,6 @@ def parse_day(value: str | date | None) -> date | None:
 def same_day(predicted: str | date | None, truth: str) -> bool:
     got, want = parse_day(predicted), parse_day(truth)
     return got is not None and got == want
-
-
-# Block boundaries a reader sees as line breaks. body_text (the annotation contract) is
-# textContent, which glues "<li>a</li><li>b</li>" into "ab"; scoring that would punish
-# the pipeline for words no reader sees glued.
-_BLOCK_TAG = re.compile(
-    r"</?(?:p|h[1-6]|ul|ol|li|blockquote|pre|figure|figcaption|table|thead|tbody|tr|td|th"
-    r"|br)\b[^>]*>",
-    re.I,
-)
-_ANY_TAG = re.compile(r"<[^>]*>")
-
-
-def visible_text(body_html: str) -> str:
-    """The text of sanitized body HTML with a line break at every block boundary."""
-    text = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", body_html))
-    return html.unescape(text)
 
 
 # --------------------------------------------------------------------------------------
@@ -210,6 +213,15 @@ def _truth(data: dict[str, object]) -> Truth:
     )
 
 
+TUNING, CHECK = "tuning", "check"
+
+
+def half(name: str) -> str:
+    """Which half of the corpus a page is in: a fixed hash of its file name, so the split
+    does not move when pages are added and owes nothing to what the pages hold."""
+    return TUNING if hashlib.sha256(name.encode()).digest()[0] % 2 == 0 else CHECK
+
+
 def corpus_files(corpus: Path) -> list[tuple[Path, Path]]:
     """(page, ground truth) pairs, in file-name order."""
     html_dir, truth_dir = corpus / "html", corpus / "ground-truth"
@@ -250,27 +262,22 @@ def load_corpus(corpus: Path, limit: int | None = None) -> Iterator[CorpusPage]:
 @dataclass(frozen=True)
 class Output:
     text: str = ""
-    # The pipeline's body; turned into text for scoring outside the timed call.
-    html: str = ""
     title: str = ""
     author: str = ""
     published: date | None = None
     error: str = ""
 
-    @property
-    def scored_text(self) -> str:
-        return visible_text(self.html) if self.html else self.text
-
 
 def run_pipeline(page: str, url: str | None) -> Output:
-    """What Newsreader stores for a page (extract → clean → sanitize), without the DB."""
+    """What Newsreader stores for a page (extract → clean → sanitize), without the DB:
+    the stored ``body_text``."""
     try:
         extracted = extract(page, "html", url)
-        body_html, _body_text = build_body(clean_blocks(extracted))
+        _body_html, body_text = build_body(clean_blocks(extracted))
     except ExtractionError as exc:
         return Output(error=str(exc))
     return Output(
-        html=body_html,
+        text=body_text,
         title=collapse(extracted.title),
         author=extracted.byline,
         published=extracted.published.date() if extracted.published else None,
@@ -308,67 +315,184 @@ TRAFILATURA = System("trafilatura", run_trafilatura, trafilatura_metadata)
 # --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PageResult:
+    """One system's result on one page: what the totals are summed from."""
+
+    name: str
+    error: bool
+    f1: float | None  # None: the truth has no main text
+    precision: float
+    recall: float
+    leaked: tuple[str, ...]
+    without_total: int
+    kept: int
+    with_total: int
+    agreement: dict[str, tuple[int, int]]
+    glued: int
+    joined: int
+    tokens: int
+    seconds: float
+    cpu_seconds: float
+    # The words most over- and under-represented against the truth, for "why".
+    extra: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def _bag_scores(text: str, truth: str) -> tuple[float, float, float, Counter[str], Counter[str]]:
+    got, want = Counter(words(text)), Counter(words(truth))
+    overlap = sum((got & want).values())
+    precision = overlap / sum(got.values()) if got else (1.0 if not want else 0.0)
+    recall = overlap / sum(want.values()) if want else (1.0 if not got else 0.0)
+    return word_f1(text, truth), precision, recall, got - want, want - got
+
+
+# Words as common as "the" or "your" say nothing about which text was kept or lost.
+_TELLING_ZIPF_MAX = 5.5
+
+
+def _telling(difference: Counter[str]) -> tuple[str, ...]:
+    ranked = [word for word, _ in difference.most_common() if _zipf(word) < _TELLING_ZIPF_MAX]
+    return tuple(ranked[:6])
+
+
+def score_page(
+    page: CorpusPage, output: Output, meta: Output, seconds: tuple[float, float]
+) -> PageResult:
+    truth = page.truth
+    text = output.text
+    f1: float | None = None
+    precision = recall = 0.0
+    extra: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    if truth.main_content is not None:
+        f1, precision, recall, over, under = _bag_scores(text, truth.main_content)
+        extra, missing = _telling(over), _telling(under)
+    sequence = word_sequence(text)
+    leaked: list[str] = []
+    without_total = 0
+    for snippet in truth.without_snippets:
+        found = snippet_found(snippet, sequence)
+        if found is not None:
+            without_total += 1
+            if found:
+                leaked.append(snippet)
+    kept = with_total = 0
+    for snippet in truth.with_snippets:
+        found = snippet_found(snippet, sequence)
+        if found is not None:
+            with_total += 1
+            kept += found
+    agreement: dict[str, tuple[int, int]] = {}
+    checks = (
+        ("title", truth.title, lambda: same_text(meta.title, truth.title)),
+        ("author", truth.author, lambda: same_text(meta.author, truth.author)),
+        ("date", truth.published, lambda: same_day(meta.published, truth.published)),
+    )
+    for key, wanted, agrees in checks:
+        agreement[key] = (int(agrees()), 1) if wanted.strip() else (0, 0)
+    return PageResult(
+        name=page.name,
+        error=bool(output.error),
+        f1=f1,
+        precision=precision,
+        recall=recall,
+        leaked=tuple(leaked),
+        without_total=without_total,
+        kept=kept,
+        with_total=with_total,
+        agreement=agreement,
+        glued=len(glued_words(text)),
+        joined=len(joined_words(text, truth.main_content)) if truth.main_content else 0,
+        tokens=len(_WORD.findall(text)),
+        seconds=seconds[0],
+        cpu_seconds=seconds[1],
+        extra=extra,
+        missing=missing,
+    )
+
+
 @dataclass
 class Score:
-    """Totals for one system over the pages seen so far."""
+    """One system's results over the pages seen so far, and their totals."""
 
-    pages: int = 0
-    errors: int = 0
-    f1_sum: float = 0.0
-    f1_pages: int = 0
-    leaked: int = 0
-    without_total: int = 0
-    kept: int = 0
-    with_total: int = 0
-    agreement: dict[str, list[int]] = field(
-        default_factory=lambda: {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
-    )
-    glued: int = 0
-    tokens: int = 0
-    seconds: float = 0.0  # wall-clock time of the timed calls
-    cpu_seconds: float = 0.0  # the process's CPU time for the same calls
-    leaked_snippets: list[tuple[str, str]] = field(default_factory=list)
+    results: list[PageResult] = field(default_factory=list)
 
     def add(
         self, page: CorpusPage, output: Output, meta: Output, seconds: tuple[float, float]
     ) -> None:
-        truth = page.truth
-        text = output.scored_text
-        self.pages += 1
-        self.errors += bool(output.error)
-        self.seconds += seconds[0]
-        self.cpu_seconds += seconds[1]
-        if truth.main_content is not None:
-            self.f1_sum += word_f1(text, truth.main_content)
-            self.f1_pages += 1
-        sequence = word_sequence(text)
-        for snippet in truth.without_snippets:
-            found = snippet_found(snippet, sequence)
-            if found is not None:
-                self.without_total += 1
-                if found:
-                    self.leaked += 1
-                    self.leaked_snippets.append((page.name, snippet))
-        for snippet in truth.with_snippets:
-            found = snippet_found(snippet, sequence)
-            if found is not None:
-                self.with_total += 1
-                self.kept += found
-        checks = (
-            ("title", truth.title, lambda: same_text(meta.title, truth.title)),
-            ("author", truth.author, lambda: same_text(meta.author, truth.author)),
-            ("date", truth.published, lambda: same_day(meta.published, truth.published)),
-        )
-        for key, wanted, agrees in checks:
-            if wanted.strip():
-                self.agreement[key][1] += 1
-                self.agreement[key][0] += agrees()
-        self.glued += len(glued_words(text))
-        self.tokens += len(_WORD.findall(text))
+        self.results.append(score_page(page, output, meta, seconds))
+
+    def only(self, names: Iterable[str]) -> Score:
+        """The same results restricted to these pages (one half of the corpus)."""
+        wanted = set(names)
+        return Score([result for result in self.results if result.name in wanted])
+
+    @property
+    def pages(self) -> int:
+        return len(self.results)
+
+    @property
+    def errors(self) -> int:
+        return sum(result.error for result in self.results)
+
+    @property
+    def f1_pages(self) -> int:
+        return sum(result.f1 is not None for result in self.results)
 
     @property
     def f1(self) -> float:
-        return self.f1_sum / self.f1_pages if self.f1_pages else 0.0
+        scored = [result.f1 for result in self.results if result.f1 is not None]
+        return sum(scored) / len(scored) if scored else 0.0
+
+    @property
+    def leaked(self) -> int:
+        return sum(len(result.leaked) for result in self.results)
+
+    @property
+    def without_total(self) -> int:
+        return sum(result.without_total for result in self.results)
+
+    @property
+    def kept(self) -> int:
+        return sum(result.kept for result in self.results)
+
+    @property
+    def with_total(self) -> int:
+        return sum(result.with_total for result in self.results)
+
+    @property
+    def leaked_snippets(self) -> list[tuple[str, str]]:
+        return [(result.name, snippet) for result in self.results for snippet in result.leaked]
+
+    @property
+    def agreement(self) -> dict[str, list[int]]:
+        totals = {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
+        for result in self.results:
+            for key, (agreed, total) in result.agreement.items():
+                totals[key][0] += agreed
+                totals[key][1] += total
+        return totals
+
+    @property
+    def glued(self) -> int:
+        return sum(result.glued for result in self.results)
+
+    @property
+    def joined(self) -> int:
+        return sum(result.joined for result in self.results)
+
+    @property
+    def tokens(self) -> int:
+        return sum(result.tokens for result in self.results)
+
+    @property
+    def seconds(self) -> float:
+        return sum(result.seconds for result in self.results)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(result.cpu_seconds for result in self.results)
 
     @property
     def leaked_share(self) -> float:
@@ -387,12 +511,64 @@ class Score:
         return 10_000 * self.glued / self.tokens if self.tokens else 0.0
 
     @property
+    def joined_per_10k(self) -> float:
+        return 10_000 * self.joined / self.tokens if self.tokens else 0.0
+
+    @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
 
     @property
     def pages_per_cpu_second(self) -> float:
         return self.pages / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+# A page is won or lost when the two systems' F1 differ by more than this.
+WIN_MARGIN = 0.01
+
+
+def wins_and_losses(ours: Score, base: Score) -> tuple[list[str], list[str]]:
+    """The pages where ``ours`` beats ``base`` by more than WIN_MARGIN F1, and those where
+    it loses by as much."""
+    theirs = {result.name: result.f1 for result in base.results}
+    won: list[str] = []
+    lost: list[str] = []
+    for result in ours.results:
+        other = theirs.get(result.name)
+        if result.f1 is None or other is None:
+            continue
+        if result.f1 > other + WIN_MARGIN:
+            won.append(result.name)
+        elif result.f1 < other - WIN_MARGIN:
+            lost.append(result.name)
+    return won, lost
+
+
+def why(result: PageResult, base: PageResult | None) -> str:
+    """A one-line reason a page scored low: nothing out, too little (recall) or too much
+    (precision), with the words that make the difference and the leaked boilerplate."""
+    if result.error:
+        return "no output (the pipeline refused the page)"
+    parts = [f"precision {result.precision:.2f}, recall {result.recall:.2f}"]
+    if result.recall < result.precision:
+        parts.append("missed text, e.g. " + " ".join(result.missing[:5]))
+    else:
+        parts.append("extra text, e.g. " + " ".join(result.extra[:5]))
+    if result.leaked:
+        parts.append(f"{len(result.leaked)} boilerplate snippet(s): “{result.leaked[0][:60]}”")
+    if base is not None and base.f1 is not None:
+        parts.append(f"trafilatura {base.f1:.2f}")
+    return "; ".join(parts)
+
+
+def worst(ours: Score, base: Score, count: int = 20) -> list[tuple[PageResult, str]]:
+    """The ``count`` pages the pipeline scores lowest on, each with its reason."""
+    theirs = {result.name: result for result in base.results}
+    scored = sorted(
+        (result for result in ours.results if result.f1 is not None),
+        key=lambda result: (result.f1, result.name),
+    )
+    return [(result, why(result, theirs.get(result.name))) for result in scored[:count]]
 
 
 def _timed(system: System, page: CorpusPage, repeat: int) -> tuple[Output, tuple[float, float]]:

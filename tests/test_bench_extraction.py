@@ -4,6 +4,7 @@ cannot hide behind big numbers), and a small run of the command on the corpus.""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from datetime import date, datetime
 from io import StringIO
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.ingest.evaluation import (
+from bench.extraction import (
+    CHECK,
     DEFAULT_CORPUS,
+    TUNING,
     CorpusPage,
     Output,
     Score,
@@ -21,18 +24,22 @@ from articles.ingest.evaluation import (
     Truth,
     evaluate,
     glued_words,
+    half,
     is_glued,
+    joined_words,
     load_corpus,
     parse_day,
+    run_pipeline,
     same_day,
     same_text,
     snippet_found,
-    visible_text,
+    wins_and_losses,
     word_f1,
     word_sequence,
     words,
+    worst,
 )
-from articles.management.commands.bench_extraction import SECTION, write_section
+from bench.extraction_report import SECTION, Halves, write_section
 
 # --------------------------------------------------------------------------------------
 # Words and F1
@@ -161,31 +168,30 @@ def test_it_compares_dates_by_calendar_day():
 
 
 # --------------------------------------------------------------------------------------
-# The text a reader sees
+# What is scored: the stored text, on two halves
 # --------------------------------------------------------------------------------------
 
 
-def test_it_reads_a_line_per_block_from_the_body():
-    body = (
-        '<h2>Title</h2><p>One <a href="https://x.test/" rel="x">link</a> &amp; more.</p>'
-        "<ul><li>first</li><li>second</li></ul><table><tbody><tr><td>a</td><td>b</td>"
-        "</tr></tbody></table><p>line<br>break</p>"
+def test_it_scores_the_pipeline_on_the_stored_body_text():
+    page_html = (
+        "<html><head><title>Kit</title></head><body><article><h1>Kit</h1>"
+        + "<p>The shop says the new kit is made of three certified fibres this year.</p>" * 3
+        + "<ul><li>organic cotton</li><li>hemp</li><li>recycled polyester</li></ul>"
+        "</article></body></html>"
     )
-    text = visible_text(body)
-    assert words(text) == [
-        "title",
-        "one",
-        "link",
-        "more",
-        "first",
-        "second",
-        "a",
-        "b",
-        "line",
-        "break",
-    ]
-    assert "One link & more." in text
-    assert "firstsecond" not in text
+    output = run_pipeline(page_html, "https://shop.example/kit")
+    assert "cotton\nhemp\nrecycled" in output.text
+    assert "cottonhemp" not in output.text
+
+
+def test_the_halves_are_fixed_by_the_file_name_and_about_even():
+    names = [f"{n:04d}" for n in range(1000)]
+    halves = [half(name) for name in names]
+    assert halves == [half(name) for name in names]  # no state, no randomness
+    assert set(halves) == {TUNING, CHECK}
+    assert 400 < halves.count(TUNING) < 600
+    # The rule itself, so that the split cannot drift silently.
+    assert half("0001") == (TUNING if hashlib.sha256(b"0001").digest()[0] % 2 == 0 else CHECK)
 
 
 # --------------------------------------------------------------------------------------
@@ -238,11 +244,56 @@ def test_it_skips_fields_the_truth_lacks():
     assert score.leaked_share == 0.0
 
 
-def test_it_scores_the_pipeline_on_the_text_a_reader_sees():
-    score = Score()
-    output = Output(html="<ul><li>alpha</li><li>beta</li></ul>")
-    score.add(page(main_content="alpha beta"), output, output, (1.0, 1.0))
-    assert score.f1 == 1.0
+def named(name: str, text: str, main: str = "alpha beta gamma delta") -> tuple[CorpusPage, Output]:
+    page_ = page(main_content=main)
+    return CorpusPage(name=name, url=None, html="", truth=page_.truth), Output(text=text)
+
+
+def scores(pairs: dict[str, tuple[str, str]]) -> tuple[Score, Score]:
+    ours, base = Score(), Score()
+    for name, (mine, theirs) in pairs.items():
+        corpus_page, output = named(name, mine)
+        ours.add(corpus_page, output, output, (1.0, 1.0))
+        corpus_page, output = named(name, theirs)
+        base.add(corpus_page, output, output, (1.0, 1.0))
+    return ours, base
+
+
+def test_it_counts_pages_won_and_lost_by_more_than_a_hundredth():
+    ours, base = scores(
+        {
+            "won": ("alpha beta gamma delta", "alpha beta"),
+            "lost": ("alpha", "alpha beta gamma delta"),
+            "tie": ("alpha beta gamma", "alpha beta gamma"),
+        }
+    )
+    assert wins_and_losses(ours, base) == (["won"], ["lost"])
+
+
+def test_it_explains_the_worst_pages():
+    ours, base = scores(
+        {
+            "short": ("alpha", "alpha beta gamma delta"),
+            "padded": ("alpha beta gamma delta cookie cookie cookie cookie", "alpha beta"),
+            "good": ("alpha beta gamma delta", "alpha beta gamma delta"),
+        }
+    )
+    listed = worst(ours, base, count=2)
+    assert [result.name for result, _ in listed] == ["short", "padded"]
+    assert "missed text, e.g. beta" in listed[0][1]
+    assert "trafilatura 1.00" in listed[0][1]
+    assert "extra text, e.g. cookie" in listed[1][1]
+
+
+def test_it_reports_each_half_on_its_own_pages():
+    names = {half(f"{n:04d}"): f"{n:04d}" for n in range(8)}
+    ours, base = scores(
+        {names[TUNING]: ("alpha beta gamma delta", "alpha"), names[CHECK]: ("alpha", "alpha")}
+    )
+    halves = Halves.of(ours, base)
+    assert halves.parts[TUNING][0].f1 == 1.0
+    assert halves.parts[CHECK][0].f1 == halves.parts[CHECK][1].f1
+    assert halves.parts["all"][0].pages == 2
 
 
 def test_it_runs_every_system_on_every_page_in_alternating_order():
@@ -327,8 +378,12 @@ def test_it_runs_the_command_on_a_small_corpus(tmp_path):
     call_command("bench_extraction", corpus=corpus, repeat=1, show_leaks=True, stdout=out)
     printed = out.getvalue()
     assert "1 pages from" in printed
-    assert "| `without` snippets leaked | 0/1 (0.0%) | 1/1 (100.0%) |" in printed
-    assert "| `with` snippets kept | 1/1 (100.0%) | 1/1 (100.0%) |" in printed
+    # The last two columns are all pages: the pipeline against trafilatura.
+    leaked = next(line for line in printed.splitlines() if "`without` snippets leaked" in line)
+    assert leaked.endswith("| 0/1 (0.0%) | 1/1 (100.0%) |")
+    kept = next(line for line in printed.splitlines() if "`with` snippets kept" in line)
+    assert kept.endswith("| 1/1 (100.0%) | 1/1 (100.0%) |")
+    assert "The 20 worst pages:" in printed
     assert "leak 0001" not in printed  # the pipeline dropped the newsletter line
 
 
@@ -368,7 +423,10 @@ def test_it_benchmarks_three_corpus_pages_and_writes_its_section(corpus, tmp_pat
         "pages/second of CPU time",
     ):
         assert f"| {row} |" in printed
-    assert printed.count(": F1 at least trafilatura's") == 1
+    for part in ("tuning half", "check half", "all pages"):
+        assert f"{part}: " in printed
+    assert printed.count("word F1 at least trafilatura's + 0.01") == 3
+    assert "pages won / lost" in printed
     written = report.read_text()
     assert "## Anchoring\n\nother numbers" in written
     assert written.count(SECTION) == 1
@@ -406,3 +464,14 @@ def test_it_appends_its_section_after_the_others(tmp_path):
     path.write_text("# Benchmarks\n\n## Anchoring\n\nA.\n")
     write_section(path, f"{SECTION}\n\nnew\n")
     assert path.read_text() == f"# Benchmarks\n\n## Anchoring\n\nA.\n\n{SECTION}\n\nnew\n"
+
+
+def test_it_counts_words_joined_where_the_truth_has_them_apart():
+    truth = "Made of organic cotton hemp and linen. 1 Kyle Busch 2 Denny Hamlin"
+    assert joined_words("organic cottonhemp and linen 1Kyle Busch", truth) == [
+        "cottonhemp",
+        "1kyle",
+    ]
+    assert joined_words("cotton\nhemp and linen", truth) == []
+    # A word the truth itself writes as one is not a joined one.
+    assert joined_words("a codebase", "the code base and the codebase") == []

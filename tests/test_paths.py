@@ -1,0 +1,36 @@
+"""newsreader.paths: the same strings as reverse()."""
+
+import pytest
+from django.test.utils import override_script_prefix
+from django.urls import reverse
+
+from newsreader.paths import path
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("story", (1, "a-slug")),
+        ("story", (987654, "story")),
+        ("story_state", (42,)),
+        ("annotation_detail", (7,)),
+        ("reply_delete", (3,)),
+        ("home", ()),
+    ],
+)
+def test_it_builds_what_reverse_builds(name, args):
+    assert path(name, *args) == reverse(name, args=args)
+    assert path(name, *args) == reverse(name, args=args)  # the second time from the parts
+
+
+def test_it_follows_the_script_prefix():
+    assert path("story_state", 9) == "/stories/9/reading/state/"
+    with override_script_prefix("/reader/"):
+        assert path("story_state", 9) == "/reader/stories/9/reading/state/"
+
+
+def test_what_reverse_would_refuse_is_left_to_reverse():
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        path("story", 5, "not a slug")
