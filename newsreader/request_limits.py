@@ -91,11 +91,18 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
         message = f"The request body is larger than the {_megabytes(limit)} the API accepts."
         return JsonResponse({"error": message}, status=413)
     size = _declared_length(request)
-    message = f"This is larger than the {_megabytes(limit)} this form accepts."
-    if size > limit:
+    if request.path_info == _import_path() and _signed_in(request):
+        # The reader chose a file, not a body: name the file limit the import form names.
+        most = int(settings.IMPORT_MAX_BYTES)
+        message = f"An import file may be at most {_megabytes(most)}."
+        if size > limit:
+            message = f"This is {_megabytes(size, 1)}; an import file may be at most {_megabytes(most)}."
+    elif size > limit:
         message = (
             f"This is {_megabytes(size, 1)}, larger than the {_megabytes(limit)} this form accepts."
         )
+    else:
+        message = f"This is larger than the {_megabytes(limit)} this form accepts."
     context = {"message": message, "back": _way_back(request)}
     template = "413.html#message" if getattr(request, "htmx", False) else "413.html"
     return render(request, template, context, status=413)

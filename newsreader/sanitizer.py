@@ -100,9 +100,11 @@ _URL_JUNK_RE: Final = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 _SCHEME_RE: Final = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 # Linkify only text that carries its scheme: bleach's default pattern also
 # links bare domains, which in tech comments turns "setup.py" or "README.md"
-# (.py and .md are country TLDs) into links.
+# (.py and .md are country TLDs) into links. The lookbehind starts a run of "(" only at
+# its first one: bleach's "\(*" alone retries the run from every paren in it, and 10,000
+# "(" took 2.9 s of CPU; with it they take 5 ms.
 _COMMENT_URL_RE: Final = re.compile(
-    r"""\(*\bhttps?://[\w\-]+(?:\.[\w\-]+)*(?::[0-9]+)?(?:[/?#][^\s{}|\\^`<>"]*)?""",
+    r"""(?<!\()\(*\bhttps?://[\w\-]+(?:\.[\w\-]+)*(?::[0-9]+)?(?:[/?#][^\s{}|\\^`<>"]*)?""",
     re.IGNORECASE | re.UNICODE,
 )
 _MAX_CANONICAL_ROUNDS: Final = 4
