@@ -96,7 +96,7 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
         most = int(settings.IMPORT_MAX_BYTES)
         message = f"An import file may be at most {_megabytes(most)}."
         if size > limit:
-            message = f"This is {_megabytes(size, 1)}; an import file may be at most {_megabytes(most)}."
+            message = f"This is {_megabytes(size, 1)}; {message[0].lower()}{message[1:]}"
     elif size > limit:
         message = (
             f"This is {_megabytes(size, 1)}, larger than the {_megabytes(limit)} this form accepts."

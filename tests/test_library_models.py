@@ -143,7 +143,9 @@ def test_counts_come_from_a_few_queries(ada, bob):
     # reader's own copies are, by their owner.
     sql = ctx.captured_queries[0]["sql"]
     assert sql.count('FROM "articles_story"') == 1
-    assert re.search(rf'FROM "articles_story"( "?U0"?)? WHERE \(?[^)]*"?owner_id"? = {ada.pk}\b', sql)
+    assert re.search(
+        rf'FROM "articles_story"( "?U0"?)? WHERE \(?[^)]*"?owner_id"? = {ada.pk}\b', sql
+    )
     assert reading.counts(AnonymousUser()) == {"all": 6}
     assert reading.counts(bob)["all"] == 7
 
