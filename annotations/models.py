@@ -35,7 +35,7 @@ from articles.models import Story, StoryRevision
 from newsreader.paths import path
 from newsreader.sanitizer import render_comment
 
-from .anchoring import AnchorState, Selectors, TextDiff, anchor, describe
+from .anchoring import Anchor, AnchorState, Selectors, TextDiff, anchor, describe
 from .highlighting import Highlight
 from .idempotency import WINDOW, IdempotencyKey, Once
 
@@ -382,6 +382,8 @@ def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) ->
     if not (same_revision and 0 <= start < end <= len(text) and text[start:end] == selectors.exact):
         found = anchor(selectors, text) if selectors.exact.strip() else None
         if found is None or found.state not in (AnchorState.ANCHORED, AnchorState.MOVED):
+            found = _sole_copy_in_context(text, selectors)
+        if found is None or found.state not in (AnchorState.ANCHORED, AnchorState.MOVED):
             message = (
                 "The selected text could not be found in the story. "
                 "Reload the page and select it again."
@@ -403,6 +405,19 @@ def locate_selection(text: str, selectors: Selectors, *, same_revision: bool) ->
     if start == end:
         raise SelectionError("Select some words to highlight, not only spaces.")
     return start, end
+
+
+def _sole_copy_in_context(text: str, selectors: Selectors) -> Anchor | None:
+    """A new highlight's quote that is in the text once, with all the prefix and suffix it
+    was sent with right beside it. Re-anchoring asks more of a passage (a neighbour it kept
+    through an edit); a quote described against the text it is in is what it says."""
+    copies = _occurrences(text, selectors.exact) if selectors.exact.strip() else []
+    if len(copies) != 1:
+        return None
+    start, end = copies[0]
+    if not text[:start].endswith(selectors.prefix) or not text[end:].startswith(selectors.suffix):
+        return None
+    return Anchor(AnchorState.MOVED, start, end, 1.0)
 
 
 def _occurrences(text: str, exact: str) -> list[tuple[int, int]]:
