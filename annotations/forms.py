@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
-from library.query import SearchQuery, parse
 from newsreader.sanitizer import check_comment
 from newsreader.widgets import ListSelect
+from search.query import SearchQuery, parse
 
 from .anchoring import CONTEXT, Selectors
 from .idempotency import MAX_KEY, Once, fingerprint, new_key

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.db.models.fields.related_descriptors import RelatedManager
 
-    from library.query import SearchQuery
-    from library.search import Cursor, Hits
+    from search.engine import Cursor, Hits
+    from search.query import SearchQuery
 
 # Whoever is looking: request.user.
 Viewer = AbstractBaseUser | AnonymousUser
@@ -215,12 +215,12 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> Hits:
         """The best `limit` matches for query among these annotations, after `after`.
 
-        From the search index (library.search: the quote now and as first highlighted, the
+        From the search index (search.engine: the quote now and as first highlighted, the
         tags, the comment), best first, so the words are matched as words, stemmed, in any
         order; paged by a (rank, id) keyset cursor.
         """
-        # library indexes annotations (library.signals): imported here, not at the top.
-        from library import search
+        # library indexes annotations (search.signals): imported here, not at the top.
+        from search import engine as search
 
         return search.rank(search.ANNOTATIONS, query, self, after, limit)
 

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from articles.models import Story
-from articles.views import render_story
-from library import search
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
+from reading.views import render_story
+from search import engine as search
 
 from .forms import (
     AnnotationCreateForm,
@@ -29,8 +29,8 @@ from .forms import (
     ReplyForm,
 )
 from .idempotency import new_key
+from .in_story import StoryAnnotations
 from .models import Annotation, QuoteAmbiguous, Reply, SelectionError, Tag
-from .reading import StoryAnnotations
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -101,7 +101,7 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
     annotations = StoryAnnotations.load(story, revision, request.user)
     return [
         (
-            "articles/story_detail.html#body",
+            "reading/story_detail.html#body",
             {"revision": revision, "body_html": annotations.body_html(), "oob": True},
         ),
         (
@@ -204,7 +204,7 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
             # data-created: annotate.js focuses the new highlight as the body is swapped in
             # (an HX-Trigger event would come after htmx's settle delay, and a key pressed
             # in between would start a selection that the late event then reset).
-            "articles/story_detail.html#body",
+            "reading/story_detail.html#body",
             {
                 "revision": revision,
                 "body_html": annotations.body_html(),

@@ -1,20 +1,8 @@
 from django.urls import path
 
-from . import views, views_add, views_library, views_search, views_sources
+from . import views_add, views_sources
 
 urlpatterns = [
-    path("", views.story_list, name="home"),
-    path("stories/<int:story_id>/", views.story_detail, name="story_short"),
-    path("stories/<int:story_id>/<slug:slug>/", views.story_detail, name="story"),
-    # Four segments: "stories/<id>/<slug>/" must never swallow them, whatever the title.
-    path("stories/<int:story_id>/reading/state/", views_library.story_state, name="story_state"),
-    path(
-        "stories/<int:story_id>/reading/progress/",
-        views_library.story_progress,
-        name="story_progress",
-    ),
-    path("search/", views_search.search_view, name="search"),
-    path("preferences/", views_library.preferences, name="preferences"),
     path("add/", views_add.add, name="add"),
     path("add/url/", views_add.add_url, name="add_url"),
     path("add/upload/", views_add.add_upload, name="add_upload"),

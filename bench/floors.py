@@ -35,8 +35,8 @@ from annotations.idempotency import new_key
 from annotations.models import Colour, Visibility
 from annotations.templatetags.annotation_tags import ago
 from articles.models import WORDS_PER_MINUTE
-from articles.views import PAGE_SIZE
-from library.models import UserPreferences
+from reading.models import UserPreferences
+from reading.views import PAGE_SIZE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COLOURS = dict(Colour.choices)
@@ -130,7 +130,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
         _table("articles.StoryRevision"),
         _table("articles.Source"),
     )
-    state, annotation = _table("library.ReadingState"), _table("annotations.Annotation")
+    state, annotation = _table("reading.ReadingState"), _table("annotations.Annotation")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.id, s.title, s.dek, s.site_name, src.name, s.owner_id, s.sort_date, "  # noqa: S608
@@ -145,7 +145,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
         )
         rows = cursor.fetchall()
         cursor.execute(
-            f"SELECT (SELECT total FROM {_table('library.ListedStories')} WHERE id = 1), "  # noqa: S608
+            f"SELECT (SELECT total FROM {_table('reading.ListedStories')} WHERE id = 1), "  # noqa: S608
             f"(SELECT COUNT(*) FROM {story} WHERE owner_id = %s "
             "AND current_revision_id IS NOT NULL), "
             f"(SELECT COUNT(*) FROM {state} WHERE user_id = %s AND read_at IS NOT NULL), "
@@ -220,7 +220,7 @@ def reading_view(request: HttpRequest, story_id: int) -> HttpResponse:
         _table("articles.StoryRevision"),
         _table("articles.Source"),
     )
-    state_t, annotation_t = _table("library.ReadingState"), _table("annotations.Annotation")
+    state_t, annotation_t = _table("reading.ReadingState"), _table("annotations.Annotation")
     user_t, reply_t = _table("auth.User"), _table("annotations.Reply")
     tag_t = _table("annotations.Tag")
     link_t = connection.ops.quote_name("annotations_annotation_tags")

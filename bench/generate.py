@@ -3,7 +3,7 @@ benchmarks: `manage.py generate_data --stories 100000 --annotations 200000`.
 
 Rows are written with bulk_create in batches of --batch stories, each batch with its share
 of the annotations, one transaction per batch. The search index is written the way the app
-writes it (library.search.index_stories / index_annotations, the same SQL), batch by batch;
+writes it (search.engine.index_stories / index_annotations, the same SQL), batch by batch;
 on PostgreSQL it runs in a second connection while the next batch is being built, so the
 database's tsvector work and Python's overlap on two cores. At the end the written tables
 are analyzed, as autovacuum would soon do, so that the planner sees their real sizes.
@@ -35,7 +35,7 @@ from annotations.models import Annotation, Colour, Visibility
 from articles.ingest.blocks import Block
 from articles.ingest.pipeline import build_body
 from articles.models import Story, StoryRevision
-from library import search
+from search import engine as search
 
 URL_PREFIX = "https://bench.example/"
 HEAVY_TITLE = "Benchmark: heavily annotated"

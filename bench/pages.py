@@ -37,10 +37,10 @@ from articles.ingest.blocks import Block
 from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import store
 from articles.models import Story, StoryRevision
-from articles.views import PAGE_SIZE
 from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
-from library import search
-from library.query import parse
+from reading.views import PAGE_SIZE
+from search import engine as search
+from search.query import parse
 
 from .floors import first_difference
 

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from library.models import ReadingState
 from newsreader.http import HtmxHttpRequest
+from reading.models import ReadingState
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -60,7 +60,7 @@ from articles.ingest.pipeline import (
 )
 from articles.ingest.urls import canonicalize, is_web_url
 from articles.models import Story, StoryRevision
-from library.models import ReadingState
+from reading.models import ReadingState
 
 Origin = StoryRevision.Origin
 

@@ -23,7 +23,7 @@ from articles.ingest.pipeline import (
     ingest_url,
 )
 from articles.models import Story, StoryRevision
-from library.models import ReadingState
+from reading.models import ReadingState
 
 Origin = StoryRevision.Origin
 _WORD = re.compile(r"\w+")

@@ -1,25 +1,12 @@
-from typing import Any
-
 from django.apps import AppConfig
-from django.db import connections, transaction
-from django.db.models.signals import post_migrate
-
-
-def _ensure_listed_count(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    from . import listed
-
-    with transaction.atomic(using=using):
-        listed.ensure(connections[using])
 
 
 class LibraryConfig(AppConfig):
+    """The migration history of the former `library` app, which held reading state and
+    search: its tables were made by these migrations and keep their names. Its models now
+    belong to `reading` (library 0008 hands them over without touching a row), its search
+    index to `search`. Nothing imports this app; it stays installed so that a database made
+    before the split, and a new one, reach the same schema."""
+
     name = "library"
-    verbose_name = "Reading library"
-
-    def ready(self) -> None:
-        # Keeps the search index in step with stories and annotations.
-        from . import signals  # noqa: F401
-
-        # A migrate may have rebuilt the stories table (SQLite) and a flush emptied the
-        # count: see library/listed.py.
-        post_migrate.connect(_ensure_listed_count, sender=self, dispatch_uid="library.listed")
+    verbose_name = "Library (migration history)"

@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "annotations",
-    "library",
+    "reading",
+    "search",
     "imports",
+    "library",  # migration history only: see library/apps.py
     "newsreader",  # project-wide tables (rate-limit counters) and management commands
 ]
 
@@ -146,7 +148,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Django's model backend, with the reader's display preferences joined to the user.
-AUTHENTICATION_BACKENDS = ["library.auth.PreferencesBackend"]
+AUTHENTICATION_BACKENDS = ["reading.auth.PreferencesBackend"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -243,7 +245,7 @@ def _caches(url: str) -> dict[str, dict[str, object]]:
 CACHES = _caches(os.environ.get("CACHE_URL") or "locmem://")
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(24 * 3600)))
 
-# Search ranks at most this many matches, the newest (library/search.py): a word in every
+# Search ranks at most this many matches, the newest (search/engine.py): a word in every
 # story would otherwise rank the whole collection. The page says when results were cut.
 SEARCH_CANDIDATES = int(os.environ.get("SEARCH_CANDIDATES", "1000"))
 

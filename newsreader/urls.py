@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("annotations.urls")),
     path("", include("imports.urls")),
     path("", include("articles.urls")),
+    path("", include("reading.urls")),
+    path("", include("search.urls")),
 ]

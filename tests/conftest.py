@@ -100,7 +100,7 @@ def _transactional_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
     until the server has nothing left to answer.
 
     The flush empties the models' tables only. The search index tables are the app's own
-    SQL (library/search.py): their rows would outlive the stories and answer later tests'
+    SQL (search/engine.py): their rows would outlive the stories and answer later tests'
     searches, so they are emptied here, just before the flush."""
     servers = [
         name for name in ("live_server", "production_server") if name in request.fixturenames
@@ -122,7 +122,7 @@ def _transactional_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
         _REQUESTS.wait_until_idle()
     from django.db import DatabaseError, connection
 
-    from library import search
+    from search import engine as search
 
     for spec in search.INDEXES:
         # (A migration test that failed midway may have left no such table.)

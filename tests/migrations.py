@@ -37,5 +37,5 @@ def back_to_latest(app: str) -> Iterator[None]:
     finally:
         migrate(latest)
         # As the migrate command does: apps put back what a table rebuild lost (the
-        # listed-stories triggers on SQLite, library/listed.py).
+        # listed-stories triggers on SQLite, reading/listed.py).
         emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)

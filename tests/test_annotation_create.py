@@ -273,7 +273,7 @@ def test_a_quote_that_is_not_there_once_keeps_the_reader_on_the_story(
     assert response.status_code == 400
     content = response.content.decode()
     # The story itself, not a dead end: its text, the form open, what was typed kept.
-    assert response.templates[0].name == "articles/story_detail.html"
+    assert response.templates[0].name == "reading/story_detail.html"
     assert 'id="story-body"' in content
     assert '<details class="quote-highlight" id="quote-highlight" open>' in content
     assert message in content

@@ -12,7 +12,7 @@ from django.utils import timezone
 from annotations.models import Anchoring, Annotation, Reply, Visibility
 from annotations.testing import annotate
 from bench.floors import first_difference, normalise
-from library.models import ReadingState
+from reading.models import ReadingState
 
 from .factories import LOREM, make_story
 

@@ -16,7 +16,7 @@ from django.test import Client
 
 from annotations.models import Colour, Visibility
 from annotations.testing import annotate
-from library.models import ReadingState, UserPreferences
+from reading.models import ReadingState, UserPreferences
 
 from .factories import LOREM, make_story
 

@@ -10,7 +10,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from annotations.models import Annotation, Colour
-from library.models import ReadingState
+from reading.models import ReadingState
 
 from .factories import LOREM, make_story
 

@@ -41,7 +41,6 @@ from articles.ingest.pipeline import (
     store,
 )
 from articles.models import StoryRevision
-from library.query import mark_hits, parse
 from newsreader.sanitizer import (
     check_comment,
     html_to_text,
@@ -50,6 +49,7 @@ from newsreader.sanitizer import (
     sanitize_article_html,
 )
 from newsreader.task_limits import limited
+from search.query import mark_hits, parse
 
 pytestmark = pytest.mark.django_db
 

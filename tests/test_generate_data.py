@@ -9,9 +9,10 @@ from django.core.management import call_command
 from annotations.models import Annotation
 from articles.models import Story
 from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
-from library import reading, search
-from library.query import parse
 from newsreader.sanitizer import html_to_text
+from reading import listing as reading
+from search import engine as search
+from search.query import parse
 
 pytestmark = pytest.mark.django_db
 

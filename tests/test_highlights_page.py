@@ -229,7 +229,7 @@ def test_it_pages_through_annotations_made_at_the_same_moment(client, story, ada
     assert seen == sorted(seen, reverse=True)  # newest (highest id) first on a tie
 
 
-# --- Searching: the search index (library.search), not substrings
+# --- Searching: the search index (search.engine), not substrings
 
 
 def _listed_in(content, annotations):

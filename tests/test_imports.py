@@ -14,7 +14,7 @@ from django.urls import reverse
 from annotations.models import Anchoring, Annotation, Reply, Visibility
 from articles.models import Story
 from imports.models import ImportJob
-from library.models import ReadingState
+from reading.models import ReadingState
 from tests.importsite import fixture, omnivore_zip, serve
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""library.models and library.reading: reading state, preferences, counts, neighbours."""
+"""reading.models and reading.listing: reading state, preferences, counts, neighbours."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations.testing import annotate
 from articles.models import Story
-from library import listed, reading
-from library.models import ReadingState, UserPreferences
+from reading import listed
+from reading import listing as reading
+from reading.models import ReadingState, UserPreferences
 
 from .factories import make_story
 
@@ -92,7 +93,7 @@ def test_preferences_default_until_saved(ada):
     assert UserPreferences.for_user(ada).html_classes == "theme-dark text-large"
 
 
-# --- library.reading
+# --- reading.listing
 
 
 def test_it_annotates_each_story_with_the_readers_state(ada, bob):

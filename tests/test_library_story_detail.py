@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from library.models import ReadingState
+from reading.models import ReadingState
 
 from .factories import make_story
 

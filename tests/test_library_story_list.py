@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotations.testing import annotate
-from articles.views import PAGE_SIZE
-from library.models import ReadingState
+from reading.models import ReadingState
+from reading.views import PAGE_SIZE
 
 from .factories import make_story
 

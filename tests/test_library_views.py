@@ -1,4 +1,4 @@
-"""articles/views_library.py: save / read buttons, reading progress, display preferences."""
+"""reading/views_state.py: save / read buttons, reading progress, display preferences."""
 
 import re
 
@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from library.models import ReadingState, UserPreferences
+from reading.models import ReadingState, UserPreferences
 
 from .factories import make_story
 

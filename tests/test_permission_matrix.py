@@ -35,7 +35,7 @@ from django.urls import NoReverseMatch, reverse
 from annotations.models import Annotation, Reply, Visibility
 from annotations.testing import annotate
 from articles.models import Story
-from library import reading
+from reading import listing as reading
 from tests.factories import LOREM, make_story
 
 pytestmark = pytest.mark.django_db

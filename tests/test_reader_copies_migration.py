@@ -13,9 +13,10 @@ from django.utils import timezone
 from annotations.anchoring import describe
 from annotations.models import Anchoring, Annotation
 from articles.models import Story
-from library import reading, search
-from library.query import parse
 from newsreader.sanitizer import html_to_text
+from reading import listing as reading
+from search import engine as search
+from search.query import parse
 
 from .migrations import back_to_latest, migrate
 

@@ -10,7 +10,7 @@ from annotations.models import Annotation
 from articles.models import Story
 from imports import bookmarklet
 from imports.models import SaveKey
-from library.models import ReadingState
+from reading.models import ReadingState
 from tests.importsite import PAGES, page, serve
 
 pytestmark = pytest.mark.django_db

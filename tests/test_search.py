@@ -1,4 +1,4 @@
-"""library.search: the stored index, ranking, keyset pages and snippets, on SQLite (FTS5)
+"""search.engine: the stored index, ranking, keyset pages and snippets, on SQLite (FTS5)
 and on PostgreSQL (tsvector + GIN): the same tests on both."""
 
 from datetime import UTC, datetime, timedelta
@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from annotations.models import Annotation, Visibility
 from annotations.testing import annotate
 from articles.models import Story
-from library import search
-from library.query import HIT_END, HIT_START, parse
+from search import engine as search
+from search.query import HIT_END, HIT_START, parse
 
 from .factories import LOREM, make_story
 

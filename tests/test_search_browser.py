@@ -7,8 +7,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from annotations.testing import annotate
-from articles.views_search import PAGE_SIZE
-from library.models import ReadingState
+from reading.models import ReadingState
+from search.views import PAGE_SIZE
 
 from .factories import LOREM, make_story
 from .test_browser_keyboard import login

@@ -1,4 +1,4 @@
-"""library.query: web-search syntax parsed once, spoken to FTS5 and PostgreSQL."""
+"""search.query: web-search syntax parsed once, spoken to FTS5 and PostgreSQL."""
 
 import re
 import sqlite3
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from library.query import HIT_END, HIT_START, MAX_TERMS, Term, mark_hits, parse
+from search.query import HIT_END, HIT_START, MAX_TERMS, Term, mark_hits, parse
 
 
 def test_it_ands_words():

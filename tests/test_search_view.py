@@ -1,4 +1,4 @@
-"""The search page: /search/ (articles/views_search.py)."""
+"""The search page: /search/ (search/views.py)."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from annotations.models import Colour, Visibility
 from annotations.testing import annotate
 from articles.models import Source
-from articles.views_search import PAGE_SIZE
-from library.models import ReadingState
+from reading.models import ReadingState
+from search.views import PAGE_SIZE
 
 from .factories import LOREM, make_story
 

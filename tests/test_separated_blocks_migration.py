@@ -15,9 +15,9 @@ from annotations.anchoring import describe
 from annotations.models import Anchoring, Annotation
 from annotations.respacing import map_offsets
 from articles.models import Story
-from library import search
-from library.query import parse
 from newsreader.sanitizer import html_to_text
+from search import engine as search
+from search.query import parse
 
 from .migrations import back_to_latest, migrate
 

@@ -1,4 +1,5 @@
-"""Readers signed in before library.auth.PreferencesBackend stay signed in after it."""
+"""Readers signed in before the preferences backend (library 0005), and before it moved to
+the reading app (reading 0001), stay signed in after both."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("library", "0004_annotation_search_visibility")]
 AFTER = [("library", "0005_sessions_use_preferences_backend")]
+MOVED = [("reading", "0001_initial")]
 OLD = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -46,8 +48,12 @@ def test_it_moves_sessions_to_the_new_backend_and_back():
         # Before the migration: Django no longer trusts the session's backend.
         assert not _signed_in(old)
         migrate(AFTER)
-        assert _signed_in(old)
         assert SessionStore(old).load()["_auth_user_backend"] == "library.auth.PreferencesBackend"
+        migrate(MOVED)
+        assert _signed_in(old)
+        assert SessionStore(old).load()["_auth_user_backend"] == "reading.auth.PreferencesBackend"
         assert SessionStore(other).load()["_auth_user_backend"] == "some.other.Backend"
+        migrate(AFTER)
+        assert SessionStore(old).load()["_auth_user_backend"] == "library.auth.PreferencesBackend"
         migrate(BEFORE)
         assert SessionStore(old).load()["_auth_user_backend"] == OLD

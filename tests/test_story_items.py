@@ -1,4 +1,4 @@
-"""articles/items.py: the front page reuses rendered stories, never a stale one and never
+"""reading/items.py: the front page reuses rendered stories, never a stale one and never
 one rendered for another reader."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.test import Client
 
 from annotations.models import Visibility
 from annotations.testing import annotate
-from articles.items import ITEM
 from bench.floors import normalise
+from reading.items import ITEM
 
 from .factories import make_story
 

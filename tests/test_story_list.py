@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Story
-from articles.views import PAGE_SIZE
+from reading.views import PAGE_SIZE
 
 from .factories import make_story
 

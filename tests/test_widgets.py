@@ -4,8 +4,8 @@ import pytest
 from django import forms
 
 from annotations.forms import HighlightFilterForm
-from library.forms import SearchForm
 from newsreader.widgets import ListSelect
+from search.forms import SearchForm
 
 CHOICES = [
     ("", "Any story"),

@@ -84,8 +84,8 @@ FIELDS += ["anchor_score"]
 
 def forwards(apps: Any, schema_editor: Any) -> None:
     from annotations.respacing import map_offsets
-    from library import search
     from newsreader.sanitizer import html_to_text, sanitize_article_html
+    from search import engine as search
 
     Story = apps.get_model("articles", "Story")
     Revision = apps.get_model("articles", "StoryRevision")

@@ -70,7 +70,7 @@ def create_indexes(apps: Any, schema_editor: Any) -> None:
     # same). The search module reads the tables directly, with today's column names: a new
     # database has nothing to index and skips it. Stories are indexed by 0006, once they
     # have owners (their index rows keep them).
-    from library import search
+    from search import engine as search
 
     if not apps.get_model("articles", "Story").objects.exists():
         return

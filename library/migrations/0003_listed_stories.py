@@ -6,14 +6,14 @@ from django.db import migrations, models
 
 
 def install_triggers(apps: Any, schema_editor: Any) -> None:
-    from library import listed
+    from reading import listed
 
     # Stories have no owner yet: 0006 installs the triggers that count shared ones only.
     listed.install(schema_editor.connection, shared_only=False)
 
 
 def uninstall_triggers(apps: Any, schema_editor: Any) -> None:
-    from library import listed
+    from reading import listed
 
     listed.uninstall(schema_editor.connection)
 

@@ -56,7 +56,8 @@ def _add_owner_column(schema_editor: Any) -> bool:
 def forwards(apps: Any, schema_editor: Any) -> None:
     # Today's search and count code, as 0002 and 0003 use it: the tables it reads are
     # the ones this migration leaves.
-    from library import listed, search
+    from reading import listed
+    from search import engine as search
 
     connection = schema_editor.connection
     listed.uninstall(connection)
@@ -89,7 +90,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
-    from library import listed
+    from reading import listed
 
     # The index's owner column stays: this code writes it whichever migration is applied.
     listed.uninstall(schema_editor.connection)

@@ -135,7 +135,7 @@ def filter_stories[S: QuerySet[Story]](
 
 def counts(user: Viewer) -> dict[str, int]:
     """How many stories each front-page filter shows, in one query that never passes over
-    the shared stories: their total is kept by triggers (library/listed.py); the reader's
+    the shared stories: their total is kept by triggers (reading/listed.py); the reader's
     own copies, read, saved and annotated stories are counted from indexes on their own
     stories, reading states and annotations (a reader has states and annotations on the
     stories they may see only)."""
@@ -205,7 +205,7 @@ def neighbours(story: Story, user: Viewer, show: str = ALL) -> tuple[Story | Non
 
 
 def story_state_context(story: Any, state: ReadingState | None) -> dict[str, Any]:
-    """Context for the save / read toggles ("articles/story_list.html#story_state")."""
+    """Context for the save / read toggles ("reading/story_list.html#story_state")."""
     return {
         "story": story,
         "is_read": state.is_read if state else False,

@@ -9,7 +9,6 @@ from django.utils import timezone
 from annotations.models import Colour
 from newsreader.widgets import ListSelect
 
-from .models import UserPreferences
 from .query import SearchQuery, parse
 
 STORIES, HIGHLIGHTS = "stories", "highlights"
@@ -131,11 +130,3 @@ def _day_start(day: date | None, days: int = 0) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day + timedelta(days=days), time.min, timezone.get_current_timezone())
-
-
-class PreferencesForm(forms.ModelForm[UserPreferences]):
-    class Meta:
-        model = UserPreferences
-        fields = ["theme", "text_size"]
-        labels = {"theme": "Theme", "text_size": "Text size"}
-        widgets = {"theme": forms.RadioSelect, "text_size": forms.RadioSelect}

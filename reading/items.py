@@ -8,17 +8,16 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from articles.models import Story
 from newsreader import fragments
 
-from .models import Story
-
-ITEM = "articles/story_list.html#story_item"
+ITEM = "reading/story_list.html#story_item"
 
 
 def render_items(
     stories: list[Story], request: HttpRequest, show_query: str, next_url: str
 ) -> list[SafeString]:
-    """stories come from library.reading.with_reading_state (is_read, is_saved, progress,
+    """stories come from reading.listing.with_reading_state (is_read, is_saved, progress,
     highlight_count)."""
     user = request.user
     viewer = user.pk if user.is_authenticated else None

@@ -86,6 +86,8 @@ class ReadingState(models.Model):
     objects = ReadingStateQuerySet.as_manager()
 
     class Meta:
+        # Made by the former library app (see library/apps.py): the table keeps its name.
+        db_table = "library_readingstate"
         constraints = [
             models.UniqueConstraint(fields=["user", "story"], name="unique_reading_state"),
             models.CheckConstraint(
@@ -120,12 +122,13 @@ class ReadingState(models.Model):
 
 class ListedStories(models.Model):
     """How many stories the front page lists: one row (id 1), kept by database triggers on
-    the stories table (library/listed.py) so that showing the count never counts them. No
+    the stories table (reading/listed.py) so that showing the count never counts them. No
     row: none listed."""
 
     total = models.BigIntegerField(default=0)
 
     class Meta:
+        db_table = "library_listedstories"
         verbose_name_plural = "listed stories"
 
     def __str__(self) -> str:
@@ -159,6 +162,7 @@ class UserPreferences(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "library_userpreferences"
         verbose_name_plural = "user preferences"
 
     def __str__(self) -> str:
@@ -170,7 +174,7 @@ class UserPreferences(models.Model):
         if not user.is_authenticated:
             return cls()
         try:
-            # Loaded with the user by library.auth.PreferencesBackend (None when missing);
+            # Loaded with the user by reading.auth.PreferencesBackend (None when missing);
             # a query otherwise.
             saved = user.preferences  # type: ignore[union-attr,attr-defined]
         except cls.DoesNotExist:

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from library import search
+from search import engine as search
 
 
 class Command(BaseCommand):

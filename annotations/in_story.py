@@ -59,7 +59,7 @@ class StoryAnnotations:
         return None
 
     def context(self, request: HttpRequest) -> dict[str, Any]:
-        """Template context for articles/story_detail.html (body, sidebar, toolbar); the
+        """Template context for reading/story_detail.html (body, sidebar, toolbar); the
         cards come rendered, most from the cache (annotations/cards.py)."""
         return {
             "body_html": self.body_html(),

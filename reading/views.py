@@ -8,13 +8,13 @@ from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from annotations.reading import StoryAnnotations
-from library import reading
-from library.models import ReadingState
+from annotations.in_story import StoryAnnotations
+from articles.models import Story
 from newsreader.http import HtmxHttpRequest
 
+from . import listing
 from .items import render_items
-from .models import Story
+from .models import ReadingState
 
 PAGE_SIZE = 25
 
@@ -37,9 +37,9 @@ def _cursor_for(story: Story) -> str:
 @require_GET
 def story_list(request: HtmxHttpRequest) -> HttpResponse:
     # All, unread, saved or annotated: the reader's own library (a visitor sees all).
-    show = reading.parse_show(request.GET.get("show"), request.user)
+    show = listing.parse_show(request.GET.get("show"), request.user)
     listed = Story.objects.visible_to(request.user).for_listing()
-    stories = reading.with_reading_state(reading.only(listed, request.user, show), request.user)
+    stories = listing.with_reading_state(listing.only(listed, request.user, show), request.user)
     cursor = _parse_cursor(request.GET.get("before"))
     if cursor is not None:
         stories = stories.before(*cursor)
@@ -49,11 +49,11 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     if next_cursor:
         next_query = urlencode(
             {"show": show, "before": next_cursor}
-            if show != reading.ALL
+            if show != listing.ALL
             else {"before": next_cursor}
         )
     next_url = request.get_full_path()  # the buttons' way back, once for all stories
-    show_query = reading.show_query(show)
+    show_query = listing.show_query(show)
     context: dict[str, Any] = {
         "stories": page[:PAGE_SIZE],
         "story_items": render_items(page[:PAGE_SIZE], request, show_query, next_url),
@@ -63,11 +63,11 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
         "show_query": show_query,
         "next_url": next_url,
     }
-    template = "articles/story_list.html"
+    template = "reading/story_list.html"
     if request.htmx and cursor is not None:
         template += "#page"
     elif request.user.is_authenticated:
-        context["shows"] = reading.tabs(request.user, show)
+        context["shows"] = listing.tabs(request.user, show)
     return render(request, template, context)
 
 
@@ -104,23 +104,23 @@ def render_story(
         state = ReadingState.objects.mark_read(request.user, story)
     # Newer / older within the list the reader came from: "next" from the Unread tab is
     # the next unread story.
-    show = reading.parse_show(request.GET.get("show"), request.user)
-    newer, older = reading.neighbours(story, request.user, show)
+    show = listing.parse_show(request.GET.get("show"), request.user)
+    newer, older = listing.neighbours(story, request.user, show)
     return render(
         request,
-        "articles/story_detail.html",
+        "reading/story_detail.html",
         {
             "story": story,
             "revision": revision,
             **annotations.context(request),
-            **reading.story_state_context(story, state),
+            **listing.story_state_context(story, state),
             "progress": state.progress if state else 0,
             # The reader's own tags for the story (imported from Pocket, Omnivore, …).
             "story_tags": list(state.tags.values_list("name", flat=True)) if state else [],
             "newer": newer,
             "older": older,
-            "show_query": reading.show_query(show),
-            "nav_scope": "" if show == reading.ALL else f"{show} ",
+            "show_query": listing.show_query(show),
+            "nav_scope": "" if show == listing.ALL else f"{show} ",
             **(extra or {}),
         },
         status=status,

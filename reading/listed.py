@@ -1,7 +1,7 @@
 """How many shared stories the front page lists (those with a current revision and no
-owner), without counting them: a one-row table (library.models.ListedStories) kept by
+owner), without counting them: a one-row table (reading.models.ListedStories) kept by
 database triggers on the stories table. A reader's own copies are added per reader, from
-the index on their owner (library.reading.counts).
+the index on their owner (reading.listing.counts).
 
 Triggers rather than signals: stories are also written by bulk_create, queryset updates
 and deletes (generate_data, the admin, cascades), which send no signals, and every one of

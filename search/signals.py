@@ -16,13 +16,13 @@ from annotations.models import Annotation
 from articles.models import Story, StoryRevision
 from articles.signals import revision_added
 
-from . import search
+from . import engine
 
 # What the story index is made of (the body comes with current_revision).
 _INDEXED_STORY_FIELDS = frozenset({"title", "dek", "byline", "current_revision"})
 
 
-@receiver(post_save, sender=Story, dispatch_uid="library.index_story")
+@receiver(post_save, sender=Story, dispatch_uid="search.index_story")
 def index_story(
     sender: Any, instance: Story, update_fields: frozenset[str] | None = None, **kwargs: Any
 ) -> None:
@@ -31,36 +31,36 @@ def index_story(
     if update_fields is not None and not (_INDEXED_STORY_FIELDS & set(update_fields)):
         return
     if instance.current_revision_id is None:
-        search.remove_stories([instance.pk])
+        engine.remove_stories([instance.pk])
     else:
-        search.index_stories([instance.pk])
+        engine.index_stories([instance.pk])
 
 
-@receiver(post_delete, sender=Story, dispatch_uid="library.unindex_story")
+@receiver(post_delete, sender=Story, dispatch_uid="search.unindex_story")
 def unindex_story(sender: Any, instance: Story, **kwargs: Any) -> None:
-    search.remove_stories([instance.pk])
+    engine.remove_stories([instance.pk])
 
 
-@receiver(revision_added, dispatch_uid="library.reindex_annotations")
+@receiver(revision_added, dispatch_uid="search.reindex_annotations")
 def reindex_annotations(sender: Any, story: Story, revision: StoryRevision, **kwargs: Any) -> None:
     """A new revision moves the story's annotations (annotations.signals, connected first:
     "annotations" comes before "library" in INSTALLED_APPS), and with them the words they
     highlight now."""
     ids = list(Annotation.objects.filter(story_id=story.pk).values_list("pk", flat=True))
-    search.index_annotations(ids)
+    engine.index_annotations(ids)
 
 
-@receiver(post_save, sender=Annotation, dispatch_uid="library.index_annotation")
+@receiver(post_save, sender=Annotation, dispatch_uid="search.index_annotation")
 def index_annotation(sender: Any, instance: Annotation, **kwargs: Any) -> None:
-    search.index_annotations([instance.pk])
+    engine.index_annotations([instance.pk])
 
 
-@receiver(post_delete, sender=Annotation, dispatch_uid="library.unindex_annotation")
+@receiver(post_delete, sender=Annotation, dispatch_uid="search.unindex_annotation")
 def unindex_annotation(sender: Any, instance: Annotation, **kwargs: Any) -> None:
-    search.remove_annotations([instance.pk])
+    engine.remove_annotations([instance.pk])
 
 
-@receiver(m2m_changed, sender=Annotation.tags.through, dispatch_uid="library.index_tags")
+@receiver(m2m_changed, sender=Annotation.tags.through, dispatch_uid="search.index_tags")
 def index_annotation_tags(
     sender: Any,
     instance: Any,
@@ -71,11 +71,11 @@ def index_annotation_tags(
 ) -> None:
     if not reverse:
         if action in {"post_add", "post_remove", "post_clear"}:
-            search.index_annotations([instance.pk])
+            engine.index_annotations([instance.pk])
     elif action == "pre_clear":
         # tag.annotations.clear(): afterwards, which annotations had the tag is not known.
-        instance._library_cleared = list(instance.annotations.values_list("pk", flat=True))
+        instance._search_cleared = list(instance.annotations.values_list("pk", flat=True))
     elif action == "post_clear":
-        search.index_annotations(getattr(instance, "_library_cleared", []))
+        engine.index_annotations(getattr(instance, "_search_cleared", []))
     elif action in {"post_add", "post_remove"} and pk_set:
-        search.index_annotations(sorted(pk_set))
+        engine.index_annotations(sorted(pk_set))

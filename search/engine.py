@@ -1,13 +1,13 @@
 """Full-text search over stories and annotations, on PostgreSQL and on SQLite.
 
 Both databases keep a stored index, written when a story gets a revision or an annotation
-changes (library.signals) and never computed per query:
+changes (search.signals) and never computed per query:
 
 * PostgreSQL: a weighted ``tsvector`` per row (``setweight`` A > B > C > D) with a GIN index,
   matched with ``websearch_to_tsquery`` and ranked with ``ts_rank``; snippets by
   ``ts_headline``.
 * SQLite: an FTS5 table (porter stemming, diacritics folded) matched with a MATCH
-  expression built from the parsed query (library.query: user input never reaches MATCH
+  expression built from the parsed query (search.query: user input never reaches MATCH
   raw); snippets by ``snippet()``/``highlight()``.
 
 The annotation index also keeps each annotation's author and visibility, and the story
@@ -42,7 +42,7 @@ from django.db.models import QuerySet
 from .query import HIT_END, HIT_START, SearchQuery
 
 if TYPE_CHECKING:
-    from .models import Viewer
+    from reading.models import Viewer
 
 TS_CONFIG = "english"
 FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"

@@ -15,15 +15,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from library import reading
-from library.forms import PreferencesForm
-from library.models import ReadingState, UserPreferences
-from library.reading import story_state_context
+from articles.models import Story
 from newsreader.http import HtmxHttpRequest
 
-from .models import Story
+from . import listing
+from .forms import PreferencesForm
+from .listing import story_state_context
+from .models import ReadingState, UserPreferences
 
-STATE_FRAGMENT = "articles/story_list.html#story_state"
+STATE_FRAGMENT = "reading/story_list.html#story_state"
 _FLAGS = {"1": True, "0": False}
 
 
@@ -70,9 +70,9 @@ def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
         # On the front page the tabs count what was just read or saved: send them along.
         page = urlsplit(request.htmx.current_url or "")
         if page.path == reverse("home"):
-            show = reading.parse_show(QueryDict(page.query).get("show"), request.user)
-            tabs = {"shows": reading.tabs(request.user, show), "oob": True}
-            response.write(render_to_string("articles/story_list.html#tabs", tabs, request))
+            show = listing.parse_show(QueryDict(page.query).get("show"), request.user)
+            tabs = {"shows": listing.tabs(request.user, show), "oob": True}
+            response.write(render_to_string("reading/story_list.html#tabs", tabs, request))
         return response
     target = _next_url(request, story.get_absolute_url())
     if read is False:
@@ -112,5 +112,5 @@ def preferences(request: HtmxHttpRequest) -> HttpResponseBase:
             form.save()
             messages.success(request, "Preferences saved.")
             return redirect("preferences")
-        return render(request, "articles/preferences.html", {"form": form}, status=400)
-    return render(request, "articles/preferences.html", {"form": form})
+        return render(request, "reading/preferences.html", {"form": form}, status=400)
+    return render(request, "reading/preferences.html", {"form": form})

@@ -15,14 +15,15 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from annotations.models import Annotation, AnnotationQuerySet, Tag
-from library import reading, search
-from library.forms import HIGHLIGHTS, STORIES, SearchForm
-from library.models import ReadingState
-from library.query import HIT_START, SearchQuery, mark_hits
+from articles.models import Source, Story, StoryQuerySet
 from newsreader.http import HtmxHttpRequest
 from newsreader.sanitizer import markdown_to_text
+from reading import listing
+from reading.models import ReadingState
 
-from .models import Source, Story, StoryQuerySet
+from . import engine
+from .forms import HIGHLIGHTS, STORIES, SearchForm
+from .query import HIT_START, SearchQuery, mark_hits
 
 PAGE_SIZE = 20
 # Highlights shown above the stories that match; the Highlights tab has all of them.
@@ -73,7 +74,7 @@ def _stories(form: SearchForm, request: HtmxHttpRequest) -> StoryQuerySet:
         stories = stories.filter(sort_date__gte=since)
     if until:
         stories = stories.filter(sort_date__lt=until)
-    return reading.filter_stories(
+    return listing.filter_stories(
         stories,
         request.user,
         unread=data.get("unread", False),
@@ -122,19 +123,19 @@ def _search_stories(
 ) -> Page:
     """allowed: the filters' stories; None without filters (the index lists no others, and
     its rows say whose copy a story is)."""
-    hits = search.rank(
-        search.STORIES,
+    hits = engine.rank(
+        engine.STORIES,
         query,
         allowed,
-        search.Cursor.parse(after),
+        engine.Cursor.parse(after),
         PAGE_SIZE + 1,
         visible_to=request.user,
     )
     page = hits[:PAGE_SIZE]
     ids = [hit.pk for hit in page]
     listed = Story.objects.visible_to(request.user).for_listing()
-    stories = reading.with_reading_state(listed, request.user).in_bulk(ids)
-    snippets = search.snippets(search.STORIES, query, ids)
+    stories = listing.with_reading_state(listed, request.user).in_bulk(ids)
+    snippets = engine.snippets(engine.STORIES, query, ids)
     results = []
     for pk in ids:
         story = stories.get(pk)
@@ -151,7 +152,7 @@ def _search_stories(
 def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: str | None) -> Page:
     """No words to search for, only filters: newest first, like the front page."""
     listed = Story.objects.visible_to(request.user).for_listing()
-    stories = reading.with_reading_state(listed.filter(pk__in=allowed.values("pk")), request.user)
+    stories = listing.with_reading_state(listed.filter(pk__in=allowed.values("pk")), request.user)
     cursor = _parse_date_cursor(after)
     if cursor is not None:
         stories = stories.before(*cursor)
@@ -195,18 +196,18 @@ def _search_highlights(
 ) -> Page:
     """allowed: the filters' highlights; None without filters (the index rows say who may
     see them)."""
-    hits = search.rank(
-        search.ANNOTATIONS,
+    hits = engine.rank(
+        engine.ANNOTATIONS,
         query,
         allowed,
-        search.Cursor.parse(after),
+        engine.Cursor.parse(after),
         limit + 1,
         visible_to=request.user,
     )
     page = hits[:limit]
     ids = [hit.pk for hit in page]
     results = _highlight_results(
-        _load_annotations(ids), search.snippets(search.ANNOTATIONS, query, ids)
+        _load_annotations(ids), engine.snippets(engine.ANNOTATIONS, query, ids)
     )
     cursor = str(page[-1].cursor) if len(hits) > limit else None
     return Page(results, cursor, hits.cut)
@@ -304,7 +305,7 @@ def search_view(request: HtmxHttpRequest) -> HttpResponse:
         "tabs": tabs,
         "q": form.cleaned_data.get("q", "") if form.is_valid() else request.GET.get("q", ""),
     }
-    template = "articles/search.html"
+    template = "search/search.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#page" if after else "#results"
         context["oob_errors"] = not after

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from library.models import UserPreferences
+from reading.models import UserPreferences
 
 register = template.Library()
 
