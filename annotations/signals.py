@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from articles.models import Story, StoryRevision
 from articles.signals import revision_added
 
 from .models import Annotation
+
+# Sent once a story's annotations have moved to its new revision (inside the same
+# transaction), for the apps above this one that keep something about them: the search
+# index re-reads what each one highlights now.
+reanchored = Signal()  # story, revision
 
 
 @receiver(revision_added, dispatch_uid="annotations.reanchor")
@@ -18,3 +23,4 @@ def reanchor_annotations(sender: Any, story: Story, revision: StoryRevision, **k
     text with anchors into the old one, and a failure here stores neither.
     """
     Annotation.objects.reanchor(revision)
+    reanchored.send(sender=Annotation, story=story, revision=revision)

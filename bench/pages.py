@@ -31,13 +31,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from annotations.api import PAGE_SIZE as API_PAGE_SIZE
-from annotations.management.commands.bench_anchoring import sample_texts
 from annotations.models import Annotation
 from articles.ingest.blocks import Block
 from articles.ingest.extract import Extracted
 from articles.ingest.pipeline import store
 from articles.models import Story, StoryRevision
 from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
+from bench.management.commands.bench_anchoring import sample_texts
 from reading.views import PAGE_SIZE
 from search import engine as search
 from search.query import parse
@@ -304,7 +304,7 @@ class Command(BaseCommand):
         section = "\n".join(lines) + "\n"
         self.stdout.write(section)
         if options["write"]:
-            from annotations.management.commands.bench_anchoring import write_section
+            from bench.management.commands.bench_anchoring import write_section
 
             _write(Path(options["write"]), section, write_section)
 

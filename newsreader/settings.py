@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "search",
     "imports",
     "library",  # migration history only: see library/apps.py
+    "bench",  # the benchmarks' management commands (make bench); no models, no pages
     "newsreader",  # project-wide tables (rate-limit counters) and management commands
 ]
 

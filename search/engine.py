@@ -39,6 +39,9 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
+from annotations.models import Annotation, Tag, Visibility
+from articles.models import Story, StoryRevision
+
 from .query import HIT_END, HIT_START, SearchQuery
 
 if TYPE_CHECKING:
@@ -81,8 +84,6 @@ class Index:
 
 class _StoryIndex(Index):
     def source_sql(self, vendor: str, where: str) -> str:
-        from articles.models import Story, StoryRevision
-
         q = connection.ops.quote_name
         return (
             "SELECT s.id AS id, s.title AS c0, s.dek AS c1, s.byline AS c2, r.body_text AS c3, "  # noqa: S608
@@ -95,8 +96,6 @@ class _StoryIndex(Index):
 
 class _AnnotationIndex(Index):
     def source_sql(self, vendor: str, where: str) -> str:
-        from annotations.models import Annotation, Tag
-
         q = connection.ops.quote_name
         through = Annotation.tags.through._meta.db_table
         join_tags = "string_agg" if vendor == "postgresql" else "group_concat"
@@ -593,8 +592,6 @@ def rank(
         filtered = allowed.order_by().values("pk").query.sql_with_params()
     visible: Seen | None = None
     if visible_to is not None:
-        from annotations.models import Visibility
-
         reader = int(visible_to.pk) if visible_to.is_authenticated and visible_to.pk else None
         visible = Visible(Visibility.PUBLIC, reader) if spec is ANNOTATIONS else SharedOrOwn(reader)
     with connection.cursor() as cursor:

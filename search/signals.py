@@ -13,8 +13,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from annotations.models import Annotation
+from annotations.signals import reanchored
 from articles.models import Story, StoryRevision
-from articles.signals import revision_added
 
 from . import engine
 
@@ -41,10 +41,9 @@ def unindex_story(sender: Any, instance: Story, **kwargs: Any) -> None:
     engine.remove_stories([instance.pk])
 
 
-@receiver(revision_added, dispatch_uid="search.reindex_annotations")
+@receiver(reanchored, dispatch_uid="search.reindex_annotations")
 def reindex_annotations(sender: Any, story: Story, revision: StoryRevision, **kwargs: Any) -> None:
-    """A new revision moves the story's annotations (annotations.signals, connected first:
-    "annotations" comes before "library" in INSTALLED_APPS), and with them the words they
+    """A new revision moved the story's annotations, and with them the words they
     highlight now."""
     ids = list(Annotation.objects.filter(story_id=story.pk).values_list("pk", flat=True))
     engine.index_annotations(ids)

@@ -2,7 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from annotations.management.commands.bench_anchoring import sample_texts, write_section
+from bench.management.commands.bench_anchoring import sample_texts, write_section
 
 
 def test_it_reads_the_sample_stories_once_each():

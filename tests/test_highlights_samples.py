@@ -7,7 +7,7 @@ import pytest
 from bleach._vendor import html5lib
 
 from annotations.highlighting import Highlight, draw_highlights
-from annotations.management.commands.bench_anchoring import sample_texts
+from bench.management.commands.bench_anchoring import sample_texts
 from newsreader.sanitizer import html_to_text
 
 BODIES: dict[str, str] = {}
