@@ -45,6 +45,7 @@ worker: install .env
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports --no-cache
 
 types: install
 	DEBUG=1 $(UV) run --frozen mypy .

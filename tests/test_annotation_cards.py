@@ -39,16 +39,6 @@ def empty_cache():
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw")
-
-
-@pytest.fixture
 def story():
     return make_story("Ordinance", body=BODY).story
 

@@ -31,16 +31,6 @@ CONTAINER = "/api/annotations/"
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw")
-
-
-@pytest.fixture
 def story():
     return make_story("The ordinance", body=BODY, url="https://ex.com/ordinance").story
 

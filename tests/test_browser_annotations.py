@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
@@ -67,16 +66,6 @@ def _select_with_mouse(page, quote, occurrence=0):
     page.mouse.down()
     page.mouse.move(last["right"] - 1, last["top"] + last["height"] / 2, steps=5)
     page.mouse.up()
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw-bob-123456")
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ def login(page, live_server, user):
 
 
 @pytest.fixture
-def ada(page, live_server):
-    user = User.objects.create_user("ada", password="pw-ada-123456")
-    login(page, live_server, user)
-    return user
+def ada(ada, page, live_server):
+    """conftest's ada, signed in in the browser."""
+    login(page, live_server, ada)
+    return ada
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ def _login(page, live_server, user):
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
 def story():
     return make_story("The long ordinance", body=BODY, url="https://news.example/long").story
 

@@ -24,11 +24,6 @@ BODY = [
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
 def story():
     return make_story("The Ordinance: what it means", body=BODY, url="https://ex.com/o").story
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from annotations.models import Visibility
@@ -18,11 +17,6 @@ BODY = [
     "The ordinance requires every vendor to publish an audit of the model before it is used.",
     "Critics said the audit rule was vague, and that café owners would never read it at all.",
 ]
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
 
 
 @pytest.fixture

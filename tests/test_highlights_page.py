@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -20,16 +19,6 @@ BODY = [
     "Critics said the audit rule was vague and that café owners would never read it at all.",
 ]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw-ada-123456")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw-bob-123456")
 
 
 @pytest.fixture

@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 BASE = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw")
-
-
 def _story(title="A story", days=0):
     return make_story(title, published=BASE + timedelta(days=days)).story
 

@@ -4,7 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,11 +16,6 @@ from .factories import make_story
 pytestmark = pytest.mark.django_db
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,11 +11,6 @@ from reading.models import ReadingState, UserPreferences
 from .factories import make_story
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
 
 
 @pytest.fixture

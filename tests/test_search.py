@@ -28,16 +28,6 @@ def _story(title="A story", *, body=None, **kwargs):
     return make_story(title, body=body or [LOREM, LOREM], **kwargs).story
 
 
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw")
-
-
 # --- Matching
 
 

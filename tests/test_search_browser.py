@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from annotations.testing import annotate
@@ -19,10 +18,10 @@ BASE = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def ada(page, live_server):
-    user = User.objects.create_user("ada", password="pw-ada-123456")
-    login(page, live_server, user)
-    return user
+def ada(ada, page, live_server):
+    """conftest's ada, signed in in the browser."""
+    login(page, live_server, ada)
+    return ada
 
 
 def test_filters_apply_in_place_and_results_load_more(page, ada, screenshot_dir):

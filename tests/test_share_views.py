@@ -6,7 +6,6 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,16 +22,6 @@ BODY = [
     "The council will vote again in spring, after a consultation with residents and firms.",
 ]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user("bob", password="pw")
 
 
 @pytest.fixture

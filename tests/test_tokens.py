@@ -21,11 +21,6 @@ QUOTE = "rewritten storage layer"
 
 
 @pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
-
-
-@pytest.fixture
 def story():
     body = [
         "Engineers said the release has a rewritten storage layer and a new scheduler.",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -23,11 +22,6 @@ BODY = [
     "Critics said the audit rule was vague 🚀 and that café owners would never read it at all.",
 ]
 SITE = w3c.Site("https://reader.example")
-
-
-@pytest.fixture
-def ada():
-    return User.objects.create_user("ada", password="pw")
 
 
 @pytest.fixture
