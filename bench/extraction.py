@@ -17,7 +17,7 @@ halves by a fixed hash of each page's file name (``half``): rules are tuned on o
 checked on the other.
 
 Everything here is pure functions on strings plus two runners, so the metric is unit-tested
-on tiny hand-made inputs (tests/test_bench_extraction.py) and no database is touched.
+on tiny hand-made inputs (tests/bench/test_extraction.py) and no database is touched.
 """
 
 from __future__ import annotations

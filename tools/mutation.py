@@ -82,12 +82,12 @@ TARGETS: dict[str, Target] = {
     "sanitizer": Target(
         "Sanitizer (newsreader/sanitizer.py)",
         (Part("newsreader/sanitizer.py"),),
-        ("tests/test_sanitizer.py", "tests/test_text_contract.py"),
+        ("tests/newsreader/test_sanitizer.py", "tests/articles/test_ingest_text_contract.py"),
     ),
     "ratelimit": Target(
         "Rate limits (newsreader/ratelimit.py)",
         (Part("newsreader/ratelimit.py"),),
-        ("tests/test_ratelimit.py",),
+        ("tests/newsreader/test_ratelimit.py",),
     ),
     "api": Target(
         "API permissions (annotations/api.py)",
@@ -112,9 +112,9 @@ TARGETS: dict[str, Target] = {
             ),
         ),
         (
-            "tests/test_api.py",
-            "tests/test_api_permissions.py",
-            "tests/test_tokens.py",
+            "tests/annotations/test_api.py",
+            "tests/annotations/test_api_permissions.py",
+            "tests/annotations/test_tokens.py",
         ),
     ),
     "visibility": Target(
@@ -160,13 +160,13 @@ TARGETS: dict[str, Target] = {
             ),
         ),
         (
-            "tests/test_annotation_models.py",
-            "tests/test_reanchor.py",
-            "tests/test_permission_matrix.py",
-            "tests/test_share_permissions.py",
-            "tests/test_share_views.py",
-            "tests/test_sources.py",
-            "tests/test_story_ownership.py",
+            "tests/annotations/test_models.py",
+            "tests/annotations/test_reanchor.py",
+            "tests/annotations/test_permission_matrix.py",
+            "tests/annotations/test_sharing_permissions.py",
+            "tests/annotations/test_sharing.py",
+            "tests/articles/test_views_sources.py",
+            "tests/articles/test_story_ownership.py",
         ),
     ),
     "fetch": Target(
@@ -189,17 +189,17 @@ TARGETS: dict[str, Target] = {
                 ),
             ),
         ),
-        ("tests/test_fetch.py",),
+        ("tests/articles/test_ingest_fetch.py",),
     ),
     # Last: annotations/anchoring.py is the code most likely to change under this harness.
     "anchoring": Target(
         "Anchoring (annotations/anchoring.py)",
         (Part("annotations/anchoring.py"),),
         (
-            "tests/test_anchoring_thresholds.py",
-            "tests/test_anchoring.py",
-            "tests/test_reanchor.py",
-            "tests/test_annotation_models.py",
+            "tests/annotations/test_anchoring_thresholds.py",
+            "tests/annotations/test_anchoring.py",
+            "tests/annotations/test_reanchor.py",
+            "tests/annotations/test_models.py",
         ),
     ),
 }

@@ -10,7 +10,7 @@ text is part of the page's text, so when the page holds less than twice what tra
 found, and none of the other cases applies, the comparison returns trafilatura's body as
 it was: `skippable` says so and the copy and the readability pass are left out.
 
-The result is the same either way (tests/test_extract_speed.py runs both on sample
+The result is the same either way (tests/articles/test_ingest_extract_speed.py runs both on sample
 pages). trafilatura has no option for this, so its step is wrapped, and only while our
 pipeline extracts (``shortcut()``): anyone else calling trafilatura in the process, like
 the benchmark's plain-trafilatura baseline, gets trafilatura as it is.

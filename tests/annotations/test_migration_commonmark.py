@@ -1,0 +1,62 @@
+"""The CommonMark migration re-renders stored comments and replies from their Markdown."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from newsreader.sanitizer import REL
+from tests.migrations import back_to_latest, migrate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("annotations", "0005_idempotency_keys")]
+AFTER = [("annotations", "0006_commonmark_comments")]
+
+
+def test_it_rebuilds_comment_and_reply_html_from_the_kept_source():
+    with back_to_latest("annotations"):
+        apps = migrate(BEFORE)
+        User = apps.get_model("auth", "User")
+        Story = apps.get_model("articles", "Story")
+        Revision = apps.get_model("articles", "StoryRevision")
+        Annotation = apps.get_model("annotations", "Annotation")
+        Reply = apps.get_model("annotations", "Reply")
+        user = User.objects.create(username="ada")
+        story = Story.objects.create(
+            title="Old", url="https://ex.com/old", sort_date=timezone.now()
+        )
+        revision = Revision.objects.create(
+            story=story, number=1, title="Old", body_html="<p>Old words here</p>",
+            body_text="Old words here", content_hash="x" * 64, origin="file",
+        )  # fmt: skip
+        fields = {"exact": "Old", "start": 0, "end": 3, "original_exact": "Old"}
+        fields |= {"original_start": 0, "original_end": 3}
+        # Python-Markdown needed a blank line before a list: this one was a paragraph.
+        listed = Annotation.objects.create(
+            story=story, author=user, revision=revision, original_revision=revision,
+            comment="Two points:\n- [rules](https://ex.com/r)\n- *more*",
+            comment_html="<p>Two points:<br>\n- rules<br>\n- <em>more</em></p>", **fields,
+        )  # fmt: skip
+        plain = Annotation.objects.create(
+            story=story, author=user, revision=revision, original_revision=revision,
+            comment="", comment_html="", **fields,
+        )  # fmt: skip
+        reply = Reply.objects.create(
+            annotation=listed, author=user, body="See https://ex.com/a", body_html="stale"
+        )
+
+        apps = migrate(AFTER)
+        Annotation = apps.get_model("annotations", "Annotation")
+        Reply = apps.get_model("annotations", "Reply")
+        listed = Annotation.objects.get(pk=listed.pk)
+        assert listed.comment == "Two points:\n- [rules](https://ex.com/r)\n- *more*"
+        assert listed.comment_html == (
+            "<p>Two points:</p>\n<ul>\n"
+            f'<li><a href="https://ex.com/r" rel="{REL}">rules</a></li>\n'
+            "<li><em>more</em></li>\n</ul>"
+        )
+        assert Annotation.objects.get(pk=plain.pk).comment_html == ""
+        assert Reply.objects.get(pk=reply.pk).body_html == (
+            f'<p>See <a href="https://ex.com/a" rel="{REL}">https://ex.com/a</a></p>'
+        )

@@ -1,0 +1,145 @@
+"""The shortcut past trafilatura's readability comparison (articles/ingest/comparison.py)
+changes the time extraction takes, never what it extracts."""
+
+from __future__ import annotations
+
+import contextlib
+
+import lxml.etree
+import lxml.html
+import pytest
+import trafilatura
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trafilatura.settings import Extractor
+
+from articles.ingest import comparison
+from articles.ingest.extract import ExtractionError, extract_html
+from tests.conftest import SAMPLES
+
+SENTENCE = (
+    "The council said the new rules for every vendor would take effect next spring, after "
+    "a consultation that drew hundreds of replies from café owners and market traders."
+)
+
+
+def _extract(page: str, url: str | None):
+    try:
+        return extract_html(page, url)
+    except ExtractionError as exc:
+        return str(exc)
+
+
+def _both_ways(page: str, url: str | None = None) -> list[bool]:
+    """Extract with and without the shortcut; the same result. Returns what `skippable`
+    answered on the way with it."""
+    answers: list[bool] = []
+    original = comparison.skippable
+
+    def spy(*args):
+        answers.append(original(*args))
+        return answers[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(comparison, "skippable", spy)
+        short = _extract(page, url)
+        patch.setattr(comparison, "shortcut", contextlib.nullcontext)
+        long = _extract(page, url)
+    assert short == long
+    return answers
+
+
+def _page(article: str, chrome: str = "") -> str:
+    return (
+        f"<html><head><title>A story</title></head><body>{chrome}"
+        f"<article><h1>A story</h1>{article}</article></body></html>"
+    )
+
+
+def test_it_is_installed():
+    assert comparison.INSTALLED
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.html")), ids=lambda p: p.name)
+def test_sample_pages_come_out_the_same(path):
+    _both_ways(path.read_text(encoding="utf-8"), "https://news.example/story")
+
+
+def test_a_story_that_is_most_of_its_page_skips_the_comparison():
+    answers = _both_ways(_page("".join(f"<p>{SENTENCE} ({i})</p>" for i in range(12))))
+    assert answers and answers[0] is True
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # Menus and lists around the story hold more text than it: readability could win.
+        _page(
+            "".join(f"<p>{SENTENCE}</p>" for i in range(4)),
+            "<nav>"
+            + "".join(f"<a href='/s{i}'>Section {i} of the site</a> " for i in range(80))
+            + "</nav>",
+        ),
+        _page(f"<p>{SENTENCE}</p>"),  # short: justext is tried
+        _page(  # more tables than paragraphs
+            f"<p>{SENTENCE}</p>"
+            + "".join(f"<table><tr><td>{SENTENCE} {i}</td></tr></table>" for i in range(4))
+        ),
+    ],
+    ids=["chrome", "short", "tables"],
+)
+def test_pages_where_readability_could_win_are_compared(page):
+    answers = _both_ways(page)
+    assert answers and answers[0] is False
+
+
+def test_plain_trafilatura_is_left_alone(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("the shortcut ran outside the pipeline")
+
+    monkeypatch.setattr(comparison, "skippable", refuse)
+    page = _page("".join(f"<p>{SENTENCE} ({i})</p>" for i in range(12)))
+    assert trafilatura.extract(page)
+    with pytest.raises(ExtractionError):  # inside the pipeline it runs (and here refuses)
+        extract_html(page)
+
+
+_block = st.one_of(
+    st.integers(1, 3).map(lambda n: f"<p>{' '.join([SENTENCE] * n)}</p>"),
+    st.integers(0, 40).map(lambda n: "<ul>" + "<li>item</li>" * n + "</ul>"),
+    st.integers(1, 30).map(
+        lambda n: (
+            "<nav>" + "".join(f"<a href='/s{i}'>Section {i}</a> " for i in range(n)) + "</nav>"
+        )
+    ),
+    st.just(f"<table><tr><td>{SENTENCE}</td><td>2026</td></tr></table>"),
+    st.just("<figure><img src='/a.jpg' alt='A'><figcaption>A caption</figcaption></figure>"),
+    st.just(f"<div class='related'><h3>Related</h3><a href='/r'>{SENTENCE}</a></div>"),
+    st.just("<button>Subscribe</button>"),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_block, max_size=12), st.lists(_block, max_size=6))
+def test_any_page_comes_out_the_same(article, chrome):
+    _both_ways(_page("".join(article), "".join(chrome)))
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [("", True), ("<figure/>", False), ("<nav>Menu</nav>", False), ("<time>Today</time>", False)],
+)
+def test_furniture_in_the_body_means_justext_is_tried(extra, expected):
+    text = SENTENCE * 3
+    body = lxml.etree.fromstring(f"<body><p>{text}</p>{extra}</body>")
+    tree = lxml.html.fromstring(f"<html><body><p>{text}</p></body></html>")
+    assert comparison.skippable(body, text, tree, Extractor()) is expected
+
+
+def test_recall_and_fast_modes_keep_their_own_rules():
+    text = SENTENCE * 3
+    body = lxml.etree.fromstring(f"<body><p>{text}</p></body>")
+    tree = lxml.html.fromstring(f"<html><body><p>{text}</p></body></html>")
+    assert comparison.skippable(body, text, tree, Extractor())
+    assert not comparison.skippable(body, text, tree, Extractor(recall=True))
+    assert not comparison.skippable(body, text, tree, Extractor(fast=True))
