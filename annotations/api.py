@@ -40,10 +40,10 @@ from django.db.models import Count, F, Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve, reverse
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.models import Story
+from newsreader import paging
 from newsreader.ratelimit import ratelimit
 
 from . import w3c
@@ -313,15 +313,10 @@ def _reply_response(request: HttpRequest, reply: Reply, status: int = 200) -> Ht
 
 
 def _cursor(value: str) -> tuple[datetime, int]:
-    when, _, pk = value.rpartition("~")
-    parsed = parse_datetime(when) if when else None
-    if parsed is None or not pk.isdigit():
+    parsed = paging.parse(value)
+    if parsed is None:
         raise ApiError(400, "Bad cursor: use the page's next or prev link.")
-    return parsed, int(pk)
-
-
-def _cursor_of(created: datetime, pk: int) -> str:
-    return f"{created.isoformat()}~{pk}"
+    return parsed
 
 
 def _page_size(value: str | None) -> int:
@@ -454,17 +449,17 @@ class Listing:
             rows = self._rows(newest_first.before(*cursor), self.size + 1)
             more, rows = len(rows) > self.size, rows[: self.size]
             start = self._newer_or_at(*cursor)
-            iri = self.iri(before=_cursor_of(*cursor))
+            iri = self.iri(before=paging.encode(*cursor))
         else:
             assert cursor is not None
             rows = self._rows(oldest_first.after(*cursor), self.size)[::-1]
             start = self.annotations.after(*cursor).count() - len(rows)
             more = bool(rows) and newest_first.before(rows[-1][1], rows[-1][0]).exists()
-            iri = self.iri(after=_cursor_of(*cursor))
-        next_page = self.iri(before=_cursor_of(rows[-1][1], rows[-1][0])) if more else None
+            iri = self.iri(after=paging.encode(*cursor))
+        next_page = self.iri(before=paging.encode(rows[-1][1], rows[-1][0])) if more else None
         prev_page = None
         if rows and start > 0:
-            prev_page = self.iri(after=_cursor_of(rows[0][1], rows[0][0]))
+            prev_page = self.iri(after=paging.encode(rows[0][1], rows[0][0]))
         return w3c.page(
             iri=iri,
             part_of=self.part_of(),

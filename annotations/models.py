@@ -32,6 +32,7 @@ from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
 from articles.models import Story, StoryRevision
+from newsreader import paging
 from newsreader.paths import path
 from newsreader.sanitizer import render_comment
 
@@ -230,15 +231,11 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
         The bound on created alone is what lets the database start the page's index scan
         at the cursor (deep pages cost what the first does); the OR only sorts out the
         annotations sharing its time."""
-        return self.filter(created__lte=when).filter(
-            Q(created__lt=when) | Q(created=when, pk__lt=pk)
-        )
+        return paging.keyset(self, "created", when, pk, descending=True)
 
     def after(self, when: Any, pk: int) -> AnnotationQuerySet:
         """The other way: annotations newer than the one at (when, pk)."""
-        return self.filter(created__gte=when).filter(
-            Q(created__gt=when) | Q(created=when, pk__gt=pk)
-        )
+        return paging.keyset(self, "created", when, pk, descending=False)
 
 
 class _AnnotationManager(models.Manager["Annotation"]):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django_htmx.http import reswap, retarget
 from articles.models import Story
 from articles.views import render_story
 from library import search
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
 
@@ -365,17 +365,6 @@ def reply_delete(request: HtmxHttpRequest, reply_id: int) -> HttpResponseBase:
 # --- My highlights
 
 
-def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """Keyset cursor "<created ISO>~<id>"; a bad cursor just means the first page."""
-    if not value or "~" not in value:
-        return None
-    when, _, pk = value.rpartition("~")
-    try:
-        return datetime.fromisoformat(when), int(pk)
-    except ValueError:
-        return None
-
-
 @require_GET
 @login_required
 def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
@@ -408,14 +397,14 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     every_story.pop("story", None)
     next_query = None
     page: list[Annotation] = []
-    paging = False
+    more = False  # a page after the first: only its rows are sent to htmx
     cut = False
     if "q" in form.errors:
         pass  # said above the results: every highlight would answer another question
     elif form.query.is_searchable:
         # Best match first, paged by (rank, id): "after" is the last one shown.
         after = search.Cursor.parse(request.GET.get("after"))
-        paging = after is not None
+        more = after is not None
         hits = annotations.search(form.query, after, PAGE_SIZE + 1)
         ids = [hit.pk for hit in hits[:PAGE_SIZE]]
         found = {
@@ -431,15 +420,14 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
             next_query = query.urlencode()
     else:
         # Newest first, paged by (created, id): "before" is the last one shown.
-        cursor = _parse_cursor(request.GET.get("before"))
-        paging = cursor is not None
+        cursor = paging.parse(request.GET.get("before"))
+        more = cursor is not None
         if cursor is not None:
             annotations = annotations.before(*cursor)
         newest = annotations.select_related("story").order_by("-created", "-id")
-        page = newest[: PAGE_SIZE + 1].with_thread(replies=False)
-        if len(page) > PAGE_SIZE:
-            last = page[PAGE_SIZE - 1]
-            query["before"] = f"{last.created.isoformat()}~{last.pk}"
+        page, last = paging.split(newest[: PAGE_SIZE + 1].with_thread(replies=False), PAGE_SIZE)
+        if last is not None:
+            query["before"] = paging.encode(last.created, last.pk)
             next_query = query.urlencode()
     context = {
         "form": form,
@@ -455,5 +443,5 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "annotations/highlights.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#page" if paging else "#results"
+        template += "#page" if more else "#results"
     return render(request, template, context)

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from newsreader import paging
 from newsreader.paths import path
 
 if TYPE_CHECKING:
@@ -97,9 +98,7 @@ class SourceQuerySet(models.QuerySet["Source"]):
 
         The bound on the name alone lets the database start its index scan at the cursor;
         the OR only sorts out the feeds sharing that name."""
-        return self.filter(sort_name__gte=sort_name).filter(
-            models.Q(sort_name__gt=sort_name) | models.Q(sort_name=sort_name, pk__gt=pk)
-        )
+        return paging.keyset(self, "sort_name", sort_name, pk, descending=False)
 
 
 class Source(models.Model):
@@ -283,9 +282,7 @@ class StoryQuerySet(models.QuerySet["Story"]):
 
         The bound on sort_date alone is what lets the database start the page's index scan
         at the cursor; the OR only sorts out the stories sharing its date."""
-        return self.filter(sort_date__lte=when).filter(
-            models.Q(sort_date__lt=when) | models.Q(sort_date=when, pk__lt=pk)
-        )
+        return paging.keyset(self, "sort_date", when, pk, descending=True)
 
 
 class Story(models.Model):

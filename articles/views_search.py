@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from library import reading, search
 from library.forms import HIGHLIGHTS, STORIES, SearchForm
 from library.models import ReadingState
 from library.query import HIT_START, SearchQuery, mark_hits
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.sanitizer import markdown_to_text
 
@@ -48,16 +48,6 @@ class Page:
     results: list[Any]
     cursor: str | None  # where the next page starts; None on the last page
     cut: bool = False  # more matched than were ranked (settings.SEARCH_CANDIDATES)
-
-
-def _parse_date_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "~" not in value:
-        return None
-    when, _, pk = value.rpartition("~")
-    try:
-        return datetime.fromisoformat(when), int(pk)
-    except ValueError:
-        return None
 
 
 # --- The filters, as querysets of what may be shown
@@ -152,13 +142,12 @@ def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: s
     """No words to search for, only filters: newest first, like the front page."""
     listed = Story.objects.visible_to(request.user).for_listing()
     stories = reading.with_reading_state(listed.filter(pk__in=allowed.values("pk")), request.user)
-    cursor = _parse_date_cursor(after)
+    cursor = paging.parse(after)
     if cursor is not None:
         stories = stories.before(*cursor)
-    found = list(stories[: PAGE_SIZE + 1])
-    results = [StoryResult(story, mark_hits(story.title), None) for story in found[:PAGE_SIZE]]
-    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
-    return Page(results, f"{last.sort_date.isoformat()}~{last.pk}" if last else None)
+    found, last = paging.split(stories[: PAGE_SIZE + 1], PAGE_SIZE)
+    results = [StoryResult(story, mark_hits(story.title), None) for story in found]
+    return Page(results, paging.encode(last.sort_date, last.pk) if last else None)
 
 
 def _highlight_results(
@@ -214,14 +203,13 @@ def _search_highlights(
 
 def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
     annotations = allowed.order_by("-created", "-id")
-    cursor = _parse_date_cursor(after)
+    cursor = paging.parse(after)
     if cursor is not None:
         annotations = annotations.before(*cursor)
-    found = list(annotations.values_list("pk", "created")[: PAGE_SIZE + 1])
-    ids = [pk for pk, _created in found[:PAGE_SIZE]]
+    found, last = paging.split(annotations.values_list("pk", "created")[: PAGE_SIZE + 1], PAGE_SIZE)
+    ids = [pk for pk, _created in found]
     results = _highlight_results(_load_annotations(ids), {})
-    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
-    return Page(results, f"{last[1].isoformat()}~{last[0]}" if last else None)
+    return Page(results, paging.encode(last[1], last[0]) if last else None)
 
 
 # --- The view

@@ -41,6 +41,7 @@ from articles.views import PAGE_SIZE
 from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
 from library import search
 from library.query import parse
+from newsreader import paging
 
 from .floors import first_difference
 
@@ -163,7 +164,7 @@ def _cursor_at(position: int) -> str:
         .get()
     )
     # Encoded: the "+" of the time zone would otherwise arrive as a space.
-    return urlencode({"before": f"{story.sort_date.isoformat()}~{story.pk}"})
+    return urlencode({"before": paging.encode(story.sort_date, story.pk)})
 
 
 def _api_cursor_at(reader: User, position: int) -> str:
@@ -174,7 +175,7 @@ def _api_cursor_at(reader: User, position: int) -> str:
         .only("pk", "created")[position - 1 : position]
         .get()
     )
-    return urlencode({"before": f"{annotation.created.isoformat()}~{annotation.pk}"})
+    return urlencode({"before": paging.encode(annotation.created, annotation.pk)})
 
 
 def _page_weight(client: Client, url: str) -> tuple[int, dict[str, int], dict[str, int]]:
