@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from articles.models import Story
+from articles.models import Story, get_visible_story_or_404
 from articles.views import render_story
 from library import search
 from newsreader import paging
@@ -40,15 +40,6 @@ CARD = "annotations/annotation.html#card"
 
 
 # --- Access helpers: whatever the user may not see is a 404.
-
-
-def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
-    return get_object_or_404(
-        Story.objects.visible_to(request.user)
-        .select_related("current_revision")
-        .filter(current_revision__isnull=False),
-        pk=story_id,
-    )
 
 
 def _get_annotation_for_user(request: HtmxHttpRequest, annotation_id: int) -> Annotation:
@@ -95,7 +86,7 @@ def _fragments(request: HtmxHttpRequest, *parts: tuple[str, dict[str, Any]]) -> 
 
 def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, dict[str, Any]]]:
     """Out-of-band swaps that redraw the story body's marks and the sidebar's count."""
-    story = _get_story(request, story.pk)
+    story = get_visible_story_or_404(request.user, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)
@@ -142,7 +133,7 @@ def _quote_choices(story: Story, error: QuoteAmbiguous) -> list[dict[str, Any]]:
 @login_required
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     annotation: Annotation | None = None
     problem: SelectionError | None = None
     # "Highlight a quote" sends typed or pasted words, found in the story by the server;
@@ -183,7 +174,7 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
     if not request.htmx:
         return redirect(_in_story(annotation, "hl"))
 
-    story = _get_story(request, story.pk)
+    story = get_visible_story_or_404(request.user, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)

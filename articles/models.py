@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -268,6 +269,10 @@ class StoryQuerySet(models.QuerySet["Story"]):
             return self.shared()
         return self.filter(models.Q(owner__isnull=True) | models.Q(owner_id=user.pk))
 
+    def readable_by(self, user: AbstractBaseUser | AnonymousUser) -> StoryQuerySet:
+        """The stories `user` may open: visible to them, and with a text to read."""
+        return self.visible_to(user).filter(current_revision__isnull=False)
+
     def for_listing(self) -> StoryQuerySet:
         """What the front page shows: one query, no body text."""
         return (
@@ -389,6 +394,14 @@ class Story(models.Model):
         if self.site_name:
             return self.site_name
         return self.source.name if self.source else ""
+
+
+def get_visible_story_or_404(user: AbstractBaseUser | AnonymousUser, story_id: int) -> Story:
+    """The story a page at /stories/<id>/ is about, with its source and current revision:
+    404 for one the user may not see (another reader's copy) or that has no text yet."""
+    return get_object_or_404(
+        Story.objects.readable_by(user).select_related("source", "current_revision"), pk=story_id
+    )
 
 
 class StoryRevision(models.Model):

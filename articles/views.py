@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from annotations.reading import StoryAnnotations
@@ -14,7 +14,7 @@ from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 
 from .items import render_items
-from .models import Story
+from .models import Story, get_visible_story_or_404
 
 PAGE_SIZE = 25
 
@@ -57,18 +57,9 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
-    return get_object_or_404(
-        Story.objects.visible_to(request.user)
-        .select_related("source", "current_revision")
-        .filter(current_revision__isnull=False),
-        pk=story_id,
-    )
-
-
 @require_GET
 def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> HttpResponseBase:
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     if slug != story.slug:
         return redirect(story, permanent=True)
     return render_story(request, story)
