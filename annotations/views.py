@@ -359,28 +359,19 @@ def reply_delete(request: HtmxHttpRequest, reply_id: int) -> HttpResponseBase:
 @require_GET
 @login_required
 def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
-    mine = Annotation.objects.filter(author_id=request.user.pk)
-    tags = list(Tag.objects.filter(annotations__author_id=request.user.pk).distinct())
+    user = _signed_in(request)
+    tags = list(Tag.objects.filter(annotations__author_id=user.pk).distinct())
     form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags])
     filters = form.filters()
     # A story the reader never annotated is no filter (and its title is not shown).
     story_title = None
     if filters.get("story"):
-        story_title = (
-            Story.objects.visible_to(request.user)
-            .filter(pk=filters["story"], annotations__author_id=request.user.pk)
-            .values_list("title", flat=True)
-            .first()
-        )
+        story_title = Story.objects.visible_to(user).annotated_by(user).title_of(filters["story"])
         if story_title is None:
             filters["story"] = None
-    annotations = mine
-    if filters.get("colour"):
-        annotations = annotations.filter(colour=filters["colour"])
-    if filters.get("tag"):
-        annotations = annotations.filter(tags__name=filters["tag"])
-    if filters.get("story"):
-        annotations = annotations.filter(story_id=filters["story"])
+    annotations = Annotation.objects.by(user).matching(
+        colour=filters.get("colour"), tag=filters.get("tag"), story=filters.get("story")
+    )
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -397,14 +388,7 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
         after = search.Cursor.parse(request.GET.get("after"))
         more = after is not None
         hits = annotations.search(form.query, after, PAGE_SIZE + 1)
-        ids = [hit.pk for hit in hits[:PAGE_SIZE]]
-        found = {
-            annotation.pk: annotation
-            for annotation in Annotation.objects.filter(pk__in=ids)
-            .select_related("story")
-            .with_thread(replies=False)
-        }
-        page = [found[pk] for pk in ids if pk in found]
+        page = Annotation.objects.listed([hit.pk for hit in hits[:PAGE_SIZE]])
         cut = hits.cut
         if len(hits) > PAGE_SIZE:
             query["after"] = str(hits[PAGE_SIZE - 1].cursor)
@@ -413,16 +397,14 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
         # Newest first, paged by (created, id): "before" is the last one shown.
         cursor = paging.parse(request.GET.get("before"))
         more = cursor is not None
-        if cursor is not None:
-            annotations = annotations.before(*cursor)
-        newest = annotations.select_related("story").order_by("-created", "-id")
+        newest = annotations.newest_first(cursor).select_related("story")
         page, last = paging.split(newest[: PAGE_SIZE + 1].with_thread(replies=False), PAGE_SIZE)
         if last is not None:
             query["before"] = paging.encode(last.created, last.pk)
             next_query = query.urlencode()
     context = {
         "form": form,
-        "annotations": page[:PAGE_SIZE],
+        "annotations": page,
         "next_query": next_query,
         "ranked": form.query.is_searchable,
         "cut": cut,

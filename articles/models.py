@@ -273,6 +273,14 @@ class StoryQuerySet(models.QuerySet["Story"]):
         """The stories `user` may open: visible to them, and with a text to read."""
         return self.visible_to(user).filter(current_revision__isnull=False)
 
+    def annotated_by(self, user: AbstractBaseUser | AnonymousUser) -> StoryQuerySet:
+        """The stories the user annotated (a row per annotation)."""
+        return self.filter(annotations__author_id=user.pk)
+
+    def title_of(self, pk: int) -> str | None:
+        """The title of the story with this id among these, None if it is not."""
+        return self.filter(pk=pk).values_list("title", flat=True).first()
+
     def for_listing(self) -> StoryQuerySet:
         """What the front page shows: one query, no body text."""
         return (

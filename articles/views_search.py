@@ -165,16 +165,6 @@ def _highlight_results(
     return results
 
 
-def _load_annotations(ids: list[int]) -> list[Annotation]:
-    found = {
-        annotation.pk: annotation
-        for annotation in Annotation.objects.filter(pk__in=ids)
-        .select_related("story")
-        .with_thread(replies=False)
-    }
-    return [found[pk] for pk in ids if pk in found]
-
-
 def _search_highlights(
     query: SearchQuery,
     allowed: QuerySet[Annotation] | None,
@@ -195,7 +185,7 @@ def _search_highlights(
     page = hits[:limit]
     ids = [hit.pk for hit in page]
     results = _highlight_results(
-        _load_annotations(ids), search.snippets(search.ANNOTATIONS, query, ids)
+        Annotation.objects.listed(ids), search.snippets(search.ANNOTATIONS, query, ids)
     )
     cursor = str(page[-1].cursor) if len(hits) > limit else None
     return Page(results, cursor, hits.cut)
@@ -208,7 +198,7 @@ def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
         annotations = annotations.before(*cursor)
     found, last = paging.split(annotations.values_list("pk", "created")[: PAGE_SIZE + 1], PAGE_SIZE)
     ids = [pk for pk, _created in found]
-    results = _highlight_results(_load_annotations(ids), {})
+    results = _highlight_results(Annotation.objects.listed(ids), {})
     return Page(results, paging.encode(last[1], last[0]) if last else None)
 
 
