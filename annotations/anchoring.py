@@ -38,11 +38,10 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
-from typing import Any
 
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -110,40 +109,6 @@ class Selectors:
     suffix: str
     start: int
     end: int
-
-    def as_w3c(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "type": "TextQuoteSelector",
-                "exact": self.exact,
-                "prefix": self.prefix,
-                "suffix": self.suffix,
-            },
-            {"type": "TextPositionSelector", "start": self.start, "end": self.end},
-        ]
-
-    @classmethod
-    def from_w3c(cls, selectors: Iterable[Mapping[str, Any]]) -> Selectors:
-        """Inverse of as_w3c. A missing position selector becomes start = end = -1."""
-        quote: Mapping[str, Any] | None = None
-        position: Mapping[str, Any] | None = None
-        for selector in selectors:
-            if selector.get("type") == "TextQuoteSelector":
-                quote = selector
-            elif selector.get("type") == "TextPositionSelector":
-                position = selector
-        if quote is None or not isinstance(quote.get("exact"), str):
-            raise ValueError("A TextQuoteSelector with an exact quote is required.")
-        start, end = -1, -1
-        if position is not None:
-            start, end = int(position.get("start", -1)), int(position.get("end", -1))
-        return cls(
-            exact=quote["exact"],
-            prefix=str(quote.get("prefix", "")),
-            suffix=str(quote.get("suffix", "")),
-            start=start,
-            end=end,
-        )
 
 
 def describe(text: str, start: int, end: int) -> Selectors:

@@ -39,15 +39,14 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
-from django.urls import Resolver404, resolve, reverse
-from django.utils.dateparse import parse_datetime
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.models import Story
+from newsreader import paging
 from newsreader.ratelimit import ratelimit
 
 from . import w3c
-from .anchoring import Selectors, describe
 from .idempotency import MAX_KEY, KeyReused, Once, fingerprint
 from .models import (
     Annotation,
@@ -221,23 +220,6 @@ def _holds_nul(data: Any) -> bool:
     return False
 
 
-def _resolve_path(path: str) -> tuple[str, dict[str, Any]] | None:
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return None
-    return match.url_name or "", match.kwargs
-
-
-def _ours(site: Site, iri: str, *names: str) -> dict[str, Any] | None:
-    """The URL arguments of an IRI on this site that names one of the views names."""
-    path = site.path_of(iri)
-    found = _resolve_path(path) if path else None
-    if found is None or found[0] not in names:
-        return None
-    return found[1]
-
-
 def _story_for(request: HttpRequest, source: str) -> Story:
     """The story a target's source names, among those the caller may see: its original URL
     (their own copy under that URL before the shared story: the text they saved is the
@@ -247,9 +229,9 @@ def _story_for(request: HttpRequest, source: str) -> Story:
     stories = Story.objects.visible_to(request.user).select_related("current_revision")
     story = stories.filter(url=source).order_by(F("owner_id").asc(nulls_last=True)).first()
     if story is None:
-        page = _ours(Site.of(request), source, "story", "story_short")
+        page = Site.of(request).story_id(source)
         if page is not None:
-            story = stories.filter(pk=page["story_id"]).first()
+            story = stories.filter(pk=page).first()
     if story is None or story.current_revision is None:
         raise ApiError(404, f"No story here has the source {source!r}.")
     return story
@@ -262,27 +244,6 @@ def _allowed(story: Story, visibility: str) -> str:
     except VisibilityError as exc:
         raise ApiError(400, str(exc)) from exc
     return visibility
-
-
-def _selectors(target: dict[str, Any], story: Story) -> Selectors:
-    raw = [s for s in w3c.as_list(target.get("selector")) if isinstance(s, dict)]
-    revision = story.current_revision
-    assert revision is not None
-    if any(s.get("type") == "TextQuoteSelector" for s in raw):
-        try:
-            return Selectors.from_w3c(raw)
-        except (TypeError, ValueError) as exc:
-            raise ApiError(400, f"Bad selector: {exc}") from exc
-    for selector in raw:
-        if selector.get("type") == "TextPositionSelector":
-            start, end = selector.get("start"), selector.get("end")
-            if not isinstance(start, int) or not isinstance(end, int):
-                raise ApiError(400, "A TextPositionSelector needs integer start and end.")
-            try:
-                return describe(revision.body_text, start, end)
-            except ValueError as exc:
-                raise ApiError(409, f"The position is not in the story's text: {exc}") from exc
-    raise ApiError(400, "The target needs a TextQuoteSelector or a TextPositionSelector.")
 
 
 # --- Reading
@@ -313,15 +274,10 @@ def _reply_response(request: HttpRequest, reply: Reply, status: int = 200) -> Ht
 
 
 def _cursor(value: str) -> tuple[datetime, int]:
-    when, _, pk = value.rpartition("~")
-    parsed = parse_datetime(when) if when else None
-    if parsed is None or not pk.isdigit():
+    parsed = paging.parse(value)
+    if parsed is None:
         raise ApiError(400, "Bad cursor: use the page's next or prev link.")
-    return parsed, int(pk)
-
-
-def _cursor_of(created: datetime, pk: int) -> str:
-    return f"{created.isoformat()}~{pk}"
+    return parsed
 
 
 def _page_size(value: str | None) -> int:
@@ -342,9 +298,9 @@ def _filtered(request: HttpRequest) -> Any:
         annotations = annotations.filter(story__in=stories.filter(pk=int(params["story"])))
     if params.get("target"):
         target = params["target"]
-        page = _ours(Site.of(request), target, "story", "story_short")
+        page = Site.of(request).story_id(target)
         if page is not None:
-            annotations = annotations.filter(story__in=stories.filter(pk=page["story_id"]))
+            annotations = annotations.filter(story__in=stories.filter(pk=page))
         else:
             annotations = annotations.filter(story__in=stories.filter(url=target))
     if params.get("author"):
@@ -454,17 +410,17 @@ class Listing:
             rows = self._rows(newest_first.before(*cursor), self.size + 1)
             more, rows = len(rows) > self.size, rows[: self.size]
             start = self._newer_or_at(*cursor)
-            iri = self.iri(before=_cursor_of(*cursor))
+            iri = self.iri(before=paging.encode(*cursor))
         else:
             assert cursor is not None
             rows = self._rows(oldest_first.after(*cursor), self.size)[::-1]
             start = self.annotations.after(*cursor).count() - len(rows)
             more = bool(rows) and newest_first.before(rows[-1][1], rows[-1][0]).exists()
-            iri = self.iri(after=_cursor_of(*cursor))
-        next_page = self.iri(before=_cursor_of(rows[-1][1], rows[-1][0])) if more else None
+            iri = self.iri(after=paging.encode(*cursor))
+        next_page = self.iri(before=paging.encode(rows[-1][1], rows[-1][0])) if more else None
         prev_page = None
         if rows and start > 0:
-            prev_page = self.iri(after=_cursor_of(rows[0][1], rows[0][0]))
+            prev_page = self.iri(after=paging.encode(rows[0][1], rows[0][0]))
         return w3c.page(
             iri=iri,
             part_of=self.part_of(),
@@ -536,7 +492,8 @@ def _create(request: HttpRequest) -> HttpResponse:
     if not isinstance(target, dict):
         raise ApiError(400, "The target is a SpecificResource with a source and selectors.")
     story = _story_for(request, target.get("source", ""))
-    selectors = _selectors(target, story)
+    assert story.current_revision is not None
+    selectors = w3c.target_selectors(target, story.current_revision.body_text)
     comment, tags = w3c.bodies(data)
     created = w3c.created(data)
     colour, visibility = w3c.colour(target), _allowed(story, w3c.visibility(data))
@@ -605,7 +562,7 @@ def _parent(request: HttpRequest, user: User, target: Any) -> Annotation:
     restored = visible.filter(author=user, via=iri).order_by("-pk").first()
     if restored is not None:
         return cast("Annotation", restored)
-    found = _ours(site, iri, "api_annotation", "annotation_detail")
+    found = site.resolve(iri, "api_annotation", "annotation_detail")
     if found is None:
         if site.path_of(iri) is None:
             raise ApiError(404, f"No annotation here was restored from {iri!r}.")
@@ -649,11 +606,7 @@ def _update(request: HttpRequest, annotation: Annotation) -> HttpResponse:
     data = _read_body(request)
     target = w3c.one_target(data)
     if isinstance(target, dict):
-        quotes = [
-            s.get("exact")
-            for s in w3c.as_list(target.get("selector"))
-            if isinstance(s, dict) and s.get("type") == "TextQuoteSelector"
-        ]
+        quotes = w3c.quotes(w3c.selector_objects(target))
         if any(q not in (annotation.exact, annotation.original_exact) for q in quotes):
             raise ApiError(409, "The target of an annotation cannot change: create a new one.")
         annotation.colour = w3c.colour(target, annotation.colour)

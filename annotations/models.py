@@ -32,6 +32,7 @@ from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
 from articles.models import Story, StoryRevision
+from newsreader import paging
 from newsreader.paths import path
 from newsreader.sanitizer import render_comment
 
@@ -212,6 +213,41 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")
 
+    def by(self, user: Viewer) -> AnnotationQuerySet:
+        """The user's own annotations."""
+        return self.filter(author_id=user.pk)
+
+    def matching(
+        self, *, colour: str | None = None, tag: str | None = None, story: int | None = None
+    ) -> AnnotationQuerySet:
+        """The highlights page's filters: a colour, a tag's name, a story's id (each left
+        empty is no filter)."""
+        annotations = self
+        if colour:
+            annotations = annotations.filter(colour=colour)
+        if tag:
+            annotations = annotations.filter(tags__name=tag)
+        if story:
+            annotations = annotations.filter(story_id=story)
+        return annotations
+
+    def newest_first(self, before: tuple[Any, int] | None = None) -> AnnotationQuerySet:
+        """Newest first, from the one after the keyset cursor ``before`` (created, id)."""
+        annotations = self if before is None else self.before(*before)
+        return annotations.order_by("-created", "-id")
+
+    def listed(self, ids: Sequence[int]) -> list[Annotation]:
+        """The annotations with these ids in their order (a page of search results), as a
+        list of highlights shows them: their story, author and tags (none deleted since
+        the ids were found)."""
+        found = {
+            annotation.pk: annotation
+            for annotation in self.filter(pk__in=ids)
+            .select_related("story")
+            .with_thread(replies=False)
+        }
+        return [found[pk] for pk in ids if pk in found]
+
     def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> Hits:
         """The best `limit` matches for query among these annotations, after `after`.
 
@@ -230,15 +266,11 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
         The bound on created alone is what lets the database start the page's index scan
         at the cursor (deep pages cost what the first does); the OR only sorts out the
         annotations sharing its time."""
-        return self.filter(created__lte=when).filter(
-            Q(created__lt=when) | Q(created=when, pk__lt=pk)
-        )
+        return paging.keyset(self, "created", when, pk, descending=True)
 
     def after(self, when: Any, pk: int) -> AnnotationQuerySet:
         """The other way: annotations newer than the one at (when, pk)."""
-        return self.filter(created__gte=when).filter(
-            Q(created__gt=when) | Q(created=when, pk__gt=pk)
-        )
+        return paging.keyset(self, "created", when, pk, descending=False)
 
 
 class _AnnotationManager(models.Manager["Annotation"]):

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
-from articles.models import Story, StoryRevision
+from articles.models import Story, StoryRevision, get_visible_story_or_404
 from newsreader.http import HtmxHttpRequest
 from newsreader.sanitizer import markdown_to_text
 
@@ -102,15 +102,6 @@ class SharedView:
             if annotation.pk == annotation_id:
                 return annotation
         raise Http404("No such annotation in this share.")
-
-
-def _story_for(request: HtmxHttpRequest, story_id: int) -> Story:
-    return get_object_or_404(
-        Story.objects.visible_to(request.user)
-        .select_related("current_revision")
-        .filter(current_revision__isnull=False),
-        pk=story_id,
-    )
 
 
 def resolve_share(token: str, viewer: Any) -> SharedView:
@@ -275,14 +266,14 @@ def _story_share_context(request: HtmxHttpRequest, story: Story) -> dict[str, An
 @require_GET
 @login_required
 def story_share(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
-    story = _story_for(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     return render(request, "annotations/share_story.html", _story_share_context(request, story))
 
 
 @require_POST
 @login_required
 def story_share_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _story_for(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     StoryShare.objects.get_or_create(story=story, author=cast("User", request.user))
     if request.htmx:
         context = _story_share_context(request, story)
@@ -293,7 +284,7 @@ def story_share_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseB
 @require_POST
 @login_required
 def story_share_revoke(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _story_for(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     share = StoryShare.objects.filter(story=story, author_id=request.user.pk).first()
     if share is not None:
         share.delete()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -14,7 +13,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from articles.models import Story
+from articles.models import Story, get_visible_story_or_404
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
 from reading.views import render_story
@@ -40,15 +40,6 @@ CARD = "annotations/annotation.html#card"
 
 
 # --- Access helpers: whatever the user may not see is a 404.
-
-
-def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
-    return get_object_or_404(
-        Story.objects.visible_to(request.user)
-        .select_related("current_revision")
-        .filter(current_revision__isnull=False),
-        pk=story_id,
-    )
 
 
 def _get_annotation_for_user(request: HtmxHttpRequest, annotation_id: int) -> Annotation:
@@ -95,7 +86,7 @@ def _fragments(request: HtmxHttpRequest, *parts: tuple[str, dict[str, Any]]) -> 
 
 def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, dict[str, Any]]]:
     """Out-of-band swaps that redraw the story body's marks and the sidebar's count."""
-    story = _get_story(request, story.pk)
+    story = get_visible_story_or_404(request.user, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)
@@ -142,7 +133,7 @@ def _quote_choices(story: Story, error: QuoteAmbiguous) -> list[dict[str, Any]]:
 @login_required
 @ratelimit(key="user", rate="120/m", scope="annotate")
 def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     annotation: Annotation | None = None
     problem: SelectionError | None = None
     # "Highlight a quote" sends typed or pasted words, found in the story by the server;
@@ -183,7 +174,7 @@ def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBa
     if not request.htmx:
         return redirect(_in_story(annotation, "hl"))
 
-    story = _get_story(request, story.pk)
+    story = get_visible_story_or_404(request.user, story.pk)
     revision = story.current_revision
     assert revision is not None
     annotations = StoryAnnotations.load(story, revision, request.user)
@@ -365,42 +356,22 @@ def reply_delete(request: HtmxHttpRequest, reply_id: int) -> HttpResponseBase:
 # --- My highlights
 
 
-def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """Keyset cursor "<created ISO>~<id>"; a bad cursor just means the first page."""
-    if not value or "~" not in value:
-        return None
-    when, _, pk = value.rpartition("~")
-    try:
-        return datetime.fromisoformat(when), int(pk)
-    except ValueError:
-        return None
-
-
 @require_GET
 @login_required
 def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
-    mine = Annotation.objects.filter(author_id=request.user.pk)
-    tags = list(Tag.objects.filter(annotations__author_id=request.user.pk).distinct())
+    user = _signed_in(request)
+    tags = list(Tag.objects.filter(annotations__author_id=user.pk).distinct())
     form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags])
     filters = form.filters()
     # A story the reader never annotated is no filter (and its title is not shown).
     story_title = None
     if filters.get("story"):
-        story_title = (
-            Story.objects.visible_to(request.user)
-            .filter(pk=filters["story"], annotations__author_id=request.user.pk)
-            .values_list("title", flat=True)
-            .first()
-        )
+        story_title = Story.objects.visible_to(user).annotated_by(user).title_of(filters["story"])
         if story_title is None:
             filters["story"] = None
-    annotations = mine
-    if filters.get("colour"):
-        annotations = annotations.filter(colour=filters["colour"])
-    if filters.get("tag"):
-        annotations = annotations.filter(tags__name=filters["tag"])
-    if filters.get("story"):
-        annotations = annotations.filter(story_id=filters["story"])
+    annotations = Annotation.objects.by(user).matching(
+        colour=filters.get("colour"), tag=filters.get("tag"), story=filters.get("story")
+    )
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -408,42 +379,32 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     every_story.pop("story", None)
     next_query = None
     page: list[Annotation] = []
-    paging = False
+    more = False  # a page after the first: only its rows are sent to htmx
     cut = False
     if "q" in form.errors:
         pass  # said above the results: every highlight would answer another question
     elif form.query.is_searchable:
         # Best match first, paged by (rank, id): "after" is the last one shown.
         after = search.Cursor.parse(request.GET.get("after"))
-        paging = after is not None
+        more = after is not None
         hits = annotations.search(form.query, after, PAGE_SIZE + 1)
-        ids = [hit.pk for hit in hits[:PAGE_SIZE]]
-        found = {
-            annotation.pk: annotation
-            for annotation in Annotation.objects.filter(pk__in=ids)
-            .select_related("story")
-            .with_thread(replies=False)
-        }
-        page = [found[pk] for pk in ids if pk in found]
+        page = Annotation.objects.listed([hit.pk for hit in hits[:PAGE_SIZE]])
         cut = hits.cut
         if len(hits) > PAGE_SIZE:
             query["after"] = str(hits[PAGE_SIZE - 1].cursor)
             next_query = query.urlencode()
     else:
         # Newest first, paged by (created, id): "before" is the last one shown.
-        cursor = _parse_cursor(request.GET.get("before"))
-        paging = cursor is not None
-        if cursor is not None:
-            annotations = annotations.before(*cursor)
-        newest = annotations.select_related("story").order_by("-created", "-id")
-        page = newest[: PAGE_SIZE + 1].with_thread(replies=False)
-        if len(page) > PAGE_SIZE:
-            last = page[PAGE_SIZE - 1]
-            query["before"] = f"{last.created.isoformat()}~{last.pk}"
+        cursor = paging.parse(request.GET.get("before"))
+        more = cursor is not None
+        newest = annotations.newest_first(cursor).select_related("story")
+        page, last = paging.split(newest[: PAGE_SIZE + 1].with_thread(replies=False), PAGE_SIZE)
+        if last is not None:
+            query["before"] = paging.encode(last.created, last.pk)
             next_query = query.urlencode()
     context = {
         "form": form,
-        "annotations": page[:PAGE_SIZE],
+        "annotations": page,
         "next_query": next_query,
         "ranked": form.query.is_searchable,
         "cut": cut,
@@ -455,5 +416,5 @@ def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "annotations/highlights.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#page" if paging else "#results"
+        template += "#page" if more else "#results"
     return render(request, template, context)

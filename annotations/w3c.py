@@ -1,10 +1,11 @@
 """The W3C Web Annotation model and protocol, written and read in one place.
 
-Everything Newsreader says in Web Annotation JSON-LD is built here: an annotation, a
-reply (an annotation whose target is another), the collections and pages of the API's
-container and of the JSON-LD export. What the API reads back from a client (bodies, colour,
-visibility, dates, the ids it keeps in ``via``) is parsed here too, so the export and the
-API cannot drift apart and an export is always something the API takes back.
+Everything Newsreader says in Web Annotation JSON-LD is built here: an annotation, its
+target and selectors, a reply (an annotation whose target is another), the collections and
+pages of the API's container and of the JSON-LD export. What the API and the imports read
+back (selectors, bodies, colour, visibility, dates, the ids kept in ``via``, the story a
+target's source names) is parsed here too, so the export, the API and the imports cannot
+drift apart and an export is always something the API and the import take back.
 
 IRIs are absolute and built from the site's root (``Site``), never from the address of
 the request being answered: "/stories/12/…" joined to "…/api/annotations/" is a broken
@@ -17,19 +18,20 @@ and Protocol (https://www.w3.org/TR/annotation-protocol/), both W3C Recommendati
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from newsreader.sanitizer import check_comment
 
+from .anchoring import Selectors, describe
 from .models import MAX_COMMENT, Colour, Visibility, parse_tags
 
 if TYPE_CHECKING:
@@ -73,6 +75,24 @@ class Site:
             return None
         return parts.path
 
+    def resolve(self, iri: str, *names: str) -> dict[str, Any] | None:
+        """The URL arguments of an IRI on this site that names one of the views `names`,
+        None for another site's or another view's."""
+        path = self.path_of(iri)
+        if not path:
+            return None
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return None
+        return match.kwargs if (match.url_name or "") in names else None
+
+    def story_id(self, iri: str) -> int | None:
+        """The story whose page here an IRI is (what a target's ``state.cached`` names,
+        and its ``source`` for a story with no address of its own)."""
+        found = self.resolve(iri, "story", "story_short")
+        return None if found is None else int(found["story_id"])
+
     def annotation(self, pk: int) -> str:
         return self.url(reverse("api_annotation", args=[pk]))
 
@@ -82,6 +102,81 @@ class Site:
 
 def _person(user: Any) -> dict[str, str]:
     return {"type": "Person", "nickname": user.get_username()}
+
+
+# --- Selectors: where in the story's text a passage is
+
+QUOTE = "TextQuoteSelector"
+POSITION = "TextPositionSelector"
+_TEXT_SELECTORS = (QUOTE, POSITION)
+
+
+def selectors(found: Selectors) -> list[dict[str, Any]]:
+    """A passage as a target's selectors: its quote with the words around it, and its
+    position in the text (the revision the target's TimeState names)."""
+    return [
+        {"type": QUOTE, "exact": found.exact, "prefix": found.prefix, "suffix": found.suffix},
+        {"type": POSITION, "start": found.start, "end": found.end},
+    ]
+
+
+def selector_objects(target: Any) -> list[dict[str, Any]]:
+    """A target's selectors (one or a list); what is not an object is not one."""
+    if not isinstance(target, dict):
+        return []
+    return [s for s in as_list(target.get("selector")) if isinstance(s, dict)]
+
+
+def quotes(raw: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """The ``exact`` of each TextQuoteSelector, as sent."""
+    return [selector.get("exact") for selector in raw if selector.get("type") == QUOTE]
+
+
+def read_selectors(raw: Iterable[Mapping[str, Any]]) -> Selectors:
+    """The inverse of selectors(): a TextQuoteSelector is required (ValueError without one,
+    ValueError or TypeError for a position that is not a number); a missing
+    TextPositionSelector becomes start = end = -1."""
+    quote: Mapping[str, Any] | None = None
+    position: Mapping[str, Any] | None = None
+    for selector in raw:
+        if selector.get("type") == QUOTE:
+            quote = selector
+        elif selector.get("type") == POSITION:
+            position = selector
+    if quote is None or not isinstance(quote.get("exact"), str):
+        raise ValueError("A TextQuoteSelector with an exact quote is required.")
+    start, end = -1, -1
+    if position is not None:
+        start, end = int(position.get("start", -1)), int(position.get("end", -1))
+    return Selectors(
+        exact=quote["exact"],
+        prefix=str(quote.get("prefix", "")),
+        suffix=str(quote.get("suffix", "")),
+        start=start,
+        end=end,
+    )
+
+
+def target_selectors(target: dict[str, Any], text: str) -> Selectors:
+    """The passage a posted target names in the story's text: its TextQuoteSelector (a
+    TextPositionSelector beside it says which of several places), else its
+    TextPositionSelector alone (the quote is read from the text: 409 if it is not in it)."""
+    raw = selector_objects(target)
+    if any(s.get("type") == QUOTE for s in raw):
+        try:
+            return read_selectors(raw)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise W3CError(400, f"Bad selector: {exc}") from exc
+    for selector in raw:
+        if selector.get("type") == POSITION:
+            start, end = selector.get("start"), selector.get("end")
+            if not isinstance(start, int) or not isinstance(end, int):
+                raise W3CError(400, "A TextPositionSelector needs integer start and end.")
+            try:
+                return describe(text, start, end)
+            except ValueError as exc:
+                raise W3CError(409, f"The position is not in the story's text: {exc}") from exc
+    raise W3CError(400, "The target needs a TextQuoteSelector or a TextPositionSelector.")
 
 
 # --- Writing
@@ -130,7 +225,7 @@ def annotation(item: Annotation, site: Site, *, context: bool = True) -> dict[st
             "sourceDate": item.revision.created.isoformat(),
             "cached": story_page,
         },
-        "selector": item.selectors.as_w3c(),
+        "selector": selectors(item.selectors),
     }
     data["visibility"] = item.visibility
     return data
@@ -366,7 +461,6 @@ def targets(iris: Iterable[Any]) -> list[str]:
 
 
 HYPOTHESIS_ANNOTATION = "https://hypothes.is/a/"
-_TEXT_SELECTORS = ("TextQuoteSelector", "TextPositionSelector")
 
 
 def from_hypothesis(row: dict[str, Any]) -> dict[str, Any]:
@@ -382,10 +476,9 @@ def from_hypothesis(row: dict[str, Any]) -> dict[str, Any]:
         body.append({"type": "TextualBody", "value": text[:MAX_COMMENT], "purpose": "commenting"})
     tags = [t for t in row.get("tags") or [] if isinstance(t, str) and t.strip()]
     body.extend({"type": "TextualBody", "value": t, "purpose": "tagging"} for t in tags[:20])
-    selectors: list[Any] = []
+    found: list[dict[str, Any]] = []
     for target in as_list(row.get("target")):
-        if isinstance(target, dict):
-            selectors.extend(as_list(target.get("selector")))
+        found.extend(selector_objects(target))
     permissions = row.get("permissions")
     readers = permissions.get("read") if isinstance(permissions, dict) else None
     data: dict[str, Any] = {
@@ -393,9 +486,7 @@ def from_hypothesis(row: dict[str, Any]) -> dict[str, Any]:
         "body": body,
         "target": {
             "source": row.get("uri"),
-            "selector": [
-                s for s in selectors if isinstance(s, dict) and s.get("type") in _TEXT_SELECTORS
-            ],
+            "selector": [s for s in found if s.get("type") in _TEXT_SELECTORS],
         },
         "visibility": (
             Visibility.PUBLIC
@@ -429,16 +520,14 @@ def read_imported(data: dict[str, Any]) -> Imported:
     target = one_target(data)
     if not isinstance(target, dict) or not isinstance(target.get("source"), str):
         raise W3CError(400, "An annotation's target needs a source: the page's address.")
-    selectors = [s for s in as_list(target.get("selector")) if isinstance(s, dict)]
-    quote = next(
-        (str(s.get("exact")) for s in selectors if s.get("type") == "TextQuoteSelector"), ""
-    )
+    raw = selector_objects(target)
+    exact = quotes(raw)
     comment, tags = bodies(data)
     via, _canonical = copied_from(data)
     return Imported(
         source=target["source"],
-        selectors=selectors,
-        quote=quote,
+        selectors=raw,
+        quote=str(exact[0]) if exact else "",
         comment=comment,
         tags=tags,
         colour=colour(target),

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from newsreader import paging
 from newsreader.paths import path
 
 if TYPE_CHECKING:
@@ -97,9 +99,7 @@ class SourceQuerySet(models.QuerySet["Source"]):
 
         The bound on the name alone lets the database start its index scan at the cursor;
         the OR only sorts out the feeds sharing that name."""
-        return self.filter(sort_name__gte=sort_name).filter(
-            models.Q(sort_name__gt=sort_name) | models.Q(sort_name=sort_name, pk__gt=pk)
-        )
+        return paging.keyset(self, "sort_name", sort_name, pk, descending=False)
 
 
 class Source(models.Model):
@@ -269,6 +269,18 @@ class StoryQuerySet(models.QuerySet["Story"]):
             return self.shared()
         return self.filter(models.Q(owner__isnull=True) | models.Q(owner_id=user.pk))
 
+    def readable_by(self, user: AbstractBaseUser | AnonymousUser) -> StoryQuerySet:
+        """The stories `user` may open: visible to them, and with a text to read."""
+        return self.visible_to(user).filter(current_revision__isnull=False)
+
+    def annotated_by(self, user: AbstractBaseUser | AnonymousUser) -> StoryQuerySet:
+        """The stories the user annotated (a row per annotation)."""
+        return self.filter(annotations__author_id=user.pk)
+
+    def title_of(self, pk: int) -> str | None:
+        """The title of the story with this id among these, None if it is not."""
+        return self.filter(pk=pk).values_list("title", flat=True).first()
+
     def for_listing(self) -> StoryQuerySet:
         """What the front page shows: one query, no body text."""
         return (
@@ -283,9 +295,7 @@ class StoryQuerySet(models.QuerySet["Story"]):
 
         The bound on sort_date alone is what lets the database start the page's index scan
         at the cursor; the OR only sorts out the stories sharing its date."""
-        return self.filter(sort_date__lte=when).filter(
-            models.Q(sort_date__lt=when) | models.Q(sort_date=when, pk__lt=pk)
-        )
+        return paging.keyset(self, "sort_date", when, pk, descending=True)
 
 
 class Story(models.Model):
@@ -392,6 +402,14 @@ class Story(models.Model):
         if self.site_name:
             return self.site_name
         return self.source.name if self.source else ""
+
+
+def get_visible_story_or_404(user: AbstractBaseUser | AnonymousUser, story_id: int) -> Story:
+    """The story a page at /stories/<id>/ is about, with its source and current revision:
+    404 for one the user may not see (another reader's copy) or that has no text yet."""
+    return get_object_or_404(
+        Story.objects.readable_by(user).select_related("source", "current_revision"), pk=story_id
+    )
 
 
 class StoryRevision(models.Model):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.ratelimit import ratelimit
 
@@ -30,27 +31,11 @@ PROBLEMS_SHOWN = 3
 PAGE_SIZE = 50
 
 
-def _parse_cursor(value: str | None) -> tuple[str, int] | None:
-    """Keyset cursor "<lower-cased name>~<id>"; a bad cursor just means the first page.
-    A name may hold "~" itself, the id never does."""
-    if not value or "~" not in value or "\x00" in value:  # PostgreSQL's text has no NUL
-        return None
-    name, _, pk = value.rpartition("~")
-    try:
-        return name, int(pk)
-    except ValueError:
-        return None
-
-
-def _cursor_for(source: Source) -> str:
-    return f"{source.sort_name}~{source.pk}"  # type: ignore[attr-defined]
-
-
 def _page_of(request: HtmxHttpRequest) -> str:
     """The cursor of the page a row's form was on (sent back by the row's forms and its
     polling), so that a request without JavaScript lands on that page again."""
     value = request.POST.get("page") or request.GET.get("page") or ""
-    return value if _parse_cursor(value) else ""
+    return value if paging.parse(value, str) else ""
 
 
 def _interval_context() -> dict[str, Any]:
@@ -102,11 +87,11 @@ def _page(
     feeds = _feeds(request)
     if cursor is not None:
         feeds = feeds.after(*cursor)
-    page = list(feeds[: PAGE_SIZE + 1])
-    next_cursor = _cursor_for(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
+    page, last = paging.split(feeds[: PAGE_SIZE + 1], PAGE_SIZE)
+    next_cursor = paging.encode(last.sort_name, last.pk) if last else None
     context = {
-        "sources": page[:PAGE_SIZE],
-        "page_after": f"{cursor[0]}~{cursor[1]}" if cursor else "",
+        "sources": page,
+        "page_after": paging.encode(*cursor) if cursor else "",
         "next_query": urlencode({"after": next_cursor}) if next_cursor else None,
         "feed_form": feed_form or FeedForm(),
         "opml_form": opml_form or OpmlForm(),
@@ -143,7 +128,8 @@ def _row(request: HtmxHttpRequest, source: Source, schedule_error: str = "") -> 
 @login_required
 @require_GET
 def sources(request: HtmxHttpRequest) -> HttpResponse:
-    return _page(request, cursor=_parse_cursor(request.GET.get("after")))
+    # Keyset paging by (lower-cased name, id); a bad cursor just means the first page.
+    return _page(request, cursor=paging.parse(request.GET.get("after"), str))
 
 
 @login_required

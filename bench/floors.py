@@ -35,6 +35,7 @@ from annotations.idempotency import new_key
 from annotations.models import Colour, Visibility
 from annotations.templatetags.annotation_tags import ago
 from articles.models import WORDS_PER_MINUTE
+from newsreader import paging
 from reading.models import UserPreferences
 from reading.views import PAGE_SIZE
 
@@ -193,7 +194,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
         last = rows[PAGE_SIZE - 1]
         from urllib.parse import urlencode
 
-        next_query = urlencode({"before": f"{_aware(last[6]).isoformat()}~{last[0]}"})  # type: ignore[union-attr]
+        next_query = urlencode({"before": paging.encode(_aware(last[6]), last[0])})  # type: ignore[arg-type]
     context = _base(request) | {
         "stories": stories,
         "next_query": next_query,

@@ -38,6 +38,7 @@ from articles.ingest.pipeline import store
 from articles.models import Story, StoryRevision
 from bench.generate import EMPTY_TITLE, HEAVY_TITLE, URL_PREFIX
 from bench.management.commands.bench_anchoring import sample_texts
+from newsreader import paging
 from reading.views import PAGE_SIZE
 from search import engine as search
 from search.query import parse
@@ -163,7 +164,7 @@ def _cursor_at(position: int) -> str:
         .get()
     )
     # Encoded: the "+" of the time zone would otherwise arrive as a space.
-    return urlencode({"before": f"{story.sort_date.isoformat()}~{story.pk}"})
+    return urlencode({"before": paging.encode(story.sort_date, story.pk)})
 
 
 def _api_cursor_at(reader: User, position: int) -> str:
@@ -174,7 +175,7 @@ def _api_cursor_at(reader: User, position: int) -> str:
         .only("pk", "created")[position - 1 : position]
         .get()
     )
-    return urlencode({"before": f"{annotation.created.isoformat()}~{annotation.pk}"})
+    return urlencode({"before": paging.encode(annotation.created, annotation.pk)})
 
 
 def _page_weight(client: Client, url: str) -> tuple[int, dict[str, int], dict[str, int]]:

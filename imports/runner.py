@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from annotations import w3c
 from annotations.anchoring import CONTEXT, Selectors
 from annotations.models import (
     MAX_QUOTE,
@@ -259,7 +260,7 @@ def _add_highlight(
     selectors = None
     if highlight.get("selectors"):
         try:
-            selectors = Selectors.from_w3c(highlight["selectors"])
+            selectors = w3c.read_selectors(highlight["selectors"])
         except (TypeError, ValueError):
             selectors = None
     try:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from annotations.in_story import StoryAnnotations
-from articles.models import Story
+from articles.models import Story, get_visible_story_or_404
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 
 from . import listing
@@ -19,32 +19,18 @@ from .models import ReadingState
 PAGE_SIZE = 25
 
 
-def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """Keyset cursor "<sort_date ISO>~<id>"; a bad cursor just means the first page."""
-    if not value or "~" not in value:
-        return None
-    when, _, pk = value.rpartition("~")
-    try:
-        return datetime.fromisoformat(when), int(pk)
-    except ValueError:
-        return None
-
-
-def _cursor_for(story: Story) -> str:
-    return f"{story.sort_date.isoformat()}~{story.pk}"
-
-
 @require_GET
 def story_list(request: HtmxHttpRequest) -> HttpResponse:
     # All, unread, saved or annotated: the reader's own library (a visitor sees all).
     show = listing.parse_show(request.GET.get("show"), request.user)
     listed = Story.objects.visible_to(request.user).for_listing()
     stories = listing.with_reading_state(listing.only(listed, request.user, show), request.user)
-    cursor = _parse_cursor(request.GET.get("before"))
+    # Keyset paging: "before" is the last story shown (a bad cursor: the first page).
+    cursor = paging.parse(request.GET.get("before"))
     if cursor is not None:
         stories = stories.before(*cursor)
-    page = list(stories[: PAGE_SIZE + 1])
-    next_cursor = _cursor_for(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
+    page, last = paging.split(stories[: PAGE_SIZE + 1], PAGE_SIZE)
+    next_cursor = paging.encode(last.sort_date, last.pk) if last else None
     next_query = None
     if next_cursor:
         next_query = urlencode(
@@ -55,8 +41,8 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     next_url = request.get_full_path()  # the buttons' way back, once for all stories
     show_query = listing.show_query(show)
     context: dict[str, Any] = {
-        "stories": page[:PAGE_SIZE],
-        "story_items": render_items(page[:PAGE_SIZE], request, show_query, next_url),
+        "stories": page,
+        "story_items": render_items(page, request, show_query, next_url),
         "next_cursor": next_cursor,
         "next_query": next_query,
         "show": show,
@@ -71,18 +57,9 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
-    return get_object_or_404(
-        Story.objects.visible_to(request.user)
-        .select_related("source", "current_revision")
-        .filter(current_revision__isnull=False),
-        pk=story_id,
-    )
-
-
 @require_GET
 def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> HttpResponseBase:
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     if slug != story.slug:
         return redirect(story, permanent=True)
     return render_story(request, story)

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles.models import Story
+from articles.models import get_visible_story_or_404
 from newsreader.http import HtmxHttpRequest
 
 from . import listing
@@ -25,11 +25,6 @@ from .models import ReadingState, UserPreferences
 
 STATE_FRAGMENT = "reading/story_list.html#story_state"
 _FLAGS = {"1": True, "0": False}
-
-
-def _get_story(request: HtmxHttpRequest, story_id: int) -> Story:
-    stories = Story.objects.visible_to(request.user).filter(current_revision__isnull=False)
-    return get_object_or_404(stories, pk=story_id)
 
 
 def _flag(request: HtmxHttpRequest, name: str) -> bool | None:
@@ -56,7 +51,7 @@ def _next_url(request: HtmxHttpRequest, default: str) -> str:
 def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
     """Save / unsave and mark read / unread. The form says which state it wants (not
     "toggle"), so a form sent twice does what the reader saw on the button."""
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     try:
         read, saved = _flag(request, "read"), _flag(request, "saved")
     except ValueError:
@@ -88,7 +83,7 @@ def story_state(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
 def story_progress(request: HtmxHttpRequest, story_id: int) -> HttpResponse:
     """Where the reader is in the story: a fraction from 0 (top) to 1 (end), posted by
     static/js/progress.js as they scroll."""
-    story = _get_story(request, story_id)
+    story = get_visible_story_or_404(request.user, story_id)
     try:
         fraction = float(request.POST.get("progress", ""))
     except ValueError:

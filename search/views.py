@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from annotations.models import Annotation, AnnotationQuerySet, Tag
 from articles.models import Source, Story, StoryQuerySet
+from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.sanitizer import markdown_to_text
 from reading import listing
@@ -49,16 +49,6 @@ class Page:
     results: list[Any]
     cursor: str | None  # where the next page starts; None on the last page
     cut: bool = False  # more matched than were ranked (settings.SEARCH_CANDIDATES)
-
-
-def _parse_date_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "~" not in value:
-        return None
-    when, _, pk = value.rpartition("~")
-    try:
-        return datetime.fromisoformat(when), int(pk)
-    except ValueError:
-        return None
 
 
 # --- The filters, as querysets of what may be shown
@@ -153,13 +143,12 @@ def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: s
     """No words to search for, only filters: newest first, like the front page."""
     listed = Story.objects.visible_to(request.user).for_listing()
     stories = listing.with_reading_state(listed.filter(pk__in=allowed.values("pk")), request.user)
-    cursor = _parse_date_cursor(after)
+    cursor = paging.parse(after)
     if cursor is not None:
         stories = stories.before(*cursor)
-    found = list(stories[: PAGE_SIZE + 1])
-    results = [StoryResult(story, mark_hits(story.title), None) for story in found[:PAGE_SIZE]]
-    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
-    return Page(results, f"{last.sort_date.isoformat()}~{last.pk}" if last else None)
+    found, last = paging.split(stories[: PAGE_SIZE + 1], PAGE_SIZE)
+    results = [StoryResult(story, mark_hits(story.title), None) for story in found]
+    return Page(results, paging.encode(last.sort_date, last.pk) if last else None)
 
 
 def _highlight_results(
@@ -175,16 +164,6 @@ def _highlight_results(
             HighlightResult(annotation, mark_hits(quote), mark_hits(comment) if comment else None)
         )
     return results
-
-
-def _load_annotations(ids: list[int]) -> list[Annotation]:
-    found = {
-        annotation.pk: annotation
-        for annotation in Annotation.objects.filter(pk__in=ids)
-        .select_related("story")
-        .with_thread(replies=False)
-    }
-    return [found[pk] for pk in ids if pk in found]
 
 
 def _search_highlights(
@@ -207,7 +186,7 @@ def _search_highlights(
     page = hits[:limit]
     ids = [hit.pk for hit in page]
     results = _highlight_results(
-        _load_annotations(ids), engine.snippets(engine.ANNOTATIONS, query, ids)
+        Annotation.objects.listed(ids), engine.snippets(engine.ANNOTATIONS, query, ids)
     )
     cursor = str(page[-1].cursor) if len(hits) > limit else None
     return Page(results, cursor, hits.cut)
@@ -215,14 +194,13 @@ def _search_highlights(
 
 def _browse_highlights(allowed: AnnotationQuerySet, after: str | None) -> Page:
     annotations = allowed.order_by("-created", "-id")
-    cursor = _parse_date_cursor(after)
+    cursor = paging.parse(after)
     if cursor is not None:
         annotations = annotations.before(*cursor)
-    found = list(annotations.values_list("pk", "created")[: PAGE_SIZE + 1])
-    ids = [pk for pk, _created in found[:PAGE_SIZE]]
-    results = _highlight_results(_load_annotations(ids), {})
-    last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
-    return Page(results, f"{last[1].isoformat()}~{last[0]}" if last else None)
+    found, last = paging.split(annotations.values_list("pk", "created")[: PAGE_SIZE + 1], PAGE_SIZE)
+    ids = [pk for pk, _created in found]
+    results = _highlight_results(Annotation.objects.listed(ids), {})
+    return Page(results, paging.encode(last[1], last[0]) if last else None)
 
 
 # --- The view

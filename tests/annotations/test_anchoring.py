@@ -43,16 +43,6 @@ def test_it_describes_a_span_with_context() -> None:
     assert selectors.exact == "reorienting"
     assert selectors.prefix == TEXT[start - CONTEXT : start]
     assert selectors.suffix == TEXT[start + 11 : start + 11 + CONTEXT]
-    assert selectors.as_w3c() == [
-        {
-            "type": "TextQuoteSelector",
-            "exact": "reorienting",
-            "prefix": selectors.prefix,
-            "suffix": selectors.suffix,
-        },
-        {"type": "TextPositionSelector", "start": start, "end": start + 11},
-    ]
-    assert Selectors.from_w3c(selectors.as_w3c()) == selectors
 
 
 def test_it_clips_the_context_at_the_edges() -> None:
@@ -64,13 +54,6 @@ def test_it_clips_the_context_at_the_edges() -> None:
 def test_it_refuses_invalid_spans(start: int, end: int) -> None:
     with pytest.raises(ValueError):
         describe("Hello world", start, end)
-
-
-def test_it_reads_selectors_without_a_position() -> None:
-    selectors = Selectors.from_w3c([{"type": "TextQuoteSelector", "exact": "UltraAV"}])
-    assert (selectors.start, selectors.end, selectors.prefix) == (-1, -1, "")
-    with pytest.raises(ValueError):
-        Selectors.from_w3c([{"type": "TextPositionSelector", "start": 1, "end": 2}])
 
 
 # --- Examples.

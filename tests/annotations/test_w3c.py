@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from annotations import w3c
-from annotations.anchoring import Selectors
+from annotations.anchoring import describe
 from annotations.models import Annotation, Reply
 from annotations.testing import annotate
 from tests.factories import make_story
@@ -72,7 +72,7 @@ def test_it_writes_a_w3c_web_annotation(story, ada):
         "start": annotation.start,
         "end": annotation.end,
     }
-    assert Selectors.from_w3c(target["selector"]) == annotation.selectors
+    assert w3c.read_selectors(target["selector"]) == annotation.selectors
     assert data["visibility"] == annotation.visibility
     assert "via" not in data and "canonical" not in data
 
@@ -172,3 +172,81 @@ def test_an_export_collection_pages_both_ways(story, ada):
     assert data["first"]["next"]["prev"] == data["first"]["id"]
     assert data["first"]["partOf"]["total"] == 4
     assert len(w3c.iter_collection(data)) == 4
+
+
+# --- Selectors: written and read here only (the API, the export and the imports)
+
+
+def test_selectors_are_written_as_the_model_has_them_and_read_back():
+    text = "Hello brave new world"
+    found = describe(text, 6, 11)
+    assert w3c.selectors(found) == [
+        {"type": "TextQuoteSelector", "exact": "brave", "prefix": "Hello ", "suffix": " new world"},
+        {"type": "TextPositionSelector", "start": 6, "end": 11},
+    ]
+    assert w3c.read_selectors(w3c.selectors(found)) == found
+
+
+def test_selectors_without_a_position_or_without_a_quote():
+    found = w3c.read_selectors([{"type": "TextQuoteSelector", "exact": "UltraAV"}])
+    assert (found.start, found.end, found.prefix) == (-1, -1, "")
+    with pytest.raises(ValueError):
+        w3c.read_selectors([{"type": "TextPositionSelector", "start": 1, "end": 2}])
+
+
+def test_a_targets_selectors_and_quotes_ignore_what_is_not_a_selector():
+    target = {"selector": [{"type": "TextQuoteSelector", "exact": "a"}, "junk", 3]}
+    assert w3c.selector_objects(target) == [{"type": "TextQuoteSelector", "exact": "a"}]
+    assert w3c.selector_objects({"selector": {"type": "TextQuoteSelector", "exact": "b"}}) == [
+        {"type": "TextQuoteSelector", "exact": "b"}
+    ]
+    assert w3c.selector_objects("https://example.com/") == []
+    assert w3c.quotes(w3c.selector_objects(target)) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("selector", "status"),
+    [
+        ([], 400),
+        ({"type": "TextQuoteSelector", "exact": 5}, 400),
+        (
+            [
+                {"type": "TextQuoteSelector", "exact": "brave"},
+                {"type": "TextPositionSelector", "start": "x"},
+            ],
+            400,
+        ),
+        (
+            [
+                {"type": "TextQuoteSelector", "exact": "brave"},
+                {"type": "TextPositionSelector", "start": 1e999},
+            ],
+            400,
+        ),
+        ({"type": "TextPositionSelector", "start": "6", "end": 11}, 400),
+        ({"type": "TextPositionSelector", "start": 6, "end": 99}, 409),
+    ],
+)
+def test_a_posted_target_with_bad_selectors_is_refused(selector, status):
+    with pytest.raises(w3c.W3CError) as refused:
+        w3c.target_selectors({"selector": selector}, "Hello brave new world")
+    assert refused.value.status == status
+
+
+def test_a_posted_position_alone_is_read_from_the_text():
+    target = {"selector": {"type": "TextPositionSelector", "start": 6, "end": 11}}
+    assert w3c.target_selectors(target, "Hello brave new world") == describe(
+        "Hello brave new world", 6, 11
+    )
+
+
+def test_the_site_knows_its_own_story_pages_and_no_one_elses(ada):
+    story = make_story("Ordinance", body=BODY).story
+    page = SITE.url(story.get_absolute_url())
+    assert SITE.story_id(page) == story.pk
+    assert SITE.story_id(SITE.url(reverse("story_short", args=[story.pk]))) == story.pk
+    assert SITE.story_id("https://elsewhere.example" + story.get_absolute_url()) is None
+    assert SITE.story_id(SITE.url("/no/such/page/")) is None
+    assert SITE.story_id("https://reader.example") is None
+    assert SITE.resolve(SITE.annotation(7), "api_annotation") == {"annotation_id": 7}
+    assert SITE.resolve(SITE.annotation(7), "story") is None
