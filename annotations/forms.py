@@ -6,8 +6,6 @@ from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
 from newsreader.sanitizer import check_comment
-from newsreader.widgets import ListSelect
-from search.query import SearchQuery, parse
 
 from .anchoring import CONTEXT, Selectors
 from .idempotency import MAX_KEY, Once, fingerprint, new_key
@@ -279,41 +277,3 @@ class ReplyForm(CreateOnce):
         super().__init__(*args, **kwargs)
         if annotation_id is not None:
             self.auto_id = f"id_reply_{annotation_id}_%s"
-
-
-class HighlightFilterForm(forms.Form):
-    """The filters of "My highlights". Invalid values are ignored, not errors."""
-
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Colour.choices])
-    # Every tag the reader used: a long list.
-    tag = forms.ChoiceField(required=False, choices=[("", "Any tag")], widget=ListSelect)
-    # Not a list of every story the reader annotated (thousands of options on every visit):
-    # each highlight links to "only this story", and the form carries that choice along.
-    story = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, tags: list[str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        tag_field = self.fields["tag"]
-        assert isinstance(tag_field, forms.ChoiceField)
-        tag_field.choices = [("", "Any tag"), *((name, name) for name in tags or [])]
-
-    def clean_q(self) -> str:
-        text: str = self.cleaned_data["q"]
-        if text and not parse(text).is_searchable:
-            # Said, not dropped: showing every highlight would answer another question.
-            raise forms.ValidationError(
-                "Search for a word or a phrase in quotes: “-word” only leaves highlights out."
-            )
-        return text
-
-    @property
-    def query(self) -> SearchQuery:
-        """What to search for (nothing when the search box is empty or invalid)."""
-        return parse(self.cleaned_data.get("q") or "")
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters; a bad one (a story you never annotated) is dropped."""
-        if self.is_valid():
-            return self.cleaned_data
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}

@@ -14,7 +14,7 @@ from .cards import render_cards
 from .forms import QuoteForm
 from .highlighting import draw_highlights
 from .idempotency import new_key
-from .models import Annotation, Colour, Viewer, visibility_choices
+from .models import Annotation, Colour, QuoteAmbiguous, Viewer, visibility_choices
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,27 @@ class StoryAnnotations:
             "quote_form_html": QuoteForm.blank_html(),
             "idempotency_key": new_key(),
         }
+
+
+QUOTE_CHOICES = 20  # places offered when typed words are in the story more than once
+CHOICE_CONTEXT = 50  # characters of context on each side of a place
+
+
+def quote_choices(story: Story, error: QuoteAmbiguous) -> list[dict[str, Any]]:
+    """The places a typed quote is in, with some words around each, to choose from."""
+    revision = story.current_revision
+    assert revision is not None
+    text = revision.body_text
+    choices = []
+    for number, (start, end) in enumerate(error.occurrences[:QUOTE_CHOICES], start=1):
+        before = " ".join(text[max(0, start - CHOICE_CONTEXT) : start].split(" ")[1:])
+        after = " ".join(text[end : end + CHOICE_CONTEXT].split(" ")[:-1])
+        choices.append(
+            {
+                "value": f"{number}:{revision.pk}",
+                "before": " ".join(before.split()),
+                "quote": " ".join(text[start:end].split()),
+                "after": " ".join(after.split()),
+            }
+        )
+    return choices

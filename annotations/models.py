@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.db.models.fields.related_descriptors import RelatedManager
 
-    from search.engine import Cursor, Hits
-    from search.query import SearchQuery
 
 # Whoever is looking: request.user.
 Viewer = AbstractBaseUser | AnonymousUser
@@ -247,18 +245,6 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
             .with_thread(replies=False)
         }
         return [found[pk] for pk in ids if pk in found]
-
-    def search(self, query: SearchQuery, after: Cursor | None = None, limit: int = 25) -> Hits:
-        """The best `limit` matches for query among these annotations, after `after`.
-
-        From the search index (search.engine: the quote now and as first highlighted, the
-        tags, the comment), best first, so the words are matched as words, stemmed, in any
-        order; paged by a (rank, id) keyset cursor.
-        """
-        # library indexes annotations (search.signals): imported here, not at the top.
-        from search import engine as search
-
-        return search.rank(search.ANNOTATIONS, query, self, after, limit)
 
     def before(self, when: Any, pk: int) -> AnnotationQuerySet:
         """Keyset paging, newest first: annotations older than the one at (when, pk).
@@ -765,6 +751,10 @@ class Annotation(models.Model):
         if self._story_url is None:
             self._story_url = self.story.get_absolute_url()
         return self._story_url
+
+    def url_in_story(self, anchor: str = "annotation") -> str:
+        """The story page scrolled to this annotation's card ("annotation") or mark ("hl")."""
+        return f"{self.story_url}#{anchor}-{self.pk}"
 
     def attach(self, tags: list[Tag], thread: list[Reply] | None) -> None:
         self._tag_list, self._thread = tags, thread

@@ -3,12 +3,6 @@ from django.urls import path
 from . import atom, views
 
 urlpatterns = [
-    # Four segments: "stories/<id>/<slug>/" must never swallow it, whatever the title.
-    path(
-        "stories/<int:story_id>/annotations/new/",
-        views.annotation_create,
-        name="annotation_create",
-    ),
     path("annotations/<int:annotation_id>/", views.annotation_detail, name="annotation_detail"),
     path(
         "annotations/<int:annotation_id>/share/",
@@ -33,7 +27,6 @@ urlpatterns = [
     ),
     path("annotations/<int:annotation_id>/replies/new/", views.reply_form, name="reply_form"),
     path("replies/<int:reply_id>/delete/", views.reply_delete, name="reply_delete"),
-    path("highlights/", views.my_highlights, name="my_highlights"),
     path("people/<str:username>/highlights.atom", atom.public_highlights, name="highlights_feed"),
     path(
         "people/<str:username>/tags/<str:tag>/highlights.atom",

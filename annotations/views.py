@@ -2,35 +2,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from articles.models import Story, get_visible_story_or_404
-from newsreader import paging
-from newsreader.http import HtmxHttpRequest
+from newsreader.http import HtmxHttpRequest, render_fragments
 from newsreader.ratelimit import ratelimit
-from reading.views import render_story
-from search import engine as search
 
 from .forms import (
-    AnnotationCreateForm,
     AnnotationEditForm,
     AttachForm,
-    HighlightFilterForm,
-    QuoteForm,
     ReplyForm,
 )
-from .idempotency import new_key
-from .in_story import StoryAnnotations
-from .models import Annotation, QuoteAmbiguous, Reply, SelectionError, Tag
+from .in_story import StoryAnnotations, quote_choices
+from .models import Annotation, QuoteAmbiguous, Reply, SelectionError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -70,18 +60,7 @@ def _signed_in(request: HtmxHttpRequest) -> User:
     return cast("User", request.user)
 
 
-def _in_story(annotation: Annotation, anchor: str = "annotation") -> str:
-    return f"{annotation.story_url}#{anchor}-{annotation.pk}"
-
-
 # --- Fragments sent back to the reading view.
-
-
-def _fragments(request: HtmxHttpRequest, *parts: tuple[str, dict[str, Any]]) -> HttpResponse:
-    """One response made of several rendered partials (the first is the swap target's)."""
-    return HttpResponse(
-        "".join(render_to_string(template, context, request) for template, context in parts)
-    )
 
 
 def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, dict[str, Any]]]:
@@ -103,113 +82,6 @@ def _story_updates(request: HtmxHttpRequest, story: Story) -> list[tuple[str, di
 
 
 # --- Views
-
-
-QUOTE_CHOICES = 20  # places offered when typed words are in the story more than once
-CHOICE_CONTEXT = 50  # characters of context on each side of a place
-
-
-def _quote_choices(story: Story, error: QuoteAmbiguous) -> list[dict[str, Any]]:
-    """The places a typed quote is in, with some words around each, to choose from."""
-    revision = story.current_revision
-    assert revision is not None
-    text = revision.body_text
-    choices = []
-    for number, (start, end) in enumerate(error.occurrences[:QUOTE_CHOICES], start=1):
-        before = " ".join(text[max(0, start - CHOICE_CONTEXT) : start].split(" ")[1:])
-        after = " ".join(text[end : end + CHOICE_CONTEXT].split(" ")[:-1])
-        choices.append(
-            {
-                "value": f"{number}:{revision.pk}",
-                "before": " ".join(before.split()),
-                "quote": " ".join(text[start:end].split()),
-                "after": " ".join(after.split()),
-            }
-        )
-    return choices
-
-
-@require_POST
-@login_required
-@ratelimit(key="user", rate="120/m", scope="annotate")
-def annotation_create(request: HtmxHttpRequest, story_id: int) -> HttpResponseBase:
-    story = get_visible_story_or_404(request.user, story_id)
-    annotation: Annotation | None = None
-    problem: SelectionError | None = None
-    # "Highlight a quote" sends typed or pasted words, found in the story by the server;
-    # the selection toolbar sends W3C selectors.
-    form: AnnotationCreateForm | QuoteForm = (
-        QuoteForm(request.POST)
-        if "quote" in request.POST
-        else AnnotationCreateForm(request.POST, story=story)
-    )
-    if form.is_valid():
-        try:
-            annotation = Annotation.objects.create_from_selection(
-                story=story, author=_signed_in(request), **form.annotation_fields()
-            )
-        except SelectionError as exc:
-            problem = exc
-            form.add_error(None, str(exc))
-    if annotation is None:
-        errors = [error for field_errors in form.errors.values() for error in field_errors]
-        if request.htmx:
-            # Shown in the toolbar, where the reader acted; what they typed stays there.
-            response = render(request, "annotations/toolbar.html#error", {"errors": errors})
-            return reswap(retarget(response, "#annotate-error"), "outerHTML")
-        if isinstance(form, QuoteForm):
-            # Back on the story, the form open and filled in, saying what went wrong; words
-            # found in several places offer them to choose from.
-            choices = _quote_choices(story, problem) if isinstance(problem, QuoteAmbiguous) else []
-            extra = {"quote_form": form, "quote_open": True, "quote_choices": choices}
-            if isinstance(problem, QuoteAmbiguous):
-                extra["quote_more"] = len(problem.occurrences) - len(choices)
-            return render_story(request, story, extra, status=400)
-        return render(
-            request,
-            "annotations/create_error.html",
-            {"story": story, "errors": errors},
-            status=400,
-        )
-    if not request.htmx:
-        return redirect(_in_story(annotation, "hl"))
-
-    story = get_visible_story_or_404(request.user, story.pk)
-    revision = story.current_revision
-    assert revision is not None
-    annotations = StoryAnnotations.load(story, revision, request.user)
-    created = next(
-        (a for a in annotations.anchored if a.pk == annotation.pk), annotation.show_to(request.user)
-    )
-    following = annotations.next_after(created)
-    if annotation.repeated:
-        # The card is on the page already (the first request put it there): redraw it.
-        oob_swap = f"outerHTML:#annotation-{annotation.pk}"
-    elif following is not None:
-        oob_swap = f"beforebegin:#annotation-{following.pk}"
-    else:
-        oob_swap = "beforeend:#annotation-list"
-    return _fragments(
-        request,
-        (
-            # data-created: annotate.js focuses the new highlight as the body is swapped in
-            # (an HX-Trigger event would come after htmx's settle delay, and a key pressed
-            # in between would start a selection that the late event then reset).
-            "reading/story_detail.html#body",
-            {
-                "revision": revision,
-                "body_html": annotations.body_html(),
-                "created": annotation.pk,
-            },
-        ),
-        ("annotations/annotation.html#card_oob", {"annotation": created, "oob_swap": oob_swap}),
-        (
-            "annotations/sidebar.html#summary",
-            {"annotation_count": annotations.count, "oob": True},
-        ),
-        # The next highlight is another request: the toolbar gets a new key.
-        ("annotations/toolbar.html#key", {"idempotency_key": new_key(), "oob": True}),
-    )
 
 
 @require_GET
@@ -243,9 +115,9 @@ def annotation_edit(request: HtmxHttpRequest, annotation_id: int) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         form.save()
         if not request.htmx:
-            return redirect(_in_story(annotation))
+            return redirect(annotation.url_in_story())
         annotation = _get_own_annotation(request, annotation_id)
-        return _fragments(
+        return render_fragments(
             request,
             (CARD, {"annotation": annotation}),
             *_story_updates(request, annotation.story),
@@ -275,12 +147,12 @@ def annotation_attach(request: HtmxHttpRequest, annotation_id: int) -> HttpRespo
             )
         except QuoteAmbiguous as exc:
             form.add_error(None, str(exc))
-            choices = _quote_choices(annotation.story, exc)
+            choices = quote_choices(annotation.story, exc)
         except SelectionError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Highlight attached.")
-            return redirect(_in_story(annotation, "hl"))
+            return redirect(annotation.url_in_story("hl"))
     elif request.method == "GET":
         form = AttachForm(initial={"quote": annotation.original_exact}, annotation_id=annotation.pk)
     context = {"annotation": annotation, "attach_form": form, "attach_choices": choices}
@@ -298,7 +170,7 @@ def annotation_delete(request: HtmxHttpRequest, annotation_id: int) -> HttpRespo
         messages.success(request, "Annotation deleted.")
         return redirect(f"{story.get_absolute_url()}#annotations")
     # The card's target swap gets nothing: it disappears.
-    return _fragments(request, *_story_updates(request, story))
+    return render_fragments(request, *_story_updates(request, story))
 
 
 def _replies(
@@ -349,72 +221,8 @@ def reply_delete(request: HtmxHttpRequest, reply_id: int) -> HttpResponseBase:
     reply.delete()
     annotation = _get_annotation_for_user(request, annotation_id)
     if not request.htmx:
-        return redirect(_in_story(annotation))
+        return redirect(annotation.url_in_story())
     return _replies(request, annotation)
 
 
 # --- My highlights
-
-
-@require_GET
-@login_required
-def my_highlights(request: HtmxHttpRequest) -> HttpResponse:
-    user = _signed_in(request)
-    tags = list(Tag.objects.filter(annotations__author_id=user.pk).distinct())
-    form = HighlightFilterForm(request.GET, tags=[tag.name for tag in tags])
-    filters = form.filters()
-    # A story the reader never annotated is no filter (and its title is not shown).
-    story_title = None
-    if filters.get("story"):
-        story_title = Story.objects.visible_to(user).annotated_by(user).title_of(filters["story"])
-        if story_title is None:
-            filters["story"] = None
-    annotations = Annotation.objects.by(user).matching(
-        colour=filters.get("colour"), tag=filters.get("tag"), story=filters.get("story")
-    )
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
-    every_story = query.copy()
-    every_story.pop("story", None)
-    next_query = None
-    page: list[Annotation] = []
-    more = False  # a page after the first: only its rows are sent to htmx
-    cut = False
-    if "q" in form.errors:
-        pass  # said above the results: every highlight would answer another question
-    elif form.query.is_searchable:
-        # Best match first, paged by (rank, id): "after" is the last one shown.
-        after = search.Cursor.parse(request.GET.get("after"))
-        more = after is not None
-        hits = annotations.search(form.query, after, PAGE_SIZE + 1)
-        page = Annotation.objects.listed([hit.pk for hit in hits[:PAGE_SIZE]])
-        cut = hits.cut
-        if len(hits) > PAGE_SIZE:
-            query["after"] = str(hits[PAGE_SIZE - 1].cursor)
-            next_query = query.urlencode()
-    else:
-        # Newest first, paged by (created, id): "before" is the last one shown.
-        cursor = paging.parse(request.GET.get("before"))
-        more = cursor is not None
-        newest = annotations.newest_first(cursor).select_related("story")
-        page, last = paging.split(newest[: PAGE_SIZE + 1].with_thread(replies=False), PAGE_SIZE)
-        if last is not None:
-            query["before"] = paging.encode(last.created, last.pk)
-            next_query = query.urlencode()
-    context = {
-        "form": form,
-        "annotations": page,
-        "next_query": next_query,
-        "ranked": form.query.is_searchable,
-        "cut": cut,
-        "candidates": settings.SEARCH_CANDIDATES,
-        "story_title": story_title,
-        "every_story_query": every_story.urlencode(),
-        "filtered": any(filters.get(name) for name in ("q", "colour", "tag", "story"))
-        or "q" in form.errors,
-    }
-    template = "annotations/highlights.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#page" if more else "#results"
-    return render(request, template, context)

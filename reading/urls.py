@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_state
+from . import views, views_highlight, views_state
 
 urlpatterns = [
     path("", views.story_list, name="home"),
@@ -12,6 +12,11 @@ urlpatterns = [
         "stories/<int:story_id>/reading/progress/",
         views_state.story_progress,
         name="story_progress",
+    ),
+    path(
+        "stories/<int:story_id>/annotations/new/",
+        views_highlight.annotation_create,
+        name="annotation_create",
     ),
     path("preferences/", views_state.preferences, name="preferences"),
 ]

@@ -3,9 +3,8 @@
 import pytest
 from django import forms
 
-from annotations.forms import HighlightFilterForm
 from newsreader.widgets import ListSelect
-from search.forms import SearchForm
+from search.forms import HighlightFilterForm, SearchForm
 
 CHOICES = [
     ("", "Any story"),
