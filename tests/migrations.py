@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.apps.registry import Apps
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
 
 def migrate(targets: list[tuple[str, str]]) -> Apps:
@@ -39,3 +41,19 @@ def back_to_latest(app: str) -> Iterator[None]:
         # As the migrate command does: apps put back what a table rebuild lost (the
         # listed-stories triggers on SQLite, reading/listed.py).
         emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+
+def old_story(apps: Apps) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """A reader, a story with one revision ("Old words here") and the fields of a highlight
+    of its first word, made with the models as they were at `apps`."""
+    user = apps.get_model("auth", "User").objects.create(username="ada")
+    story = apps.get_model("articles", "Story").objects.create(
+        title="Old", url="https://ex.com/old", sort_date=timezone.now()
+    )
+    revision = apps.get_model("articles", "StoryRevision").objects.create(
+        story=story, number=1, title="Old", body_html="<p>Old words here</p>",
+        body_text="Old words here", content_hash="x" * 64, origin="file",
+    )  # fmt: skip
+    fields = {"exact": "Old", "start": 0, "end": 3, "original_exact": "Old"}
+    fields |= {"original_start": 0, "original_end": 3}
+    return user, story, revision, fields

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from newsreader.sanitizer import REL
-from tests.migrations import back_to_latest, migrate
+from tests.migrations import back_to_latest, migrate, old_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,21 +16,9 @@ AFTER = [("annotations", "0006_commonmark_comments")]
 def test_it_rebuilds_comment_and_reply_html_from_the_kept_source():
     with back_to_latest("annotations"):
         apps = migrate(BEFORE)
-        User = apps.get_model("auth", "User")
-        Story = apps.get_model("articles", "Story")
-        Revision = apps.get_model("articles", "StoryRevision")
         Annotation = apps.get_model("annotations", "Annotation")
         Reply = apps.get_model("annotations", "Reply")
-        user = User.objects.create(username="ada")
-        story = Story.objects.create(
-            title="Old", url="https://ex.com/old", sort_date=timezone.now()
-        )
-        revision = Revision.objects.create(
-            story=story, number=1, title="Old", body_html="<p>Old words here</p>",
-            body_text="Old words here", content_hash="x" * 64, origin="file",
-        )  # fmt: skip
-        fields = {"exact": "Old", "start": 0, "end": 3, "original_exact": "Old"}
-        fields |= {"original_start": 0, "original_end": 3}
+        user, story, revision, fields = old_story(apps)
         # Python-Markdown needed a blank line before a list: this one was a paragraph.
         listed = Annotation.objects.create(
             story=story, author=user, revision=revision, original_revision=revision,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from tests.migrations import back_to_latest, migrate
+from tests.migrations import back_to_latest, migrate, old_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,20 +15,8 @@ AFTER = [("annotations", "0002_sharing")]
 def test_it_gives_existing_annotations_distinct_tokens():
     with back_to_latest("annotations"):
         apps = migrate(BEFORE)
-        User = apps.get_model("auth", "User")
-        Story = apps.get_model("articles", "Story")
-        Revision = apps.get_model("articles", "StoryRevision")
         Annotation = apps.get_model("annotations", "Annotation")
-        user = User.objects.create(username="ada")
-        story = Story.objects.create(
-            title="Old", url="https://ex.com/old", sort_date=timezone.now()
-        )
-        revision = Revision.objects.create(
-            story=story, number=1, title="Old", body_html="<p>Old words here</p>",
-            body_text="Old words here", content_hash="x" * 64, origin="file",
-        )  # fmt: skip
-        fields = {"exact": "Old", "start": 0, "end": 3, "original_exact": "Old"}
-        fields |= {"original_start": 0, "original_end": 3}
+        user, story, revision, fields = old_story(apps)
         for _ in range(3):
             Annotation.objects.create(
                 story=story, author=user, revision=revision, original_revision=revision, **fields
