@@ -2,9 +2,10 @@
 that starts a page at one.
 
 A cursor names the last row shown by its sort key and its id, "<key>~<id>": the key is a
-datetime (ISO 8601) or a string (a lower-cased name, which may hold "~" itself; the id
-never does). ``parse`` gives None for anything else, which the HTML pages take as the
-first page and the API refuses with 400.
+datetime (ISO 8601), a string (a lower-cased name, which may hold "~" itself; the id
+never does) or a finite number (a search rank, as repr writes it). ``parse`` gives None
+for anything else, which the HTML pages take as the first page and the API refuses with
+400.
 
 The filter bounds the sort key alone as well as (key, id) together: the bound on the key
 is what lets the database start the page's index scan at the cursor (deep pages cost what
@@ -13,6 +14,7 @@ the first does); the OR only sorts out the rows sharing the cursor's key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, overload
@@ -22,12 +24,14 @@ from django.utils.dateparse import parse_datetime
 
 SEPARATOR = "~"
 
-type Key = datetime | str
+type Key = datetime | str | float
 
 
 def encode(key: Key, pk: int) -> str:
     """The cursor of the row whose sort key is ``key`` and whose id is ``pk``."""
-    text = key.isoformat() if isinstance(key, datetime) else key
+    text = (
+        key.isoformat() if isinstance(key, datetime) else key if isinstance(key, str) else repr(key)
+    )
     return f"{text}{SEPARATOR}{pk}"
 
 
@@ -35,6 +39,8 @@ def encode(key: Key, pk: int) -> str:
 def parse(value: str | None, kind: type[datetime] = ...) -> tuple[datetime, int] | None: ...
 @overload
 def parse(value: str | None, kind: type[str]) -> tuple[str, int] | None: ...
+@overload
+def parse(value: str | None, kind: type[float]) -> tuple[float, int] | None: ...
 def parse(value: str | None, kind: type[Any] = datetime) -> tuple[Any, int] | None:
     """The (key, id) of a cursor made by ``encode``, ``kind`` the key's type; None if it
     is not one (no separator, an id that is not digits, a key that is not a datetime, a
@@ -46,6 +52,12 @@ def parse(value: str | None, kind: type[Any] = datetime) -> tuple[Any, int] | No
         return None
     if kind is str:
         return text, int(pk)
+    if kind is float:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return (number, int(pk)) if math.isfinite(number) else None
     try:
         when = parse_datetime(text)
     except ValueError:  # well formed, but no such date ("2026-02-30")

@@ -41,6 +41,7 @@ from django.db.models import QuerySet
 
 from annotations.models import Annotation, Tag, Visibility
 from articles.models import Story, StoryRevision
+from newsreader import paging
 
 from .query import HIT_END, HIT_START, SearchQuery
 
@@ -182,21 +183,13 @@ class Cursor:
     pk: int
 
     def __str__(self) -> str:
-        return f"{self.rank!r}~{self.pk}"
+        return paging.encode(self.rank, self.pk)
 
     @classmethod
     def parse(cls, value: str | None) -> Cursor | None:
         """A bad cursor means the first page."""
-        if not value or "~" not in value:
-            return None
-        rank, _, pk = value.rpartition("~")
-        try:
-            parsed = cls(float(rank), int(pk))
-        except ValueError:
-            return None
-        if parsed.rank != parsed.rank or parsed.rank in (float("inf"), float("-inf")):
-            return None
-        return parsed
+        parsed = paging.parse(value, float)
+        return cls(*parsed) if parsed else None
 
 
 @dataclass(frozen=True)

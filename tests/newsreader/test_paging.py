@@ -35,6 +35,17 @@ def test_a_name_cursor_reads_back_as_it_was_written(name, pk):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False), pks)
+def test_a_rank_cursor_reads_back_as_it_was_written(rank, pk):
+    assert paging.parse(paging.encode(rank, pk), float) == (rank, pk)
+
+
+@pytest.mark.parametrize("value", ["nan~5", "inf~5", "-inf~5", "1e999~5", "x~5", "0.5~", "0.5~-1"])
+def test_a_bad_rank_cursor_is_none(value):
+    assert paging.parse(value, float) is None
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60))
 def test_garbage_is_no_cursor_and_never_an_error(value):
     parsed = paging.parse(value)
