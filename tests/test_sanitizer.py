@@ -991,7 +991,7 @@ _BLOCK_EDGE = re.compile(
 
 
 _BLOCK_IN_PRE = re.compile(
-    r"<pre>(?:(?!</pre>).)*<(?:p|h[1-6]|ul|ol|li|blockquote|figure|table)\b", re.DOTALL
+    r"<pre>(?:(?!</pre>).)*<(?:p|h[1-6]|ul|ol|li|blockquote|figure|table|pre)\b", re.DOTALL
 )
 
 
