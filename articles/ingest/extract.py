@@ -2,7 +2,7 @@
 
 HTML goes through trafilatura once (`bare_extraction` gives body and metadata from one
 parse); its XML body is turned into our block list. Plain text has its own parser in
-`clean.parse_plain_text`.
+`plaintext.parse_plain_text`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from lxml.html import HtmlElement
 from . import comparison
 from . import trafilatura_compat as tc
 from .blocks import BLOCK_TAGS, Block
-from .clean import space_lost_between
+from .glued_words import space_lost_between
 from .trafilatura_compat import Document, convert_to_html, delete_element, normalize_authors, trim
 
 
