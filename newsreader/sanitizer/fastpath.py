@@ -316,7 +316,7 @@ def _escape_attribute(value: str) -> str:
 
 
 def _fast_serialize(root: ET.Element) -> str | None:
-    """What ``_html5lib_serialize`` writes for ``root``, or None when the tree has
+    """What ``html5.serialize`` writes for ``root``, or None when the tree has
     anything but the plain elements above (comments, raw-text or foreign
     elements), which html5lib's serializer then handles."""
     out: list[str] = []
