@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-# bleach's own copy: the sanitizer parses with it, so the text nodes are the same.
-from bleach._vendor import html5lib
-from bleach._vendor.html5lib.serializer import HTMLSerializer
+# The sanitizer's HTML5 parser: the text nodes are the same.
+from newsreader.sanitizer import html5
 
 _COLOUR = re.compile(r"[a-z]+")
 _HTML_NS = "http://www.w3.org/1999/xhtml"
@@ -316,32 +315,10 @@ def _draw_fast(source: str, runs: list[_Run], highlights: Sequence[Highlight]) -
 # --- The html5lib path.
 
 
-def _tree_builder() -> Any:
-    base: Any = html5lib.getTreeBuilder("etree")
-
-    class Element(base.elementClass):
-        # html5lib 1.1 forgets nodes foster-parented out of a top-level table (its
-        # insertBefore skips the wrapper's child list); newsreader.sanitizer has the
-        # same fix, and the text contract counts that text.
-        def insertBefore(self, node: Any, refNode: Any) -> None:
-            super().insertBefore(node, refNode)
-            self._childNodes.insert(self._childNodes.index(refNode), node)
-
-    class TreeBuilder(base):
-        elementClass = Element
-
-    return TreeBuilder
-
-
-_TREE_BUILDER = _tree_builder()
-
-
 def _draw_html5lib(source: str, highlights: Sequence[Highlight]) -> str:
-    parser = html5lib.HTMLParser(tree=_TREE_BUILDER, namespaceHTMLElements=False)
     # As `div.innerHTML = source` parses it: in a <div>, with scripting on.
-    fragment = parser.parseFragment(source, container="div", scripting=True)
-    walker = html5lib.getTreeWalker("etree")
-    tokens = _merge_text(walker(fragment))
+    fragment = html5.parse_fragment(source)
+    tokens = _merge_text(html5.walk(fragment))
     runs: list[_Run] = []
     run_at: dict[int, int] = {}  # token index -> run index
     stack: list[tuple[str, bool]] = []  # (name, in the HTML namespace)
@@ -365,7 +342,7 @@ def _draw_html5lib(source: str, highlights: Sequence[Highlight]) -> str:
             run_at[index] = len(runs)
             runs.append(_Run(token["data"], markable))
     plans = _plan(runs, highlights)
-    serializer = HTMLSerializer(
+    serializer = html5.HTMLSerializer(
         quote_attr_values="always", omit_optional_tags=False, resolve_entities=False
     )
     marked = _keep_leading_newlines(_inject(tokens, run_at, plans))

@@ -80,8 +80,13 @@ class Target:
 # live server's threads do not survive a fork, and the unit tests are what should pin it).
 TARGETS: dict[str, Target] = {
     "sanitizer": Target(
-        "Sanitizer (newsreader/sanitizer.py)",
-        (Part("newsreader/sanitizer.py"),),
+        "Sanitizer (newsreader/sanitizer/)",
+        (
+            Part("newsreader/sanitizer/allowlists.py"),
+            Part("newsreader/sanitizer/cleaning.py"),
+            Part("newsreader/sanitizer/fastpath.py"),
+            Part("newsreader/sanitizer/html5.py"),
+        ),
         ("tests/newsreader/test_sanitizer.py", "tests/articles/test_ingest_text_contract.py"),
     ),
     "ratelimit": Target(

@@ -11,9 +11,10 @@ found, and none of the other cases applies, the comparison returns trafilatura's
 it was: `skippable` says so and the copy and the readability pass are left out.
 
 The result is the same either way (tests/articles/test_ingest_extract_speed.py runs both on sample
-pages). trafilatura has no option for this, so its step is wrapped, and only while our
-pipeline extracts (``shortcut()``): anyone else calling trafilatura in the process, like
-the benchmark's plain-trafilatura baseline, gets trafilatura as it is.
+pages). trafilatura has no option for this, so its step is wrapped (through
+trafilatura_compat, the one module that touches trafilatura's internals), and only while
+our pipeline extracts (``shortcut()``): anyone else calling trafilatura in the process,
+like the benchmark's plain-trafilatura baseline, gets trafilatura as it is.
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ from contextlib import contextmanager
 from copy import copy
 from typing import Any
 
-import trafilatura.core
 from lxml import etree
-from trafilatura.external import SANITIZED_XPATH, compare_extraction
-from trafilatura.main_extractor import extract_content
-from trafilatura.settings import Extractor
-from trafilatura.utils import trim
+
+from . import trafilatura_compat
+from .trafilatura_compat import (
+    SANITIZED_XPATH,
+    Extractor,
+    compare_extraction,
+    extract_content,
+    trim,
+)
 
 _ACTIVE = contextvars.ContextVar("comparison_shortcut", default=False)
 _UNCLEAN = etree.XPath(SANITIZED_XPATH)
@@ -76,17 +81,8 @@ def _wrap(original: _Step) -> _Step:
     return extract_and_compare
 
 
-def _install() -> bool:
-    """Wrap trafilatura's step once; a trafilatura without it keeps its own way."""
-    original = getattr(trafilatura.core, "_extract_and_compare", None)
-    if original is None or not callable(original):
-        return False
-    if not hasattr(original, "wrapped"):
-        trafilatura.core._extract_and_compare = _wrap(original)  # type: ignore[assignment]
-    return True
-
-
-INSTALLED = _install()
+# Wrap trafilatura's step once; a trafilatura without it keeps its own way.
+INSTALLED = trafilatura_compat.wrap_extract_and_compare(_wrap)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 HTML goes through trafilatura once (`bare_extraction` gives body and metadata from one
 parse); its XML body is turned into our block list. Plain text has its own parser in
-`clean.parse_plain_text`.
+`plaintext.parse_plain_text`.
 """
 
 from __future__ import annotations
@@ -23,18 +23,12 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura import json_metadata as trafilatura_json
-from trafilatura import metadata as trafilatura_metadata
-from trafilatura import utils as trafilatura_utils
-from trafilatura.htmlprocessing import convert_to_html
-from trafilatura.json_metadata import normalize_authors
-from trafilatura.settings import Document
-from trafilatura.utils import trim
-from trafilatura.xml import delete_element
 
 from . import comparison
+from . import trafilatura_compat as tc
 from .blocks import BLOCK_TAGS, Block
-from .clean import space_lost_between
+from .glued_words import space_lost_between
+from .trafilatura_compat import Document, convert_to_html, delete_element, normalize_authors, trim
 
 
 class ExtractionError(Exception):
@@ -336,7 +330,7 @@ def _page_language(page: str) -> str:
 # trafilatura's byline search (metadata.extract_author), done in one walk over the
 # tree instead of a deep copy, a pruning pass and three XPaths with regex callbacks:
 # it was half the cost of all metadata. The rules are its rules, in its order;
-# tests/test_extract.py compares both on sample pages.
+# tests/articles/test_ingest_extract_speed.py compares both on sample pages.
 _AUTHOR_SKIP_CLASS = re.compile(
     r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
     r"|article-(?:share|support)|print|category|meta-date|meta-reviewer"
@@ -618,28 +612,28 @@ def load_html(page: str) -> HtmlElement | None:
     (there almost never is).
     """
     if any(map(page.__contains__, _XML_INVALID)):
-        return trafilatura_utils.load_html(page)
+        return tc.load_html(page)
     beginning = page[:50].lower()
-    dubious = trafilatura_utils.is_dubious_html(beginning)
+    dubious = tc.is_dubious_html(beginning)
     # The rest of repair_faulty_html: a doctype libxml2 trips on, a self-closing <html/>.
     if "doctype" in beginning:
         first_line, _, rest = page.partition("\n")
-        page = trafilatura_utils.DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
+        page = tc.DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
     for line in page[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):
-            page = trafilatura_utils.FAULTY_HTML.sub(r"\1>", page, count=1)
+            page = tc.FAULTY_HTML.sub(r"\1>", page, count=1)
             break
     tree: HtmlElement | None = None
     parsed_bytes = False
     try:
-        tree = lxml.html.fromstring(page, parser=trafilatura_utils.HTML_PARSER)
+        tree = lxml.html.fromstring(page, parser=tc.HTML_PARSER)
     except ValueError:
         # "Unicode strings with encoding declaration are not supported."
-        tree, parsed_bytes = trafilatura_utils.fromstring_bytes(page), True
+        tree, parsed_bytes = tc.fromstring_bytes(page), True
     except Exception:  # trafilatura logs it and goes on in the same way
         tree = None
     if (tree is None or len(tree) < 1) and not parsed_bytes:
-        tree = trafilatura_utils.fromstring_bytes(page)
+        tree = tc.fromstring_bytes(page)
     if tree is not None and dubious and len(tree) < 2:
         return None  # not HTML at all
     return tree
@@ -673,9 +667,9 @@ def _normalize_json(text: str) -> str:
     runs to tens of kilobytes, and that loop cost more than the rest of the metadata)."""
     if "\\" in text:
         text = text.replace("\\n", "").replace("\\r", "").replace("\\t", "")
-        text = trafilatura_json.JSON_UNICODE_REPLACE.sub(lambda m: chr(int(m[1], 16)), text)
+        text = tc.JSON_UNICODE_REPLACE.sub(lambda m: chr(int(m[1], 16)), text)
         text = html.unescape(_SURROGATES.sub("", text))
-    return trim(trafilatura_utils.HTML_STRIP_TAGS.sub("", text))
+    return trim(tc.HTML_STRIP_TAGS.sub("", text))
 
 
 def _meta_json(tree: HtmlElement, meta: Document) -> Document:
@@ -683,11 +677,11 @@ def _meta_json(tree: HtmlElement, meta: Document) -> Document:
     for element in _JSON_LD(tree):
         if not element.text:
             continue
-        text = _normalize_json(trafilatura_metadata.JSON_MINIFY.sub(r"\1", element.text))
+        text = _normalize_json(tc.JSON_MINIFY.sub(r"\1", element.text))
         try:
-            meta = trafilatura_json.extract_json(json.loads(text, strict=False), meta)
+            meta = tc.extract_json(json.loads(text, strict=False), meta)
         except json.JSONDecodeError:
-            meta = trafilatura_json.extract_json_parse_error(text, meta)
+            meta = tc.extract_json_parse_error(text, meta)
     return meta
 
 
@@ -701,7 +695,7 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
     "extensive" full-text scan costs a third of the extraction time for a few more
     dates, which ingestion can get from a feed instead.
     """
-    meta = trafilatura_metadata.examine_meta(tree)
+    meta = tc.examine_meta(tree)
     # A one-word "author" in meta tags is usually the site's account name.
     if meta.author and " " not in meta.author:
         meta.author = None
@@ -709,11 +703,11 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
     with contextlib.suppress(Exception):
         meta = _meta_json(tree, meta)
     if not meta.title:
-        meta.title = trafilatura_metadata.extract_title(tree)
+        meta.title = tc.extract_title(tree)
     if not meta.author:
         meta.author = _author_from_markup(tree)
     if not meta.url:
-        meta.url = trafilatura_metadata.extract_url(tree, url)
+        meta.url = tc.extract_url(tree, url)
     meta.date = find_date(
         tree,
         url=meta.url or url,
@@ -722,7 +716,7 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
         max_date=datetime.now(UTC).strftime("%Y-%m-%d"),
     )
     if not meta.sitename:
-        meta.sitename = trafilatura_metadata.extract_sitename(tree)
+        meta.sitename = tc.extract_sitename(tree)
     if meta.sitename:
         meta.sitename = meta.sitename.lstrip("@")
     meta.clean_and_trim()

@@ -38,9 +38,11 @@ from newsreader.sanitizer import html_to_text, sanitize_article_html
 from ..models import Source, Story, StoryQuerySet, StoryRevision
 from ..signals import revision_added
 from .blocks import Block
-from .clean import parse_plain_text, remove_boilerplate, split_glued_words
+from .boilerplate import remove_boilerplate
 from .extract import Extracted, ExtractionError, collapse, extract_html
 from .fetch import FetchError, decode_body, fetch
+from .glued_words import split_glued_words
+from .plaintext import parse_plain_text
 from .urls import canonicalize, is_web_url, same_site
 
 if TYPE_CHECKING:

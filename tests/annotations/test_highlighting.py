@@ -8,13 +8,13 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-from bleach._vendor import html5lib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations import highlighting
 from annotations.highlighting import Highlight, draw_highlights
 from newsreader import sanitizer
+from newsreader.sanitizer.html5 import html5lib
 
 SAMPLE = Path(__file__).resolve().parents[2] / "articles" / "samples" / "techradar-kaspersky-uk.txt"
 SHARED_SAMPLE = Path("/work/shared/samples/techradar-kaspersky-uk.txt")

@@ -4,11 +4,11 @@ import random
 import xml.etree.ElementTree as ET
 
 import pytest
-from bleach._vendor import html5lib
 
 from annotations.highlighting import Highlight, draw_highlights
 from bench.management.commands.bench_anchoring import sample_texts
 from newsreader.sanitizer import html_to_text
+from newsreader.sanitizer.html5 import html5lib
 
 BODIES: dict[str, str] = {}
 TEXTS = sample_texts(bodies=BODIES)

@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from articles.ingest import clean
+from articles.ingest import glued_words
 from articles.ingest.blocks import Block
-from articles.ingest.clean import (
-    PlainStory,
-    parse_plain_text,
-    remove_boilerplate,
-    space_lost_between,
-    split_glued_words,
-)
+from articles.ingest.boilerplate import remove_boilerplate
+from articles.ingest.glued_words import space_lost_between, split_glued_words
+from articles.ingest.plaintext import PlainStory, parse_plain_text
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "techradar-kaspersky-uk.txt"
 
@@ -881,17 +877,17 @@ def test_trying_only_cuts_beside_a_function_word_splits_as_trying_every_cut_did(
     def every_cut(word: str) -> str:
         best = None
         for cut in range(2, len(word) - 1):
-            score = clean._glued_pair_score(word[:cut], word[cut:])
+            score = glued_words._glued_pair_score(word[:cut], word[cut:])
             if score is not None and (best is None or (score, cut) > best):
                 best = (score, cut)
         return word if best is None else f"{word[: best[1]]} {word[best[1] :]}"
 
     words = sorted({w.lower() for w in re.findall(r"[A-Za-z]{2,}", " ".join(PROSE))})
-    heads = sorted(clean._HEAD_WORDS | clean._TAIL_WORDS)
+    heads = sorted(glued_words._HEAD_WORDS | glued_words._TAIL_WORDS)
     glued = [a + b for a in words for b in heads] + [a + b for a in heads for b in words]
     glued += [a + b + c for a in heads[:10] for b in words[:40] for c in heads[:10]]
     for word in glued:
-        assert clean._split_lowercase(word) == every_cut(word), word
+        assert glued_words._split_lowercase(word) == every_cut(word), word
 
 
 # --------------------------------------------------------------------------------------

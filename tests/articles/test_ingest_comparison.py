@@ -11,10 +11,10 @@ import pytest
 import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from trafilatura.settings import Extractor
 
 from articles.ingest import comparison
 from articles.ingest.extract import ExtractionError, extract_html
+from articles.ingest.trafilatura_compat import Extractor
 from tests.conftest import SAMPLES
 
 SENTENCE = (

@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
-from trafilatura.metadata import extract_meta_json
-from trafilatura.settings import Document
-from trafilatura.utils import load_html as trafilatura_load_html
 
 from articles.ingest import extract
 from articles.ingest.extract import extract_html, load_html
+from articles.ingest.trafilatura_compat import Document, extract_meta_json
+from articles.ingest.trafilatura_compat import load_html as trafilatura_load_html
 from newsreader import sanitizer
 from newsreader.sanitizer import sanitize_article_html
 from tests.conftest import SAMPLES

@@ -32,14 +32,15 @@ from annotations.models import MAX_COMMENT, MAX_QUOTE, Anchoring, Annotation
 from annotations.testing import annotate
 from articles.feeds import FeedError, parse_feed, parse_opml
 from articles.ingest.blocks import Block
-from articles.ingest.clean import parse_plain_text, split_glued_words
 from articles.ingest.extract import Extracted, ExtractionError
+from articles.ingest.glued_words import split_glued_words
 from articles.ingest.pipeline import (
     PLAIN_TEXT_MAX_CHARS,
     PLAIN_TEXT_MAX_LINES,
     ingest_document,
     store,
 )
+from articles.ingest.plaintext import parse_plain_text
 from articles.models import StoryRevision
 from newsreader.sanitizer import (
     check_comment,

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from articles.ingest.clean import split_glued_words
 from articles.ingest.extract import MAX_ELEMENTS
+from articles.ingest.glued_words import split_glued_words
 from articles.ingest.pipeline import PLAIN_TEXT_MAX_CHARS, PLAIN_TEXT_MAX_LINES
 from articles.models import Story, StoryRevision
 from tests.conftest import SAMPLES

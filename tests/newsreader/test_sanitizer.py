@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bleach._vendor.html5lib import HTMLParser, getTreeBuilder
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from newsreader.sanitizer import (
     render_comment,
     sanitize_article_html,
 )
+from newsreader.sanitizer.html5 import HTMLParser, getTreeBuilder
 
 XHTML = "http://www.w3.org/1999/xhtml"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "xss-h5sc"
@@ -991,7 +991,7 @@ _BLOCK_EDGE = re.compile(
 
 
 _BLOCK_IN_PRE = re.compile(
-    r"<pre>(?:(?!</pre>).)*<(?:p|h[1-6]|ul|ol|li|blockquote|figure|table)\b", re.DOTALL
+    r"<pre>(?:(?!</pre>).)*<(?:p|h[1-6]|ul|ol|li|blockquote|figure|table|pre)\b", re.DOTALL
 )
 
 
@@ -1004,3 +1004,29 @@ def test_no_two_blocks_words_touch_in_the_text(markup: str) -> None:
     assume(not _BLOCK_IN_PRE.search(out))
     seen = html.unescape(re.sub(r"<[^>]*>", "", _BLOCK_EDGE.sub("\n", out)))
     assert html_to_text(out).split() == seen.split()
+
+
+# ---------------------------------------------------------------- one adapter
+
+
+def test_only_the_html5_module_imports_bleachs_internals() -> None:
+    """bleach's vendored html5lib and its private modules are imported in one place,
+    newsreader/sanitizer/html5.py, so replacing bleach means replacing that module."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    adapter = root / "newsreader" / "sanitizer" / "html5.py"
+    offenders = {}
+    for path in root.rglob("*.py"):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or path == adapter:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            private = [n for n in names if n.startswith("bleach.") and "._" in n[6:]]
+            if private or any(n == "html5lib" or n.startswith("html5lib.") for n in names):
+                offenders[str(path.relative_to(root))] = names
+    assert not offenders, offenders
