@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from articles.ingest import comparison, trafilatura_compat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = ROOT / "articles" / "ingest" / "trafilatura_compat.py"
 
 # trafilatura 2.3.1. Each value: the parameters (a function's) or the type (a constant's),

@@ -1014,7 +1014,7 @@ def test_only_the_html5_module_imports_bleachs_internals() -> None:
     newsreader/sanitizer/html5.py, so replacing bleach means replacing that module."""
     import ast
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     adapter = root / "newsreader" / "sanitizer" / "html5.py"
     offenders = {}
     for path in root.rglob("*.py"):
