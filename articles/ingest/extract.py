@@ -769,7 +769,7 @@ _CONTROL_CHARACTERS = re.compile(
 
 # What a page may hold, each cap far above what real article pages hold (the 711 pages of
 # the extraction benchmark) and each refused above, never cut short. Together they keep
-# the worst page found within them under a second of CPU, about 0.7 s (issue 13; see
+# the worst page found within them under a second of CPU, 0.7-0.8 s (issue 13; see
 # README, "CPU and input bounds"):
 # * elements: trafilatura's passes cost tens of microseconds an element; the largest
 #   real page has 4,975.

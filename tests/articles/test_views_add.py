@@ -480,7 +480,7 @@ WORST_HTML = {
 def test_a_worst_case_html_paste_at_the_caps_takes_under_a_second(signed_in, shape):
     # Before the caps on class names, text and blocks (issue 13) the worst pages took 1 to
     # 2 s of CPU (10,000 elements with 4 MB of class names, 10,000 links, 5 MB of text);
-    # the worst here takes about 0.7 s on a busy two-core machine ("paragraphs with
+    # the worst here takes 0.7-0.8 s on a busy two-core machine ("paragraphs with
     # links": trafilatura's passes over 10,000 elements of article text). A complexity
     # guard with room for a loaded machine, not a benchmark.
     body = _page(WORST_HTML[shape])
