@@ -767,10 +767,28 @@ _CONTROL_CHARACTERS = re.compile(
 )
 
 
-# Extraction costs up to about 120 microseconds an element, slightly more than linearly
-# (trafilatura's passes): this cap keeps the worst page near a second of CPU. The largest
-# of the 711 real article pages of the extraction benchmark has 4,975 elements.
+# What a page may hold, each cap far above what real article pages hold (the 711 pages of
+# the extraction benchmark) and each refused above, never cut short. Together they keep
+# the worst page found within them under a second of CPU, 0.7-0.8 s (issue 13; see
+# README, "CPU and input bounds"):
+# * elements: trafilatura's passes cost tens of microseconds an element; the largest
+#   real page has 4,975.
 MAX_ELEMENTS = 10_000
+# * characters of class and id values: every pass that reads them (trafilatura's
+#   discard rules, the byline search, the furniture pruning) runs regexes over them, so
+#   10,000 elements with long class names took 2 s; the most any real page has is 203,182.
+MAX_CLASS_AND_ID_CHARS = 500_000
+# * characters of text (outside scripts and styles): every step from trafilatura's to
+#   the sanitizer's reads the text again, 5 MB of it in one paragraph took 1 s; the most
+#   any real page has is 196,472.
+MAX_TEXT_CHARS = 1_000_000
+# * blocks (paragraphs, headings, lists, figures...) extracted, and top-level elements
+#   of trafilatura's body before they are made blocks: cleaning and sanitizing cost tens
+#   of microseconds a block, a page of 10,000 links (each its own paragraph) took 1.2 s;
+#   the most any real page has is 426 blocks from 399 top-level elements.
+MAX_BLOCKS = 1_500
+_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+_CLASS_AND_ID_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
 
 
 def _extract_html(page: str, url: str | None) -> Extracted:
@@ -786,6 +804,16 @@ def _extract_html(page: str, url: str | None) -> Extracted:
             f"This page has more than {MAX_ELEMENTS:,} HTML elements, more than an article "
             "page has: it is not read."
         )
+    if sum(map(len, _CLASS_AND_ID_VALUES(tree))) > MAX_CLASS_AND_ID_CHARS:
+        raise ExtractionError(
+            f"This page's class and id attributes hold more than {MAX_CLASS_AND_ID_CHARS:,} "
+            "characters, more than an article page has: it is not read."
+        )
+    if sum(map(len, _TEXT_NODES(tree))) > MAX_TEXT_CHARS:
+        raise ExtractionError(
+            f"This page has more than {MAX_TEXT_CHARS:,} characters of text, more than an "
+            "article page has: it is not read."
+        )
     meta = _metadata(tree, url)
     _strip_inert(tree)
     _prune_boilerplate(tree)
@@ -795,9 +823,17 @@ def _extract_html(page: str, url: str | None) -> Extracted:
         document = _bare_extraction(tree)
     if document is None or isinstance(document, dict) or document.body is None:
         raise ExtractionError("No article text could be found in this page.")
+    too_many_blocks = ExtractionError(
+        f"This page has more than {MAX_BLOCKS:,} paragraphs, headings, lists and figures, "
+        "more than an article has: it is not read."
+    )
+    if len(document.body) > MAX_BLOCKS:
+        raise too_many_blocks
     blocks = _attach_captions(blocks_from_trafilatura_body(document.body, url), captions)
     if not blocks:
         raise ExtractionError("No article text could be found in this page.")
+    if len(blocks) > MAX_BLOCKS:
+        raise too_many_blocks
     site_name = collapse(meta.sitename or "")
     title = _clean_title(meta.title or "", site_name)
     if not title:
