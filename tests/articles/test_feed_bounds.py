@@ -266,6 +266,21 @@ def test_only_the_first_items_reach_a_parser():
     assert [e.title for e in feed.entries] == [str(i) for i in range(MAX_ENTRIES)]
 
 
+def test_a_cut_feed_keeps_its_doctype():
+    items = b"".join(
+        b"<item><title>%d &sign;</title><link>/%d</link></item>" % (i, i) for i in range(60)
+    )
+    body = (
+        b"<?xml version='1.0'?><!DOCTYPE rss PUBLIC '-//Netscape Communications//DTD RSS 0.91//EN'"
+        b" 'http://my.netscape.com/publish/formats/rss-0.91.dtd' [<!ENTITY sign '&#8224;'>]>"
+        b"<rss version='0.91'><channel><title>Old</title>" + items + RSS_END
+    )
+    feed = bounded(body)
+    assert isinstance(feed, ParsedFeed)
+    assert feed.kind == "rss091n"
+    assert [e.title for e in feed.entries] == [f"{i} \u2020" for i in range(MAX_ENTRIES)]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
