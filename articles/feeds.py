@@ -476,7 +476,9 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
         author = ", ".join(
-            str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")
+            str(a.get("name"))
+            for a in (authors[:100] if isinstance(authors, list) else [])
+            if isinstance(a, dict) and a.get("name")
         )
         guid = str(item.get("id") or link) or (
             "content:" + hashlib.sha256(f"{title}\0{content_html}".encode()).hexdigest()
@@ -500,9 +502,13 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
     )
 
 
+# A title, a name: what is kept of one is shorter still (500 characters).
+_TEXT_MAX_CHARS = 10_000
+
+
 def _text(value: str) -> str:
     """Feed titles are sometimes HTML-escaped twice or carry tags; readers want text."""
-    value = html.unescape(str(value))
+    value = html.unescape(str(value)[:_TEXT_MAX_CHARS])
     if "<" in value:
         with contextlib.suppress(etree.ParserError, ValueError):
             value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()

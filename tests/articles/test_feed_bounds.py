@@ -11,6 +11,7 @@ machine; the worst of them takes about 0.4 s there, and took up to 21 s before).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -58,6 +59,11 @@ def numbered(template: bytes, room: int = MAX - 300) -> bytes:
 
 def first_item_then_filler(first: bytes, filler: bytes = b"<item><title>u</title></item>"):
     return RSS + first + fill(filler, MAX - len(RSS) - len(first) - 100) + RSS_END
+
+
+def json_feed(**item: object) -> bytes:
+    item = {"id": "1", "url": "https://e.test/1", **item}
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [item]}).encode()
 
 
 def bounded(content: bytes, **kwargs) -> ParsedFeed | FeedError:
@@ -127,6 +133,10 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "item tags inside CDATA": lambda: (
         RSS + b"<item><title>t</title><description><![CDATA[" + fill(b"<item>") + b"]]>"
     ),
+    "JSON Feed: a title of entities": lambda: json_feed(title="&amp;" * (MAX // 5 - 100)),
+    "JSON Feed: a title of tags": lambda: json_feed(title="<div>" * (MAX // 5 - 100)),
+    "JSON Feed: a million paragraphs": lambda: json_feed(content_text="a\n\n" * (MAX // 5 - 40)),
+    "JSON Feed: 260,000 authors": lambda: json_feed(authors=[{"name": "&amp;"}] * (MAX // 19)),
 }
 
 
