@@ -11,6 +11,7 @@ import calendar
 import contextlib
 import hashlib
 import html
+import html.entities
 import io
 import json
 import re
@@ -136,33 +137,204 @@ def parse_feed(content: bytes, *, url: str, content_type: str = "") -> ParsedFee
     return _parse_xml_feed(content, url, content_type)
 
 
-def _first_entries_only(content: bytes) -> bytes:
-    """The feed with only its first MAX_ENTRIES items, the only ones read: feedparser spends
-    about half a millisecond on every item (5 MB of them took 23 s of CPU). Malformed XML
-    that lxml will not parse is left for feedparser's tolerance, whole."""
-    if content.count(b"<item") + content.count(b"<entry") <= 2 * MAX_ENTRIES:
-        return content
-    try:
-        root = etree.fromstring(content, _safe_xml_parser())
-    except etree.XMLSyntaxError:
-        return content
-    entries = (
-        element
-        for element in root.iter()
-        if isinstance(element.tag, str) and etree.QName(element).localname in ("item", "entry")
+# --- Bounds: what feedparser is given -----------------------------------------------------
+#
+# feedparser reads XML in Python, about 30 µs of CPU per element or attribute on real
+# feeds, a third of that per HTML tag in an item's text (it parses it to resolve relative
+# links), 2-4 µs per "&", "<" or ">" in text (one callback each); its tolerant parser
+# for malformed XML takes up to 3.5 µs per byte (deep nesting). A fetched feed is up to
+# FETCH_MAX_BYTES (5 MB); whatever it holds, feedparser is given at most:
+# - MAX_ENTRIES items: the bytes from the (MAX_ENTRIES + 1)-th item or entry start tag on
+#   are cut before any parser sees them (libxml2 closes what the cut leaves open);
+# - FEED_MAX_WORK units of work, counted by libxml2 (in C) on the parsed tree: an element,
+#   attribute, comment or processing instruction is one, a tag in text a third, a "&",
+#   "<" or ">" in text an eighth. Items past the budget are left out (the first ones, the
+#   newest, are read); a feed whose channel or first item alone is over it is refused, as
+#   is one with an element of more than FEED_MAX_ATTRIBUTES attributes or more than
+#   FEED_MAX_NAMESPACES namespace declarations;
+# - malformed XML: repaired when its errors are the two common ones (a stray "&", HTML's
+#   named entities such as &nbsp;), then bounded as above; otherwise feedparser's tolerant
+#   parser reads at most LOOSE_MAX_BYTES of it, cut before an item, and a first item
+#   larger than that is refused.
+# A real 50-item full-content feed is 4,000-7,000 units; the worst input of the maximum
+# size takes under half a second (README "CPU and input bounds",
+# tests/articles/test_feed_bounds.py).
+
+FEED_MAX_WORK = 15_000
+# Real feeds declare a handful (RSS modules: content, dc, media, …).
+FEED_MAX_NAMESPACES = 1_000
+# feedparser's time per attribute grows with their number on one element (1,000 on one
+# cost 12 µs each, 100 cost 5); real elements carry a few (an <img> a dozen).
+FEED_MAX_ATTRIBUTES = 100
+LOOSE_MAX_BYTES = 64 * 1024
+# A stray "&" is escaped only in a feed with at most this many (the regex costs 0.3 µs each).
+_MAX_REPAIRED_AMPERSANDS = 100_000
+
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]", re.I)
+_STRAY_AMPERSAND = re.compile(rb"&(?!#?\w+;)")
+_XML_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*\?>")
+# HTML's named character references (HTML 4's, which feeds use and feedparser knows),
+# declared for libxml2 as the characters they stand for; XML's own five are predefined.
+_HTML_ENTITIES = b"<!DOCTYPE feed [%s]>" % b"".join(
+    b'<!ENTITY %s "&#%d;">' % (name.encode(), codepoint)
+    for name, codepoint in sorted(html.entities.name2codepoint.items())
+    if name not in ("amp", "lt", "gt", "quot", "apos")
+)
+
+
+def _feed_xml_parser(*, recover: bool = False, html_entities: bool = False) -> etree.XMLParser:
+    # As for OPML: no DTD, no network, no expansion of the document's own entities. The
+    # only entities resolved are HTML's, when this module declared them itself.
+    return etree.XMLParser(
+        resolve_entities="internal" if html_entities else False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=recover,
     )
-    extras = list(islice(entries, MAX_ENTRIES, None))
-    if not extras:
-        return content
-    for element in extras:
-        parent = element.getparent()
-        if parent is not None:
-            parent.remove(element)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _bounded_xml(content: bytes) -> bytes:
+    """The feed as feedparser should read it: at most MAX_ENTRIES items and FEED_MAX_WORK
+    units of work, or at most LOOSE_MAX_BYTES when it is malformed (see above)."""
+    starts = [m.start() for m in islice(_ENTRY_START.finditer(content), MAX_ENTRIES + 1)]
+    cut = content[: starts[MAX_ENTRIES]] if len(starts) > MAX_ENTRIES else content
+    try:
+        root = _parse_xml(cut, unfinished=cut is not content)
+    except etree.XMLSyntaxError as exc:
+        return _malformed(cut, starts, exc)
+    if _within_budget(root, cut) and cut is content:
+        return content  # read as fetched, as before
+    # With its DOCTYPE: the entities it declares, and the version RSS 0.91 gives in it.
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _parse_xml(content: bytes, *, unfinished: bool, html_entities: bool = False) -> etree._Element:
+    """Parse strictly (XMLSyntaxError); with `unfinished`, a document whose only errors
+    are elements left open at its end (where it was cut) has them closed by libxml2."""
+    try:
+        return etree.fromstring(content, _feed_xml_parser(html_entities=html_entities))
+    except etree.XMLSyntaxError as exc:
+        # libxml2 stops at the first error: this one, at the very end, is the only one.
+        if not unfinished or exc.code != etree.ErrorTypes.ERR_TAG_NOT_FINISHED:
+            raise
+    parser = _feed_xml_parser(recover=True, html_entities=html_entities)
+    return etree.fromstring(content, parser)
+
+
+def _malformed(cut: bytes, starts: list[int], error: etree.XMLSyntaxError) -> bytes:
+    if len(cut) <= LOOSE_MAX_BYTES:
+        return cut  # feedparser's tolerance, as for any malformed feed
+    repaired = _repaired(cut)
+    if repaired is not None:
+        with contextlib.suppress(etree.XMLSyntaxError):
+            root = _parse_xml(repaired, unfinished=True, html_entities=True)
+            _within_budget(root, repaired)
+            return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    # Still malformed: the items that fit in LOOSE_MAX_BYTES, for feedparser's tolerance.
+    fitting = [start for start in starts[1:] if start <= LOOSE_MAX_BYTES]
+    if not fitting:
+        raise FeedError(
+            f"The feed's XML is malformed ({error.msg}), and its first item is too large "
+            f"to read around the errors: {len(cut) // 1024:,} KB; at most "
+            f"{LOOSE_MAX_BYTES // 1024} KB of malformed XML is read."
+        )
+    return cut[: fitting[-1]]
+
+
+def _repaired(content: bytes) -> bytes | None:
+    """The two errors feeds commonly make, repaired in C: a stray "&" ("Q&A") and HTML's
+    named entities (&nbsp;). None when the feed's bytes do not allow it."""
+    head = content[:4096]
+    if b"\x00" in head[:64] or re.search(rb"<!DOCTYPE", head, re.I):
+        return None  # UTF-16, or a DOCTYPE of its own: no place for HTML's entities
+    if content.count(b"&") > _MAX_REPAIRED_AMPERSANDS:
+        return None
+    content = _STRAY_AMPERSAND.sub(b"&amp;", content)
+    declaration = _XML_DECLARATION.match(content)
+    at = declaration.end() if declaration else 0
+    return content[:at] + _HTML_ENTITIES + content[at:]
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What feedparser would do in Python for an element and all it holds."""
+
+    nodes: int  # elements, attributes, comments and processing instructions
+    tags: int  # "<" in its text: HTML tags feedparser's link resolver parses
+    references: int  # "&", "<" and ">" in its text: one callback each
+
+    @property
+    def units(self) -> int:
+        return self.nodes + self.tags // 3 + self.references // 8
+
+    def minus(self, parts: Iterable[_Work]) -> _Work:
+        parts = list(parts)
+        return _Work(
+            self.nodes - sum(part.nodes for part in parts),
+            self.tags - sum(part.tags for part in parts),
+            self.references - sum(part.references for part in parts),
+        )
+
+
+def _work(element: etree._Element) -> _Work:
+    nodes = element.xpath(
+        "count(descendant-or-self::node()) - count(descendant::text())"
+        " + count(descendant-or-self::*/@*)"
+    )
+    text = element.xpath("string()")
+    tags = text.count("<")
+    return _Work(int(nodes), tags, tags + text.count(">") + text.count("&"))
+
+
+def _within_budget(root: etree._Element, content: bytes) -> bool:
+    """Leave out the items past FEED_MAX_WORK; True when none was (FeedError when the
+    channel or the first item alone is over it)."""
+    namespaces = content.count(b"xmlns")
+    if namespaces > FEED_MAX_NAMESPACES:
+        raise FeedError(
+            f"This feed is too complex to read: it declares {namespaces:,} XML namespaces; "
+            f"at most {FEED_MAX_NAMESPACES:,}."
+        )
+    crowded = root.xpath(f"(//*[count(@*) > {FEED_MAX_ATTRIBUTES}])[1]")
+    if crowded:
+        raise FeedError(
+            f"This feed is too complex to read: an element has {len(crowded[0].attrib):,} "
+            f"attributes; at most {FEED_MAX_ATTRIBUTES}."
+        )
+    total = _work(root)
+    if total.units <= FEED_MAX_WORK:
+        return True
+    entries = list(root.iter("{*}item", "{*}entry"))
+    costs = [_work(entry) for entry in entries]
+    channel = total.minus(costs)
+    if channel.units > FEED_MAX_WORK:
+        raise FeedError(_too_complex("its channel (outside the items)", channel))
+    spent = channel.units
+    for count, cost in enumerate(costs):
+        spent += cost.units
+        if spent > FEED_MAX_WORK:
+            if count == 0:
+                raise FeedError(_too_complex("its first item", cost))
+            for extra in entries[count:]:
+                parent = extra.getparent()
+                if parent is not None:
+                    parent.remove(extra)
+            return False
+    return True
+
+
+def _too_complex(what: str, work: _Work) -> str:
+    return (
+        f"This feed is too complex to read: {what} alone is {work.units:,} units of work "
+        f"({work.nodes:,} XML elements and attributes, {work.tags:,} HTML tags and "
+        f"{work.references:,} character references in its text); at most {FEED_MAX_WORK:,} "
+        "(an element or attribute is one, an HTML tag a third, a reference an eighth)."
+    )
 
 
 def _parse_xml_feed(content: bytes, url: str, content_type: str) -> ParsedFeed:
-    content = _first_entries_only(content)
+    content = _bounded_xml(content)
     parsed = feedparser.parse(
         io.BytesIO(content),
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
@@ -304,7 +476,9 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
         author = ", ".join(
-            str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")
+            str(a.get("name"))
+            for a in (authors[:100] if isinstance(authors, list) else [])
+            if isinstance(a, dict) and a.get("name")
         )
         guid = str(item.get("id") or link) or (
             "content:" + hashlib.sha256(f"{title}\0{content_html}".encode()).hexdigest()
@@ -328,9 +502,13 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
     )
 
 
+# A title, a name: what is kept of one is shorter still (500 characters).
+_TEXT_MAX_CHARS = 10_000
+
+
 def _text(value: str) -> str:
     """Feed titles are sometimes HTML-escaped twice or carry tags; readers want text."""
-    value = html.unescape(str(value))
+    value = html.unescape(str(value)[:_TEXT_MAX_CHARS])
     if "<" in value:
         with contextlib.suppress(etree.ParserError, ValueError):
             value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
