@@ -47,7 +47,16 @@ RECTS = """(quote) => {
 
 
 def _select(page, quote: str) -> None:
+    # Where the words are once the page has settled (fonts, the notice above the story):
+    # under load a rect measured a moment too early put the drag a few letters off.
+    page.evaluate("document.fonts.ready")
     rects = page.evaluate(RECTS, quote)
+    for _ in range(20):
+        page.wait_for_timeout(100)
+        again = page.evaluate(RECTS, quote)
+        if again == rects:
+            break
+        rects = again
     first, last = rects["first"], rects["last"]
     page.mouse.move(first["left"] + 1, first["top"] + first["height"] / 2)
     page.mouse.down()
