@@ -25,7 +25,6 @@ from .models import Annotation, QuoteAmbiguous, Reply, SelectionError
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-PAGE_SIZE = 25
 CARD = "annotations/annotation.html#card"
 
 
