@@ -87,7 +87,11 @@ TARGETS: dict[str, Target] = {
             Part("newsreader/sanitizer/fastpath.py"),
             Part("newsreader/sanitizer/html5.py"),
         ),
-        ("tests/newsreader/test_sanitizer.py", "tests/articles/test_ingest_text_contract.py"),
+        (
+            "tests/newsreader/test_sanitizer.py",
+            "tests/newsreader/test_sanitizer_fastpath_grid.py",
+            "tests/articles/test_ingest_text_contract.py",
+        ),
     ),
     "ratelimit": Target(
         "Rate limits (newsreader/ratelimit.py)",

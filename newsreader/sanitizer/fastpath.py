@@ -82,7 +82,10 @@ _FAST_ORDINARY: Final = frozenset(
 )  # fmt: skip
 # Not in the spec's "special" category: an <li> start tag looks through them (and
 # through <p>) for an open <li> to close.
-_FAST_NOT_SPECIAL: Final = _FAST_FORMATTING | _FAST_ORDINARY
+# html5lib's list of special elements predates figcaption's joining it, so its <li>
+# looks through an open <figcaption> too (a browser stops there): counted here as not
+# special, the fast path then declines that case and html5lib decides, as it would.
+_FAST_NOT_SPECIAL: Final = _FAST_FORMATTING | _FAST_ORDINARY | {"figcaption"}
 _FAST_SCOPE_FENCE: Final = frozenset({"table", "td", "th"})
 _FAST_TABLE_PARENTS: Final = frozenset({"table", "thead", "tbody", "tr"})
 _FAST_PARENTS: Final[Mapping[str, tuple[str, ...]]] = {
