@@ -231,6 +231,9 @@ class Mutant:
     status: str = ""
     tests_run: int = 0
     seconds: float = 0.0
+    # A constant's readers in the target's other files (a package's modules import each
+    # other's allowlists): (repository-relative path, line).
+    reach_elsewhere: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def constant(self) -> bool:
@@ -510,9 +513,10 @@ def _sites(tree: ast.Module, scope: tuple[str, ...]) -> list[_Site]:
     return sites
 
 
-def _constant_reach(tree: ast.Module) -> dict[str, set[int]]:
-    """For each module constant, the lines inside functions that read it (or a constant
-    derived from it): a test reaching one of them can see the constant change."""
+def _constant_reach(tree: ast.Module, names: set[str] | None = None) -> dict[str, set[int]]:
+    """For each module constant (or each of ``names``, which the module may import), the
+    lines inside functions that read it (or a constant derived from it): a test reaching
+    one of them can see the constant change."""
     reads: dict[str, set[int]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -528,10 +532,8 @@ def _constant_reach(tree: ast.Module) -> dict[str, set[int]]:
                 if isinstance(node, ast.Name):
                     derived.setdefault(node.id, set()).add(name)
     reach: dict[str, set[int]] = {}
-    for statement in tree.body:
-        name = _constant_name(statement)
-        if not name:
-            continue
+    wanted = names if names is not None else {n for n in map(_constant_name, tree.body) if n}
+    for name in wanted:
         seen, todo, lines = {name}, [name], set()
         while todo:
             current = todo.pop()
@@ -584,6 +586,29 @@ def generate(part: Part) -> list[Mutant]:
         seen[base] = seen.get(base, 0) + 1
         mutant.id = base if seen[base] == 1 else f"{base} ({seen[base]})"
     return mutants
+
+
+def generate_target(target: Target) -> list[Mutant]:
+    """The mutants of every part; a constant's are run against the tests that reach its
+    readers in the other parts too (a name imported from the mutated module)."""
+    mutants = [m for part in target.parts for m in generate(part)]
+    trees = {part.path: ast.parse(_source(part)) for part in target.parts}
+    for mutant in mutants:
+        if not mutant.constant:
+            continue
+        for path, tree in trees.items():
+            if path == mutant.path or not _imports_name(tree, mutant.qualname):
+                continue
+            lines = _constant_reach(tree, {mutant.qualname}).get(mutant.qualname, set())
+            mutant.reach_elsewhere += [(path, line) for line in sorted(lines)]
+    return mutants
+
+
+def _imports_name(tree: ast.Module, name: str) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names)
+        for node in tree.body
+    )
 
 
 def mutated_tree(part: Part, mutant: Mutant) -> ast.Module:
@@ -778,6 +803,7 @@ class _Runner:
     def _tests_for(self, mutant: Mutant) -> list[str]:
         path = _real(ROOT / mutant.path)
         wanted = {(path, line) for line in mutant.reach}
+        wanted |= {(_real(ROOT / other), line) for other, line in mutant.reach_elsewhere}
         chosen = [n for n, lines in self.lines.items() if lines & wanted]
         return sorted(chosen, key=lambda n: self.durations.get(n, 0.0))
 
@@ -808,7 +834,24 @@ class _Runner:
         tree = mutated_tree(part, mutant)
         module = next(m for m in self.modules if _real(m.__file__ or "") == path)
         if mutant.constant:
-            _apply_constant(module, tree, mutant.qualname)
+            before = dict(vars(module))
+            changed = _apply_constant(module, tree, mutant.qualname)
+            for other_part, other in zip(self.target.parts, self.modules, strict=True):
+                if other is module:
+                    continue
+                # `from .allowlists import X` bound the old object: the mutant's is bound
+                # instead, and the importer's constants built from it are built again.
+                rebound = {
+                    name
+                    for name in changed
+                    if name in vars(other) and vars(other)[name] is before.get(name)
+                }
+                for name in rebound:
+                    setattr(other, name, getattr(module, name))
+                if rebound:
+                    other_tree = ast.parse(_source(other_part))
+                    for name in rebound:
+                        _apply_constant(other, other_tree, name, evaluate_first=False)
         else:
             code = compile(tree, path, "exec")
             new_codes = {(c.co_qualname, c.co_firstlineno): c for c in _code_objects(code)}
@@ -891,17 +934,21 @@ def _quiet() -> None:
     os.dup2(devnull, 2)
 
 
-def _apply_constant(module: types.ModuleType, tree: ast.Module, name: str) -> None:
-    """Re-evaluate the constant, and every later module constant that uses it."""
+def _apply_constant(
+    module: types.ModuleType, tree: ast.Module, name: str, *, evaluate_first: bool = True
+) -> set[str]:
+    """Re-evaluate the constant, and every later module constant that uses it; the names
+    changed. Without ``evaluate_first`` the constant is already set (imported) and only
+    the constants that use it are evaluated again."""
     changed = {name}
-    started = False
+    started = not evaluate_first
     for statement in tree.body:
         target = _constant_name(statement)
         if target is None or not isinstance(statement, ast.Assign | ast.AnnAssign):
             continue
         assert statement.value is not None
         uses = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
-        if target == name:
+        if target == name and evaluate_first:
             started = True
         elif not (started and uses & changed):
             continue
@@ -909,6 +956,7 @@ def _apply_constant(module: types.ModuleType, tree: ast.Module, name: str) -> No
         code = compile(expression, module.__file__ or "", "eval")
         setattr(module, target, eval(code, vars(module)))  # noqa: S307
         changed.add(target)
+    return changed
 
 
 def worker(
@@ -917,7 +965,7 @@ def worker(
     import pytest
 
     target = TARGETS[name]
-    mutants = [m for part in target.parts for m in generate(part)]
+    mutants = generate_target(target)
     if only:
         mutants = [m for m in mutants if only in m.id]
     if ids:
