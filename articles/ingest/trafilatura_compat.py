@@ -114,6 +114,7 @@ __all__ = [
     "normalize_authors",
     "trim",
     "wrap_extract_and_compare",
+    "wrap_strip_tags",
 ]
 
 # Every internal the pipeline relies on, as "module:name": the names imported above, and
@@ -213,3 +214,24 @@ def wrap_extract_and_compare(wrap: Callable[[ExtractAndCompare], ExtractAndCompa
     if not hasattr(original, "wrapped"):
         _core._extract_and_compare = wrap(original)  # type: ignore[assignment]
     return True
+
+
+# The modules of trafilatura that call lxml's strip_tags under that name.
+_STRIP_TAGS_USERS = ("core", "external", "htmlprocessing", "main_extractor")
+StripTags = Callable[..., None]
+
+
+def wrap_strip_tags(wrap: Callable[[StripTags], StripTags]) -> bool:
+    """Replace lxml's ``strip_tags`` as trafilatura's modules call it by ``wrap(original)``,
+    once per module (a replacement has a ``wrapped`` attribute). False if none of them
+    calls it any more."""
+    wrapped_any = False
+    for name in _STRIP_TAGS_USERS:
+        module = importlib.import_module(f"trafilatura.{name}")
+        original = getattr(module, "strip_tags", None)
+        if original is None or not callable(original):
+            continue
+        if not hasattr(original, "wrapped"):
+            setattr(module, "strip_tags", wrap(original))  # noqa: B010
+        wrapped_any = True
+    return wrapped_any

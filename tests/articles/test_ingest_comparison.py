@@ -58,6 +58,31 @@ def _page(article: str, chrome: str = "") -> str:
 
 def test_it_is_installed():
     assert comparison.INSTALLED
+    assert comparison.STRIP_TAGS_MERGES
+
+
+def test_stripped_tags_leave_their_text_as_one_node_inside_the_shortcut():
+    from trafilatura import main_extractor
+
+    def stripped() -> lxml.etree._Element:
+        paragraph = lxml.html.fromstring(
+            "<div><p>Lead <span>one</span> <span>two <b>bold</b> <span>three</span></span>"
+            " end</p></div>"
+        )[0]
+        main_extractor.strip_tags(paragraph, "span")
+        return paragraph
+
+    plain = stripped()
+    with comparison.shortcut():
+        merged = stripped()
+    assert lxml.etree.tostring(merged) == lxml.etree.tostring(plain)
+    assert len(plain.xpath("text()")) > 2  # lxml's own way: a node per stripped piece
+    assert [str(t) for t in merged.xpath("text()")] == ["Lead one two ", " three end"]
+
+
+def test_a_paragraph_of_many_spans_comes_out_the_same():
+    spans = "".join(f'<span class="s">{SENTENCE[:40]} {i} </span>' for i in range(300))
+    _both_ways(_page(f"<p>{spans}</p><p>{SENTENCE}</p>"))
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.html")), ids=lambda p: p.name)
