@@ -441,10 +441,14 @@ def _author_from_markup(tree: HtmlElement) -> str | None:
             continue
         seen.add(element)
         stage = _author_stage(element, str(element.tag))
-        if stage is not None and not _excluded(element, top):
+        if stage is not None:
             stages[stage].append(element)
     for candidates in stages:
         for element in candidates:
+            # Tested here, in the order candidates are tried, not for all of them: a page
+            # of 10,000 bylines is decided by the first.
+            if _excluded(element, top):
+                continue
             skipped = [
                 child
                 for child in element.iterdescendants()
