@@ -789,8 +789,9 @@ MAX_ELEMENTS = 10_000
 MAX_CLASS_AND_ID_CHARS = 500_000
 # * characters of text (outside scripts and styles): every step from trafilatura's to
 #   the sanitizer's reads the text again, 5 MB of it in one paragraph took 1 s; the most
-#   any real page has is 196,472.
-MAX_TEXT_CHARS = 1_000_000
+#   any real page has is 196,472, so twice that is still room (the cap was 1,000,000,
+#   and at the element cap the text added 0.1-0.15 s to the worst page).
+MAX_TEXT_CHARS = 400_000
 # * blocks (paragraphs, headings, lists, figures...) extracted, and top-level elements
 #   of trafilatura's body before they are made blocks: cleaning and sanitizing cost tens
 #   of microseconds a block, a page of 10,000 links (each its own paragraph) took 1.2 s;
