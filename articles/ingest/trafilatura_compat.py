@@ -112,6 +112,7 @@ __all__ = [
     "is_dubious_html",
     "load_html",
     "normalize_authors",
+    "strip_tags_as_called",
     "trim",
     "wrap_extract_and_compare",
     "wrap_strip_tags",
@@ -235,3 +236,9 @@ def wrap_strip_tags(wrap: Callable[[StripTags], StripTags]) -> bool:
             setattr(module, "strip_tags", wrap(original))  # noqa: B010
         wrapped_any = True
     return wrapped_any
+
+
+def strip_tags_as_called() -> StripTags:
+    """The ``strip_tags`` trafilatura's main extractor calls (wrapped, once installed)."""
+    function: StripTags = importlib.import_module("trafilatura.main_extractor").strip_tags
+    return function
