@@ -30,6 +30,7 @@ from typing import Any
 
 import trafilatura
 from django.core.exceptions import ImproperlyConfigured
+from lxml import etree
 
 # Keep in step with the trafilatura requirement in pyproject.toml.
 TESTED_RANGE = ">=2.3,<2.4"
@@ -82,6 +83,7 @@ from trafilatura.utils import (  # noqa: E402
     trim,
 )
 from trafilatura.xml import delete_element  # noqa: E402
+from trafilatura.xpaths import REGEXP_NS  # noqa: E402
 
 __all__ = [
     "DOCTYPE_TAG",
@@ -91,6 +93,7 @@ __all__ = [
     "INTERNALS",
     "JSON_MINIFY",
     "JSON_UNICODE_REPLACE",
+    "REGEXP_NS",
     "SANITIZED_XPATH",
     "TESTED_RANGE",
     "Document",
@@ -115,7 +118,9 @@ __all__ = [
     "strip_tags_as_called",
     "trim",
     "wrap_extract_and_compare",
+    "wrap_prune_unwanted_nodes",
     "wrap_strip_tags",
+    "xpath_lists",
 ]
 
 # Every internal the pipeline relies on, as "module:name": the names imported above, and
@@ -242,3 +247,33 @@ def strip_tags_as_called() -> StripTags:
     """The ``strip_tags`` trafilatura's main extractor calls (wrapped, once installed)."""
     function: StripTags = importlib.import_module("trafilatura.main_extractor").strip_tags
     return function
+
+
+# The modules of trafilatura that prune with its XPath lists under this name.
+_PRUNE_USERS = ("core", "external", "main_extractor")
+PruneUnwantedNodes = Callable[..., Any]
+
+
+def wrap_prune_unwanted_nodes(wrap: Callable[[PruneUnwantedNodes], PruneUnwantedNodes]) -> bool:
+    """Replace ``prune_unwanted_nodes`` as trafilatura's modules call it by
+    ``wrap(original)``, once per module. False if none of them calls it any more."""
+    wrapped_any = False
+    for name in _PRUNE_USERS:
+        module = importlib.import_module(f"trafilatura.{name}")
+        original = getattr(module, "prune_unwanted_nodes", None)
+        if original is None or not callable(original):
+            continue
+        if not hasattr(original, "wrapped"):
+            setattr(module, "prune_unwanted_nodes", wrap(original))  # noqa: B010
+        wrapped_any = True
+    return wrapped_any
+
+
+def xpath_lists() -> dict[str, list[Any]]:
+    """trafilatura's lists of compiled XPath expressions (``trafilatura.xpaths``)."""
+    module = importlib.import_module("trafilatura.xpaths")
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, list) and value and all(isinstance(x, etree.XPath) for x in value)
+    }
