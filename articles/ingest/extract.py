@@ -778,8 +778,8 @@ _CONTROL_CHARACTERS = re.compile(
 
 # What a page may hold, each cap at least twice what real article pages hold (the 711
 # pages of the extraction benchmark) and each refused above, never cut short. Together
-# they keep the worst page found within them well under a second of CPU: 0.6-0.7 s for
-# the whole paste request on a shared two-core machine (issue 13; see README, "CPU and
+# they keep the worst page found within them well under a second of CPU: about 0.6 s
+# for the whole paste request on a shared two-core machine (issue 13; see README, "CPU and
 # input bounds", and the shapes in tests/articles/test_views_add.py):
 # * elements: trafilatura's passes cost tens of microseconds an element, and they are
 #   most of that time; the largest real page has 4,975, so this cap cannot come down.

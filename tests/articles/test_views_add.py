@@ -507,10 +507,10 @@ def test_the_worst_paragraphs_fill_the_text_cap():
 def test_a_worst_case_html_paste_at_the_caps_takes_under_a_second(signed_in, shape):
     # Before the caps on class names, text and blocks (issue 13) the worst pages took 1 to
     # 2 s of CPU (10,000 elements with 4 MB of class names, 10,000 links, 5 MB of text).
-    # The worst here ("bylines", "paragraphs with links") now take 0.6-0.7 s of CPU on a
-    # two-core machine shared with other work (it was never idle while measured), most
+    # The worst here ("paragraphs with links", "bylines") now take about 0.6 s of CPU on
+    # a two-core machine shared with other work (it was never idle while measured), most
     # of it trafilatura's passes over 10,000 elements and its readability fallback; the
-    # rest 0.05-0.5 s. The bound leaves room for a loaded CI machine. A complexity
+    # rest 0.05-0.46 s. The bound leaves room for a loaded CI machine. A complexity
     # guard, not a benchmark.
     body = _page(WORST_HTML[shape])
     assert len(body.encode()) < 5 * 1024 * 1024
