@@ -15,6 +15,11 @@ pages). trafilatura has no option for this, so its step is wrapped (through
 trafilatura_compat, the one module that touches trafilatura's internals), and only while
 our pipeline extracts (``shortcut()``): anyone else calling trafilatura in the process,
 like the benchmark's plain-trafilatura baseline, gets trafilatura as it is.
+
+Two more of trafilatura's costs are cut the same way, inside ``shortcut()`` only and with
+the same result (issue 13, the CPU bounds of a pasted page): the text nodes its
+``strip_tags`` leaves side by side are merged (``_merging``), and its ``re:test`` discard
+rules skip elements without the attribute they test (``_guarding``).
 """
 
 from __future__ import annotations

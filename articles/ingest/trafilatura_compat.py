@@ -2,7 +2,8 @@
 
 The ingest pipeline uses more of trafilatura than its public API (``extract``,
 ``bare_extraction``, ``extract_metadata``, ``load_html``...): helpers and constants of its
-modules, and ``core._extract_and_compare``, which the comparison shortcut wraps. It also
+modules, and ``core._extract_and_compare``, which the comparison shortcut wraps (as it
+wraps ``strip_tags`` and ``prune_unwanted_nodes`` where trafilatura's modules call them). It also
 copies a few of trafilatura's functions step for step, faster (see extract.py and
 comparison.py). None of that is a promised interface: any release may change it. So this
 module is the only one that imports a private or internal name of trafilatura; the others
