@@ -116,13 +116,18 @@ def _normalize_whitespace(root: etree._Element) -> None:
     """Collapse source-code indentation inside text so the stored text reads as prose;
     <pre> keeps its whitespace."""
     in_pre = {inner for pre in root.iter("pre") for inner in pre.iter()}
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.text and element not in in_pre:
-            element.text = _squeeze(element.text)
-        if element.tail and element.getparent() not in in_pre:
-            element.tail = _squeeze(element.tail)
+    for element in root.iter(etree.Element):
+        # Most text is already squeezed: printable means no whitespace but " ". Testing
+        # that first spares the split and join (and the parent lookup) for each node.
+        text, tail = element.text, element.tail
+        if text and not (text.isprintable() and "  " not in text) and element not in in_pre:
+            element.text = _squeeze(text)
+        if (
+            tail
+            and not (tail.isprintable() and "  " not in tail)
+            and element.getparent() not in in_pre
+        ):
+            element.tail = _squeeze(tail)
 
 
 def _strip_block_edges(element: etree._Element) -> None:
@@ -436,10 +441,14 @@ def _author_from_markup(tree: HtmlElement) -> str | None:
             continue
         seen.add(element)
         stage = _author_stage(element, str(element.tag))
-        if stage is not None and not _excluded(element, top):
+        if stage is not None:
             stages[stage].append(element)
     for candidates in stages:
         for element in candidates:
+            # Tested here, in the order candidates are tried, not for all of them: a page
+            # of 10,000 bylines is decided by the first.
+            if _excluded(element, top):
+                continue
             skipped = [
                 child
                 for child in element.iterdescendants()
@@ -767,12 +776,13 @@ _CONTROL_CHARACTERS = re.compile(
 )
 
 
-# What a page may hold, each cap far above what real article pages hold (the 711 pages of
-# the extraction benchmark) and each refused above, never cut short. Together they keep
-# the worst page found within them under a second of CPU, 0.7-0.8 s (issue 13; see
-# README, "CPU and input bounds"):
-# * elements: trafilatura's passes cost tens of microseconds an element; the largest
-#   real page has 4,975.
+# What a page may hold, each cap at least twice what real article pages hold (the 711
+# pages of the extraction benchmark) and each refused above, never cut short. Together
+# they keep the worst page found within them well under a second of CPU: about 0.6 s
+# for the whole paste request on a shared two-core machine (issue 13; see README, "CPU and
+# input bounds", and the shapes in tests/articles/test_views_add.py):
+# * elements: trafilatura's passes cost tens of microseconds an element, and they are
+#   most of that time; the largest real page has 4,975, so this cap cannot come down.
 MAX_ELEMENTS = 10_000
 # * characters of class and id values: every pass that reads them (trafilatura's
 #   discard rules, the byline search, the furniture pruning) runs regexes over them, so
@@ -780,15 +790,27 @@ MAX_ELEMENTS = 10_000
 MAX_CLASS_AND_ID_CHARS = 500_000
 # * characters of text (outside scripts and styles): every step from trafilatura's to
 #   the sanitizer's reads the text again, 5 MB of it in one paragraph took 1 s; the most
-#   any real page has is 196,472.
-MAX_TEXT_CHARS = 1_000_000
+#   any real page has is 196,472, so twice that is still room (the cap was 1,000,000,
+#   and at the element cap the text added 0.1-0.15 s to the worst page).
+MAX_TEXT_CHARS = 400_000
 # * blocks (paragraphs, headings, lists, figures...) extracted, and top-level elements
 #   of trafilatura's body before they are made blocks: cleaning and sanitizing cost tens
 #   of microseconds a block, a page of 10,000 links (each its own paragraph) took 1.2 s;
 #   the most any real page has is 426 blocks from 399 top-level elements.
 MAX_BLOCKS = 1_500
-_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+# The page's text, counted in C: string-length() of the whole document, less the text of
+# scripts and styles (a few nodes). Listing every text node as a Python string cost 45 ms on
+# a page at the cap.
+_ALL_TEXT_LENGTH = etree.XPath("string-length(/)")
+_SCRIPT_AND_STYLE_TEXT = etree.XPath("//script/text() | //style/text()", smart_strings=False)
 _CLASS_AND_ID_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
+
+
+def _text_length(tree: HtmlElement) -> int:
+    """Characters of text in the page outside scripts and styles."""
+    total = _ALL_TEXT_LENGTH(tree)
+    assert isinstance(total, float)
+    return int(total) - sum(map(len, _SCRIPT_AND_STYLE_TEXT(tree)))  # type: ignore[arg-type]
 
 
 def _extract_html(page: str, url: str | None) -> Extracted:
@@ -809,7 +831,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
             f"This page's class and id attributes hold more than {MAX_CLASS_AND_ID_CHARS:,} "
             "characters, more than an article page has: it is not read."
         )
-    if sum(map(len, _TEXT_NODES(tree))) > MAX_TEXT_CHARS:
+    if _text_length(tree) > MAX_TEXT_CHARS:
         raise ExtractionError(
             f"This page has more than {MAX_TEXT_CHARS:,} characters of text, more than an "
             "article page has: it is not read."

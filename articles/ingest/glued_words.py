@@ -197,7 +197,6 @@ def _split_chunk(chunk: str) -> str:
 
 
 _CHUNK = re.compile(r"\S{4,}")
-_EDGE_WORD_BEFORE = re.compile(r"([^\W\d_]+)$")
 _EDGE_WORD_AFTER = re.compile(r"^([^\W\d_]+)")
 # Both halves must be at least this common for a space between them to be certain.
 _BOUNDARY_PART_MIN = 3.0
@@ -208,11 +207,19 @@ def space_lost_between(before: str, after: str) -> bool:
     """Whether two adjacent text nodes ("…and" + "tasting wine") read as one glued word
     a space must separate: together they are no word, apart both are common words.
     A link's text and its neighbours are such nodes when a scraper drops the space."""
-    # An end-anchored search tries every position of the text; a word is never this long.
-    left, right = _EDGE_WORD_BEFORE.search(before[-_EDGE_CHARS:]), _EDGE_WORD_AFTER.match(after)
-    if left is None or right is None:
+    right = _EDGE_WORD_AFTER.match(after)
+    if right is None:
         return False
-    head, tail = left.group(1), right.group(1)
+    # The last word, read backwards with an anchored match: an end-anchored search would
+    # try every position of the text (a link's neighbours are mostly not glued, and this
+    # runs for every link of the page). "$" also matched before a final newline.
+    window = before[-_EDGE_CHARS:]
+    if window.endswith("\n"):
+        window = window[:-1]
+    left = _EDGE_WORD_AFTER.match(window[::-1])
+    if left is None:
+        return False
+    head, tail = left.group(1)[::-1], right.group(1)
     return (
         _zipf((head + tail).lower()) < _WHOLE_MAX
         and _zipf(head.lower()) >= _BOUNDARY_PART_MIN

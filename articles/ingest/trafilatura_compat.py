@@ -2,7 +2,8 @@
 
 The ingest pipeline uses more of trafilatura than its public API (``extract``,
 ``bare_extraction``, ``extract_metadata``, ``load_html``...): helpers and constants of its
-modules, and ``core._extract_and_compare``, which the comparison shortcut wraps. It also
+modules, and ``core._extract_and_compare``, which the comparison shortcut wraps (as it
+wraps ``strip_tags`` and ``prune_unwanted_nodes`` where trafilatura's modules call them). It also
 copies a few of trafilatura's functions step for step, faster (see extract.py and
 comparison.py). None of that is a promised interface: any release may change it. So this
 module is the only one that imports a private or internal name of trafilatura; the others
@@ -30,6 +31,7 @@ from typing import Any
 
 import trafilatura
 from django.core.exceptions import ImproperlyConfigured
+from lxml import etree
 
 # Keep in step with the trafilatura requirement in pyproject.toml.
 TESTED_RANGE = ">=2.3,<2.4"
@@ -82,6 +84,7 @@ from trafilatura.utils import (  # noqa: E402
     trim,
 )
 from trafilatura.xml import delete_element  # noqa: E402
+from trafilatura.xpaths import REGEXP_NS  # noqa: E402
 
 __all__ = [
     "DOCTYPE_TAG",
@@ -91,6 +94,7 @@ __all__ = [
     "INTERNALS",
     "JSON_MINIFY",
     "JSON_UNICODE_REPLACE",
+    "REGEXP_NS",
     "SANITIZED_XPATH",
     "TESTED_RANGE",
     "Document",
@@ -112,8 +116,12 @@ __all__ = [
     "is_dubious_html",
     "load_html",
     "normalize_authors",
+    "strip_tags_as_called",
     "trim",
     "wrap_extract_and_compare",
+    "wrap_prune_unwanted_nodes",
+    "wrap_strip_tags",
+    "xpath_lists",
 ]
 
 # Every internal the pipeline relies on, as "module:name": the names imported above, and
@@ -213,3 +221,60 @@ def wrap_extract_and_compare(wrap: Callable[[ExtractAndCompare], ExtractAndCompa
     if not hasattr(original, "wrapped"):
         _core._extract_and_compare = wrap(original)  # type: ignore[assignment]
     return True
+
+
+# The modules of trafilatura that call lxml's strip_tags under that name.
+_STRIP_TAGS_USERS = ("core", "external", "htmlprocessing", "main_extractor")
+StripTags = Callable[..., None]
+
+
+def wrap_strip_tags(wrap: Callable[[StripTags], StripTags]) -> bool:
+    """Replace lxml's ``strip_tags`` as trafilatura's modules call it by ``wrap(original)``,
+    once per module (a replacement has a ``wrapped`` attribute). False if none of them
+    calls it any more."""
+    wrapped_any = False
+    for name in _STRIP_TAGS_USERS:
+        module = importlib.import_module(f"trafilatura.{name}")
+        original = getattr(module, "strip_tags", None)
+        if original is None or not callable(original):
+            continue
+        if not hasattr(original, "wrapped"):
+            setattr(module, "strip_tags", wrap(original))  # noqa: B010
+        wrapped_any = True
+    return wrapped_any
+
+
+def strip_tags_as_called() -> StripTags:
+    """The ``strip_tags`` trafilatura's main extractor calls (wrapped, once installed)."""
+    function: StripTags = importlib.import_module("trafilatura.main_extractor").strip_tags
+    return function
+
+
+# The modules of trafilatura that prune with its XPath lists under this name.
+_PRUNE_USERS = ("core", "external", "main_extractor")
+PruneUnwantedNodes = Callable[..., Any]
+
+
+def wrap_prune_unwanted_nodes(wrap: Callable[[PruneUnwantedNodes], PruneUnwantedNodes]) -> bool:
+    """Replace ``prune_unwanted_nodes`` as trafilatura's modules call it by
+    ``wrap(original)``, once per module. False if none of them calls it any more."""
+    wrapped_any = False
+    for name in _PRUNE_USERS:
+        module = importlib.import_module(f"trafilatura.{name}")
+        original = getattr(module, "prune_unwanted_nodes", None)
+        if original is None or not callable(original):
+            continue
+        if not hasattr(original, "wrapped"):
+            setattr(module, "prune_unwanted_nodes", wrap(original))  # noqa: B010
+        wrapped_any = True
+    return wrapped_any
+
+
+def xpath_lists() -> dict[str, list[Any]]:
+    """trafilatura's lists of compiled XPath expressions (``trafilatura.xpaths``)."""
+    module = importlib.import_module("trafilatura.xpaths")
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, list) and value and all(isinstance(x, etree.XPath) for x in value)
+    }

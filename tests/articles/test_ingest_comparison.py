@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from articles.ingest import comparison
 from articles.ingest.extract import ExtractionError, extract_html
-from articles.ingest.trafilatura_compat import Extractor
+from articles.ingest.trafilatura_compat import Extractor, strip_tags_as_called
 from tests.conftest import SAMPLES
 
 SENTENCE = (
@@ -58,6 +58,61 @@ def _page(article: str, chrome: str = "") -> str:
 
 def test_it_is_installed():
     assert comparison.INSTALLED
+    assert comparison.STRIP_TAGS_MERGES
+
+
+def test_stripped_tags_leave_their_text_as_one_node_inside_the_shortcut():
+    strip_tags = strip_tags_as_called()
+
+    def stripped() -> lxml.etree._Element:
+        paragraph = lxml.html.fromstring(
+            "<div><p>Lead <span>one</span> <span>two <b>bold</b> <span>three</span></span>"
+            " end</p></div>"
+        )[0]
+        strip_tags(paragraph, "span")
+        return paragraph
+
+    plain = stripped()
+    with comparison.shortcut():
+        merged = stripped()
+    assert lxml.etree.tostring(merged) == lxml.etree.tostring(plain)
+    assert len(plain.xpath("text()")) > 2  # lxml's own way: a node per stripped piece
+    assert [str(t) for t in merged.xpath("text()")] == ["Lead one two ", " three end"]
+
+
+def test_the_guarded_discard_rules_find_what_trafilatura_s_find():
+    assert comparison.PRUNING_GUARDED
+    pairs = [
+        (original, guarded)
+        for originals, guardeds in comparison._GUARDED.values()
+        for original, guarded in zip(originals, guardeds, strict=True)
+        if original is not guarded
+    ]
+    assert len(pairs) >= 10  # trafilatura's re:test rules, each of them guarded
+    pages = [path.read_text(encoding="utf-8") for path in sorted(SAMPLES.glob("*.html"))]
+    pages.append(
+        '<div id="comments"><p class="hidden">x</p><section class="share-box" style="a">'
+        '<span role="navigation" class="">y</span></section></div><p id="">z</p>'
+    )
+    for page in pages:
+        tree = lxml.html.fromstring(page)
+        for original, guarded in pairs:
+            assert guarded(tree) == original(tree), original.path
+
+
+def test_a_rule_that_an_empty_name_matches_keeps_its_call():
+    rule = lxml.etree.XPath(
+        ".//*[re:test(@class, 'x?') or re:test(@id, 'nav')]",
+        namespaces={"re": "http://exslt.org/regular-expressions"},
+    )
+    path = comparison._guarded(rule).path
+    assert "(@class) and" not in path
+    assert "((@id) and re:test(@id, 'nav'))" in path
+
+
+def test_a_paragraph_of_many_spans_comes_out_the_same():
+    spans = "".join(f'<span class="s">{SENTENCE[:40]} {i} </span>' for i in range(300))
+    _both_ways(_page(f"<p>{spans}</p><p>{SENTENCE}</p>"))
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.html")), ids=lambda p: p.name)
