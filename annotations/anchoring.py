@@ -9,17 +9,20 @@ needs positive evidence and a clear winner:
 
 0. With the old revision's text (``TextDiff``, when a new revision moves annotations): the
    passage's edges are mapped through the unchanged text of the diff. The quote there,
-   with some context or one neighbour, is found exactly; edited words there are followed
-   when NEIGHBOUR characters survive verbatim across each edge and they are still
-   MIN_SIMILARITY_MAPPED similar. Otherwise the steps below, where the diff also rules out
-   copies of the quote that were already elsewhere in the old text.
+   with some context or one neighbour, is found exactly (the context read past a typo,
+   a paragraph start standing for the text start, the quote's own characters in an
+   unchanged paragraph counting as a neighbour); edited words there are followed when
+   NEIGHBOUR characters survive verbatim across each edge and they are still
+   MIN_SIMILARITY_MAPPED similar. Otherwise the steps below, where the diff also rules
+   out copies of the quote that were already elsewhere in the old text.
 1. ANCHORED: the exact quote is still at the same offsets and its context agrees at least as
    well as at any other occurrence of the quote.
 2. MOVED: the exact quote occurs elsewhere; pick the occurrence whose surroundings agree best
    with prefix/suffix. It must beat the runner-up by CONTEXT_MARGIN characters, the
    verbatim stretch (quote + agreeing context) must be MIN_EVIDENCE long, and it must keep
-   a neighbour (NEIGHBOUR characters of context on one side) unless the quote is
-   UNIQUE_QUOTE long.
+   a neighbour (NEIGHBOUR characters of context on one side, or context agreeing up to
+   the paragraph breaks on both: the whole paragraph moved) unless the quote is
+   UNIQUE_QUOTE long. Context is compared with typographic and straight quotes as one.
 3. CHANGED: the quote was edited. The prefix and suffix (whole, or their halves nearest the
    quote) are located with ``str.find``; the text between them, or next to one of them, is
    compared with the quote by Levenshtein similarity on that bounded window only.
@@ -205,6 +208,21 @@ class TextDiff:
         old_start, _, length = self.blocks[i]
         return end <= old_start + length
 
+    def kept_ends(self, start: int, end: int) -> tuple[int, int]:
+        """How many characters at the start and at the end of old [start, end) lie in
+        paragraphs the diff found unchanged."""
+        head = tail = 0
+        i = bisect_right(self._old_starts, start) - 1
+        if i >= 0 and self._whole[i]:
+            old_start, _, length = self.blocks[i]
+            head = max(0, min(end, old_start + length) - start)
+        j = bisect_right(self._old_starts, end - 1) - 1
+        if j >= 0 and self._whole[j]:
+            old_start, _, length = self.blocks[j]
+            if end <= old_start + length:
+                tail = end - max(start, old_start)
+        return head, tail
+
     def describes(self, selectors: Selectors, text: str) -> bool:
         """Whether selectors were made in this diff's old text and text is its new one."""
         start, end = selectors.start, selectors.end
@@ -297,8 +315,8 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
     left, right = diff.left_edge(start), diff.right_edge(end)
     if left is None or right is None or right <= left:
         return None
-    before = _prefix_agreement(text, left, selectors.prefix)
-    after = _suffix_agreement(text, right, selectors.suffix)
+    before = _context_before(selectors.prefix, text, left)
+    after = _context_after(selectors.suffix, text, right)
     found = text[left:right]
     if found == exact:
         # Unchanged characters, but a short quote also needs some of its context, or one
@@ -306,10 +324,13 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
         # another "the".
         # Words paired inside a rewritten stretch need a neighbour, as a copy found by
         # search does: the pairing may be a deleted passage's words spliced elsewhere.
+        # The quote's own characters in an unchanged paragraph (paired as a whole line, not
+        # word by word) are such a neighbour for the rest of it.
         required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
         enough = len(exact) + before + after >= required
         if not diff.in_kept_paragraphs(start, end):
-            enough = enough and _has_neighbours(selectors, text, left, before, after)
+            head, tail = diff.kept_ends(start, end)
+            enough = enough and _has_neighbours(selectors, text, left, before + head, after + tail)
         elif not enough:
             enough = _has_neighbours(selectors, text, left, before, after)
         if not enough:
@@ -333,6 +354,49 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
     return Anchor(AnchorState.CHANGED, left, right, similarity)
 
 
+def _context_before(prefix: str, text: str, position: int) -> int:
+    """Prefix agreement before a place the diff gave, past one typo, with the paragraph
+    start standing for the text start the quote was next to (a paragraph inserted above
+    the first one)."""
+    agreed = _prefix_agreement(text, position, prefix)
+    if agreed < len(prefix):
+        window = text[max(0, position - len(prefix) - 1) : position]
+        agreed = max(agreed, _past_typo(prefix[::-1], window[::-1]))
+    elif agreed == len(prefix) < CONTEXT and text.endswith("\n", 0, position - agreed):
+        agreed += EDGE_CREDIT
+    return agreed
+
+
+def _context_after(suffix: str, text: str, position: int) -> int:
+    """The mirror of _context_before (the text's end; the paragraph's end)."""
+    agreed = _suffix_agreement(text, position, suffix)
+    if agreed < len(suffix):
+        agreed = max(agreed, _past_typo(suffix, text[position : position + len(suffix) + 1]))
+    elif agreed == len(suffix) < CONTEXT and text.startswith("\n", position + agreed):
+        agreed += EDGE_CREDIT
+    return agreed
+
+
+def _past_typo(context: str, window: str) -> int:
+    """Characters of context agreeing with window from their start, carrying on past one
+    typo inside a word (a letter changed, dropped, added, or two letters swapped): a typo
+    made or fixed next to a passage leaves its neighbour there. The edited letters do not
+    count."""
+    agreed = _common_head(context, window)
+    if agreed >= min(len(context), len(window)):
+        return agreed
+    if not (context[agreed].isalnum() or window[agreed].isalnum()):
+        return agreed
+    best = agreed
+    # (characters skipped in context, in window, credited)
+    for skip_c, skip_w, credit in ((1, 1, 0), (1, 0, 0), (0, 1, 0), (2, 2, 2)):
+        a, b = context[agreed + skip_c :], window[agreed + skip_w :]
+        if credit and context[agreed : agreed + 2] != window[agreed : agreed + 2][::-1]:
+            continue
+        best = max(best, agreed + credit + _common_head(a, b))
+    return best
+
+
 def _through_elsewhere(selectors: Selectors, diff: TextDiff, start: int, end: int) -> bool:
     """Whether new text[start:end] holds unchanged words from elsewhere in the old text."""
     return diff.brings_in(start, end, selectors.start, selectors.end)
@@ -340,14 +404,14 @@ def _through_elsewhere(selectors: Selectors, diff: TextDiff, start: int, end: in
 
 def _common_head(a: str, b: str) -> int:
     count, limit = 0, min(len(a), len(b))
-    while count < limit and a[count] == b[count]:
+    while count < limit and _same(a[count], b[count]):
         count += 1
     return count
 
 
 def _common_tail(a: str, b: str, limit: int) -> int:
     count = 0
-    while count < limit and a[-1 - count] == b[-1 - count]:
+    while count < limit and _same(a[-1 - count], b[-1 - count]):
         count += 1
     return count
 
@@ -380,7 +444,8 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
         # wording (a repeated paragraph, a pull quote): two stories, so no answer.
         if not (complete and position == selectors.start):
             survey = _Survey(selectors, text)
-            if survey.rivals(position, position + len(exact), weak=not complete):
+            span = (position, position + len(exact))
+            if survey.rivals(*span, weak=not complete, not_a_copy=diff is not None):
                 return ORPHANED
         state = AnchorState.ANCHORED if position == selectors.start else AnchorState.MOVED
         return Anchor(state, position, position + len(exact), 1.0)
@@ -454,6 +519,12 @@ def _has_neighbours(
     exact = selectors.exact
     if before >= NEIGHBOUR or after >= NEIGHBOUR or len(exact) >= UNIQUE_QUOTE:
         return True
+    # The context agrees up to the paragraph's breaks on both sides: the whole paragraph
+    # holding the quote is there, as it was (a paragraph moved, or one above inserted).
+    if _reaches_break(selectors.prefix, before, before=True) and _reaches_break(
+        selectors.suffix, after, before=False
+    ):
+        return True
     end = position + len(exact)
     was_paragraph = selectors.prefix[-1:] in ("", "\n") and selectors.suffix[:1] in ("", "\n")
     is_paragraph = text[position - 1 : position] in ("", "\n") and text[end : end + 1] in ("", "\n")
@@ -496,31 +567,50 @@ def _find_all(text: str, needle: str) -> list[int]:
 def _prefix_agreement(text: str, position: int, prefix: str) -> int:
     """How many characters before position agree with the end of prefix (+ edge credit)."""
     if text.endswith(prefix, 0, position):
-        # A prefix shorter than CONTEXT means the quote was this close to the text start.
-        if len(prefix) < CONTEXT and position == len(prefix):
-            return len(prefix) + EDGE_CREDIT
-        return len(prefix)
-    count = 0
-    i, j = position - 1, len(prefix) - 1
-    while i >= 0 and j >= 0 and text[i] == prefix[j]:
-        count += 1
-        i -= 1
-        j -= 1
+        count = len(prefix)
+    else:
+        count = 0
+        i, j = position - 1, len(prefix) - 1
+        while i >= 0 and j >= 0 and _same(text[i], prefix[j]):
+            count += 1
+            i -= 1
+            j -= 1
+    # A prefix shorter than CONTEXT means the quote was this close to the text start.
+    if count == len(prefix) < CONTEXT and position == len(prefix):
+        return count + EDGE_CREDIT
     return count
 
 
 def _suffix_agreement(text: str, position: int, suffix: str) -> int:
     """How many characters from position agree with the start of suffix (+ edge credit)."""
     if text.startswith(suffix, position):
-        if len(suffix) < CONTEXT and position + len(suffix) == len(text):
-            return len(suffix) + EDGE_CREDIT
-        return len(suffix)
-    count = 0
-    i, limit = position, min(len(text) - position, len(suffix))
-    while count < limit and text[i] == suffix[count]:
-        count += 1
-        i += 1
+        count = len(suffix)
+    else:
+        count = 0
+        i, limit = position, min(len(text) - position, len(suffix))
+        while count < limit and _same(text[i], suffix[count]):
+            count += 1
+            i += 1
+    if count == len(suffix) < CONTEXT and position + len(suffix) == len(text):
+        return count + EDGE_CREDIT
     return count
+
+
+# Typographic and typewriter quotes are one character written two ways: a revision that
+# only changes the quote style (’ → ') has not changed the words around a passage.
+_QUOTE_STYLE = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or a.translate(_QUOTE_STYLE) == b.translate(_QUOTE_STYLE)
+
+
+def _reaches_break(context: str, agreement: int, *, before: bool) -> bool:
+    """Whether agreement runs through a paragraph break of context (or the text's edge)."""
+    if agreement > len(context):  # the edge credit: the text's start or end, as before
+        return True
+    agreed = context[len(context) - agreement :] if before else context[:agreement]
+    return "\n" in agreed
 
 
 # --- Step 3: an edited quote, located by its neighbours.
@@ -656,7 +746,7 @@ class _Survey:
             return None
         return best
 
-    def rivals(self, start: int, end: int, *, weak: bool) -> bool:
+    def rivals(self, start: int, end: int, *, weak: bool, not_a_copy: bool = False) -> bool:
         """Whether another place competes with a verbatim match at [start, end).
 
         Competing: any place between both old neighbours that step 3 would accept or that
@@ -670,6 +760,15 @@ class _Survey:
         """
         span = _Candidate(start, end, 1.0, 0, 0)
         exact = self.selectors.exact
+        # A match the diff knows was not already elsewhere in the old text (moved, not a
+        # repeated passage) with one complete neighbour outweighs another place's one
+        # neighbour and words merely looking like an edit (a list item moved: the old
+        # prefix is now followed by the next item, which starts the same way). Without the
+        # diff it may be a passage repeated with its neighbour: the words decide nothing.
+        own_side = not_a_copy and (
+            _prefix_agreement(self.text, start, self.selectors.prefix) >= self.full_before
+            or _suffix_agreement(self.text, end, self.selectors.suffix) >= self.full_after
+        )
         for c in self.candidates:
             if span.overlaps(c.start, c.end) or self.text[c.start : c.end] == exact:
                 continue
@@ -677,10 +776,9 @@ class _Survey:
                 continue  # one neighbour is less evidence than the match's complete context
             if self.acceptable(c):
                 return True
-            anchored = (c.before >= KEY and c.after >= KEY) or (
-                c.before >= self.full_before or c.after >= self.full_after
-            )
-            if anchored and c.similarity >= RIVAL_SIMILARITY:
+            both = c.before >= KEY and c.after >= KEY
+            one = c.before >= self.full_before or c.after >= self.full_after
+            if (both or (one and not own_side)) and c.similarity >= RIVAL_SIMILARITY:
                 return True
         for s, e in self.sandwiches:
             if e == s or span.overlaps(s, e) or self.text[s:e] == exact:
