@@ -13,8 +13,11 @@ needs positive evidence and a clear winner:
    a paragraph start standing for the text start, the quote's own characters in an
    unchanged paragraph counting as a neighbour); edited words there are followed when
    NEIGHBOUR characters survive verbatim across each edge and they are still
-   MIN_SIMILARITY_MAPPED similar. Otherwise the steps below, where the diff also rules
-   out copies of the quote that were already elsewhere in the old text.
+   MIN_SIMILARITY_MAPPED similar, or across one edge whose own character is unchanged and
+   they are MIN_SIMILARITY_BOTH_SIDES similar. Otherwise the steps below, where the diff
+   also rules out copies of the quote that were already elsewhere in the old text; and
+   last, when a rewrite that began outside the passage took its first or last words, what
+   is left of it if that is most of it (``_what_is_left``).
 1. ANCHORED: the exact quote is still at the same offsets and its context agrees at least as
    well as at any other occurrence of the quote.
 2. MOVED: the exact quote occurs elsewhere; pick the occurrence whose surroundings agree best
@@ -223,6 +226,41 @@ class TextDiff:
                 tail = end - max(start, old_start)
         return head, tail
 
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """The unchanged stretches holding some of old [start, end), in order."""
+        i = max(0, bisect_right(self._old_starts, start) - 1)
+        found: list[tuple[int, int, int]] = []
+        while i < len(self.blocks) and self.blocks[i][0] < end:
+            if self.blocks[i][0] + self.blocks[i][2] > start:
+                found.append(self.blocks[i])
+            i += 1
+        return found
+
+    def same_paragraph_around(self, block: tuple[int, int, int], *, after: bool) -> bool:
+        """Whether the changed stretch after (or before) an unchanged one gives way, in the
+        same paragraph of both texts, to NEIGHBOUR or more unchanged characters in a row
+        (or the text's edge): a chance pairing of a word or two is not the text resuming."""
+        i = bisect_right(self._old_starts, block[0]) - 1
+        step = 1 if after else -1
+        j = i + step
+        if not 0 <= j < len(self.blocks):
+            old_gap = self.old[block[0] + block[2] :] if after else self.old[: block[0]]
+            new_gap = self.new[block[1] + block[2] :] if after else self.new[: block[1]]
+            return "\n" not in old_gap and "\n" not in new_gap
+        first, second = (block, self.blocks[j]) if after else (self.blocks[j], block)
+        old_gap = self.old[first[0] + first[2] : second[0]]
+        new_gap = self.new[first[1] + first[2] : second[1]]
+        if "\n" in old_gap or "\n" in new_gap:
+            return False
+        run = self.blocks[j][2]
+        while run < NEIGHBOUR and 0 <= j + step < len(self.blocks):
+            earlier, later = (self.blocks[j], self.blocks[j + step])[::step]
+            if earlier[0] + earlier[2] != later[0] or earlier[1] + earlier[2] != later[1]:
+                break
+            j += step
+            run += self.blocks[j][2]
+        return run >= NEIGHBOUR
+
     def describes(self, selectors: Selectors, text: str) -> bool:
         """Whether selectors were made in this diff's old text and text is its new one."""
         start, end = selectors.start, selectors.end
@@ -345,13 +383,73 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
         return None
     head = _common_head(exact, found)
     tail = _common_tail(exact, found, min(len(exact), len(found)) - head)
-    if before + head < NEIGHBOUR or after + tail < NEIGHBOUR:
-        return None
+    kept_before, kept_after = before + head >= NEIGHBOUR, after + tail >= NEIGHBOUR
     # Optimal string alignment: a typo swapping two letters is one edit, not two.
     similarity = OSA.normalized_similarity(exact, found)
+    if not (kept_before and kept_after):
+        # One edge without its neighbour (the words next to it were edited too) is still
+        # placed by the diff when its own first (or last) character is unchanged there; the
+        # words must then be as similar as an edit between both neighbours found by search.
+        if len(exact) < NEIGHBOUR or not (kept_before or kept_after):
+            return None
+        weak_edge_kept = (
+            diff.old_place(left, left + 1) == start
+            if kept_after
+            else diff.old_place(right - 1, right) == end - 1
+        )
+        if not weak_edge_kept or similarity < MIN_SIMILARITY_BOTH_SIDES:
+            return None
     if similarity < (MIN_SIMILARITY_MAPPED if len(exact) >= NEIGHBOUR else MIN_SIMILARITY_SHORT):
         return None
     return Anchor(AnchorState.CHANGED, left, right, similarity)
+
+
+def _what_is_left(selectors: Selectors, diff: TextDiff) -> Anchor | None:
+    """A passage whose first (or last) words went in a rewrite that began outside it.
+
+    Rewriting a neighbouring sentence often takes the passage's edge words with it; what
+    is left is followed when it is most of the passage (half or more of its characters,
+    unchanged in the diff, between the new edges), keeps its neighbour on the other side
+    (NEIGHBOUR verbatim characters across that edge), and is still MIN_SIMILARITY_MAPPED
+    similar to the words it was. Less than half left is a remnant, not the passage; a
+    quote shorter than NEIGHBOUR is never followed this way (MIN_SIMILARITY_SHORT).
+    """
+    exact, start, end = selectors.exact, selectors.start, selectors.end
+    left, right = diff.left_edge(start), diff.right_edge(end)
+    if (left is None) == (right is None) or len(exact) < NEIGHBOUR:
+        return None
+    blocks = diff.overlapping(start, end)
+    if not blocks:
+        return None
+    text = diff.new
+    left_lost = left is None
+    if left is None and right is not None:
+        old_start, new_start, _ = blocks[0]
+        old_left, old_right = old_start, end
+        left = new_start
+    elif left is not None and right is None:
+        old_start, new_start, length = blocks[-1]
+        old_left, old_right = start, min(end, old_start + length)
+        right = new_start + old_right - old_start
+    else:
+        return None
+    kept = sum(min(o + n, old_right) - max(o, old_left) for o, _, n in blocks)
+    if 2 * kept < len(exact) or right <= left or diff.brings_in(left, right, start, end):
+        return None
+    # The rewrite stayed inside the paragraph: past the new words, the rest of the old
+    # paragraph (or its break) follows as before. Words of a deleted paragraph spliced into
+    # another one (paired by the word diff) are followed by that paragraph's words instead.
+    if not diff.same_paragraph_around(blocks[0] if left_lost else blocks[-1], after=not left_lost):
+        return None
+    part, found = exact[old_left - start : old_right - start], text[left:right]
+    if old_left == start:
+        side = _context_before(selectors.prefix, text, left) + _common_head(part, found)
+    else:
+        limit = min(len(part), len(found))
+        side = _context_after(selectors.suffix, text, right) + _common_tail(part, found, limit)
+    if side < NEIGHBOUR or OSA.normalized_similarity(part, found) < MIN_SIMILARITY_MAPPED:
+        return None
+    return Anchor(AnchorState.CHANGED, left, right, OSA.normalized_similarity(exact, found))
 
 
 def _context_before(prefix: str, text: str, position: int) -> int:
@@ -451,6 +549,8 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
         return Anchor(state, position, position + len(exact), 1.0)
     changed = _Survey(selectors, text).best()
     if changed is None:
+        if diff is not None:
+            return _what_is_left(selectors, diff) or ORPHANED
         return ORPHANED
     if diff is not None and _through_elsewhere(selectors, diff, changed.start, changed.end):
         return ORPHANED

@@ -599,3 +599,78 @@ def test_through_the_diff_an_unchanged_paragraph_is_a_neighbour_for_the_next_one
     assert result.is_orphaned is not found
     if found:
         assert result.start == edited.index(quote)
+
+
+@pytest.mark.parametrize(("reworded", "found"), [(2, True), (3, False)])
+def test_through_the_diff_one_edge_without_its_neighbour_needs_min_similarity_both_sides(
+    reworded, found
+):
+    # The word before the quote and one inside it were edited: the left edge keeps fewer
+    # than NEIGHBOUR characters, but its first character is unchanged where the diff puts
+    # it, and the right edge keeps its neighbour. Two words of 67 characters edited leave
+    # 0.77 (more than MIN_SIMILARITY_BOTH_SIDES; too little for a search next to one
+    # neighbour); three, 0.67.
+    quote = "market " + words(71, 60).strip()
+    tokens = quote.split(" ")
+    text = A + P[:-8] + "commerce " + quote + S + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    edited_tokens = tokens[:]
+    for i in range(reworded):
+        edited_tokens[2 + 2 * i] = "ZZZZZZZZZ"
+    edited_quote = " ".join(edited_tokens)
+    edited = A + P[:-8] + "can same " + edited_quote + S + B
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.state is AnchorState.CHANGED
+        assert edited[result.start : result.end] == edited_quote
+
+
+def _cut_at_end(quote: str, kept: int, resumes: str) -> tuple[str, str, int, int]:
+    """A story with quote in a paragraph, and a revision in which a rewrite of the words
+    after it also took all but the first kept characters of it (resumes: what follows the
+    new words)."""
+    after = " " + words(72, 30).strip()
+    text = A + P + quote + after + " " + words(73, 60) + B
+    start = text.index(quote)
+    new_words = " ".join(["ZZZZ"] * ((len(quote) - kept + len(after)) // 5 + 1))
+    edited = A + P + quote[:kept] + new_words + resumes + B
+    return text, edited, start, start + len(quote)
+
+
+def _two_words(first: int, second: int) -> str:
+    """A quote of two random 'words' of these lengths, a space between them."""
+    return words(74, 80).replace(" ", "")[:first] + " " + words(75, 80).replace(" ", "")[:second]
+
+
+@pytest.mark.parametrize(("length", "found"), [(60, True), (62, False)])
+def test_through_the_diff_what_is_left_of_a_passage_cut_by_a_rewrite_is_followed_if_most(
+    length, found
+):
+    # A rewrite of the words after the passage ran into its last words: what is left is
+    # followed when it is half the passage or more (30 of 60 characters), not less.
+    kept = 30
+    quote = _two_words(kept - 1, length - kept)
+    text, edited, start, end = _cut_at_end(quote, kept, " " + words(73, 60))
+    selectors = describe(text, start, end)
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.state is AnchorState.CHANGED
+        assert edited[result.start : result.end] == quote[:kept]
+
+
+@pytest.mark.parametrize(("resumes", "found"), [("paragraph", True), ("elsewhere", False)])
+def test_through_the_diff_what_is_left_needs_its_paragraph_to_go_on_after_the_new_words(
+    resumes, found
+):
+    # Past the new words, the rest of the old paragraph must follow (NEIGHBOUR unchanged
+    # characters in a row, before the next paragraph break): otherwise the words left may
+    # be a deleted paragraph's, spliced into another one, with a word paired by chance.
+    quote = _two_words(39, 20)
+    rest = " " + words(73, 60) if resumes == "paragraph" else " " + words(73, 60)[:5] + "\n"
+    text, edited, start, end = _cut_at_end(quote, 40, rest)
+    selectors = describe(text, start, end)
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
