@@ -543,7 +543,11 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
         if not (complete and position == selectors.start):
             survey = _Survey(selectors, text)
             span = (position, position + len(exact))
-            if survey.rivals(*span, weak=not complete, not_a_copy=diff is not None):
+            span_old = (selectors.start, selectors.end)
+            # The diff knows a copy made of old text from elsewhere (a repeated passage,
+            # even one split by an insertion) from the passage moved or left in place.
+            not_a_copy = diff is not None and not diff.brings_in(*span, *span_old)
+            if survey.rivals(*span, weak=not complete, not_a_copy=not_a_copy):
                 return ORPHANED
         state = AnchorState.ANCHORED if position == selectors.start else AnchorState.MOVED
         return Anchor(state, position, position + len(exact), 1.0)

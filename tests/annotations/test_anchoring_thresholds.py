@@ -674,3 +674,20 @@ def test_through_the_diff_what_is_left_needs_its_paragraph_to_go_on_after_the_ne
     selectors = describe(text, start, end)
     result = anchor(selectors, edited, TextDiff(text, edited))
     assert result.is_orphaned is not found
+
+
+def test_a_copy_that_was_already_in_the_old_text_does_not_outweigh_a_similar_rival():
+    # The passage is repeated further down with its prefix; here, its words and the end of
+    # its prefix were edited (too much to follow), and the space after the repeat changed,
+    # so that no one unchanged stretch of the diff holds the repeat. The diff still says
+    # its characters were in the old text elsewhere: another passage, not this one moved,
+    # and the edited words at the old place compete with it.
+    quote = words(76, 40).strip()
+    tokens = quote.split(" ")
+    edited_quote = " ".join([tokens[0], "ZZZZ", "QQQQQ", *tokens[3:-2], "WWWW", tokens[-1]])
+    tail = words(77, 80)
+    text = A + P + quote + S + B + "\n" + P + quote + "\n" + tail
+    start = len(A + P)
+    selectors = describe(text, start, start + len(quote))
+    edited = A + P[:-10] + "#" * 9 + " " + edited_quote + S + B + "\n" + P + quote + " " + tail
+    assert anchor(selectors, edited, TextDiff(text, edited)).is_orphaned
