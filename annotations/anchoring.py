@@ -547,7 +547,7 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
             # The diff knows a copy made of old text from elsewhere (a repeated passage,
             # even one split by an insertion) from the passage moved or left in place.
             not_a_copy = diff is not None and not diff.brings_in(*span, *span_old)
-            if survey.rivals(*span, weak=not complete, not_a_copy=not_a_copy):
+            if survey.rivals(*span, weak=not complete, diff=diff if not_a_copy else None):
                 return ORPHANED
         state = AnchorState.ANCHORED if position == selectors.start else AnchorState.MOVED
         return Anchor(state, position, position + len(exact), 1.0)
@@ -850,7 +850,24 @@ class _Survey:
             return None
         return best
 
-    def rivals(self, start: int, end: int, *, weak: bool, not_a_copy: bool = False) -> bool:
+    def _elsewhere(self, diff: TextDiff, candidate: _Candidate) -> bool:
+        """Whether the diff says a candidate's words were all there, unchanged, outside the
+        passage: another passage that stayed (the next list item's "Rating: 4.5" now
+        after the old neighbour of a moved "Rating: 4.4"), not an edit of this one."""
+        old = diff.old_place(candidate.start, candidate.end)
+        selectors = self.selectors
+        return old is not None and not (
+            old < selectors.end and selectors.start < old + candidate.end - candidate.start
+        )
+
+    def rivals(
+        self,
+        start: int,
+        end: int,
+        *,
+        weak: bool,
+        diff: TextDiff | None = None,
+    ) -> bool:
         """Whether another place competes with a verbatim match at [start, end).
 
         Competing: any place between both old neighbours that step 3 would accept or that
@@ -861,15 +878,17 @@ class _Survey:
         own. An empty sandwich never does: the old neighbours closing up is exactly what a
         passage moved elsewhere leaves behind. Other verbatim copies of the quote were
         already weighed by their context in step 2.
+
+        diff: given when the diff says the match is not old text from elsewhere (the
+        passage moved or left in place, not a repeated passage).
         """
         span = _Candidate(start, end, 1.0, 0, 0)
         exact = self.selectors.exact
-        # A match the diff knows was not already elsewhere in the old text (moved, not a
-        # repeated passage) with one complete neighbour outweighs another place's one
+        # Such a match with one complete neighbour outweighs another place's one
         # neighbour and words merely looking like an edit (a list item moved: the old
         # prefix is now followed by the next item, which starts the same way). Without the
         # diff it may be a passage repeated with its neighbour: the words decide nothing.
-        own_side = not_a_copy and (
+        own_side = diff is not None and (
             _prefix_agreement(self.text, start, self.selectors.prefix) >= self.full_before
             or _suffix_agreement(self.text, end, self.selectors.suffix) >= self.full_after
         )
@@ -878,6 +897,8 @@ class _Survey:
                 continue
             if not weak and (c.before < KEY or c.after < KEY):
                 continue  # one neighbour is less evidence than the match's complete context
+            if diff is not None and self._elsewhere(diff, c):
+                continue
             if self.acceptable(c):
                 return True
             both = c.before >= KEY and c.after >= KEY

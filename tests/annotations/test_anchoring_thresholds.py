@@ -691,3 +691,20 @@ def test_a_copy_that_was_already_in_the_old_text_does_not_outweigh_a_similar_riv
     selectors = describe(text, start, start + len(quote))
     edited = A + P[:-10] + "#" * 9 + " " + edited_quote + S + B + "\n" + P + quote + " " + tail
     assert anchor(selectors, edited, TextDiff(text, edited)).is_orphaned
+
+
+@pytest.mark.parametrize(("with_diff", "found"), [(True, True), (False, False)])
+def test_a_moved_item_is_not_outweighed_by_the_unchanged_words_of_another_item(with_diff, found):
+    # A list item moved; the old suffix now follows the item before it, which ends with
+    # nearly the same words (step 3 would accept them as an edit). The diff says those
+    # words were there, unchanged, outside the passage: another item, not this one edited.
+    items = [words(80 + i, 40) + f" | Rating: 4.{5 - i}" for i in range(3)]
+    text = A + "\n".join(items) + B
+    quote = "Rating: 4.4"
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    edited = items[1] + "\n" + A + "\n".join([items[0], items[2]]) + B
+    result = anchor(selectors, edited, TextDiff(text, edited) if with_diff else None)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
