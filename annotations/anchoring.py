@@ -575,7 +575,7 @@ def _exact(
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
     positions, unseen = _occurrences(selectors, text, required - len(exact))
     best_position = best_context = -1
-    best_sides = (0, 0)
+    best_sides = runner_up_sides = (-1, -1)
     runner_up = unseen  # best context agreement among the other occurrences (-1: none)
     same_offset_context = -1
     for position in positions:
@@ -591,9 +591,9 @@ def _exact(
             same_offset_context = context
         if context > best_context:
             runner_up, best_context, best_position = max(runner_up, best_context), context, position
-            best_sides = (before, after)
+            runner_up_sides, best_sides = best_sides, (before, after)
         elif context > runner_up:
-            runner_up = context
+            runner_up, runner_up_sides = context, (before, after)
     if best_position == -1:
         return None
     if not _has_neighbours(selectors, text, best_position, *best_sides):
@@ -608,6 +608,14 @@ def _exact(
     if len(exact) + best_context < required:
         return None
     ambiguous = runner_up >= 0 and best_context - runner_up < CONTEXT_MARGIN
+    # Context agreeing as much at the runner-up on one side (a repeated sentence after
+    # both) tells them apart by nothing: the lead is all on the other side, which must
+    # then be a neighbour on its own.
+    before, after = best_sides
+    if (runner_up_sides[0] == before and after < NEIGHBOUR) or (
+        runner_up_sides[1] == after and before < NEIGHBOUR
+    ):
+        ambiguous = True
     return best_position, best_context, ambiguous
 
 

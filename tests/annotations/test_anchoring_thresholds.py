@@ -708,3 +708,22 @@ def test_a_moved_item_is_not_outweighed_by_the_unchanged_words_of_another_item(w
     assert result.is_orphaned is not found
     if found:
         assert result.start == edited.index(quote)
+
+
+@pytest.mark.parametrize(("prefix_agrees", "found"), [(NEIGHBOUR, True), (NEIGHBOUR - 1, False)])
+def test_a_lead_only_on_one_side_must_be_a_neighbour_when_the_other_side_is_repeated(
+    prefix_agrees, found
+):
+    # A sentence repeated in the story, the quote in both copies, the same suffix after
+    # both; the prefix was edited at both places. The suffix tells them apart by nothing:
+    # the copy ahead on prefix agreement (by more than CONTEXT_MARGIN) is the passage
+    # only if that is a neighbour on its own.
+    quote = words(90, 12).strip()
+    text, start = story(quote)
+    selectors = describe(text, start, start + len(quote))
+    other = "\n" + words(91, 40) + "#" + quote + S + "#" + words(92, 40)
+    edited = NEW + A + keep_prefix(prefix_agrees) + quote + S + B + other
+    result = anchor(selectors, edited)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == start + len(NEW)
