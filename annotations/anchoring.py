@@ -9,17 +9,23 @@ needs positive evidence and a clear winner:
 
 0. With the old revision's text (``TextDiff``, when a new revision moves annotations): the
    passage's edges are mapped through the unchanged text of the diff. The quote there,
-   with some context or one neighbour, is found exactly; edited words there are followed
-   when NEIGHBOUR characters survive verbatim across each edge and they are still
-   MIN_SIMILARITY_MAPPED similar. Otherwise the steps below, where the diff also rules out
-   copies of the quote that were already elsewhere in the old text.
+   with some context or one neighbour, is found exactly (the context read past a typo,
+   a paragraph start standing for the text start, the quote's own characters in an
+   unchanged paragraph counting as a neighbour); edited words there are followed when
+   NEIGHBOUR characters survive verbatim across each edge and they are still
+   MIN_SIMILARITY_MAPPED similar, or across one edge whose own character is unchanged and
+   they are MIN_SIMILARITY_BOTH_SIDES similar. Otherwise the steps below, where the diff
+   also rules out copies of the quote that were already elsewhere in the old text; and
+   last, when a rewrite that began outside the passage took its first or last words, what
+   is left of it if that is most of it (``_what_is_left``).
 1. ANCHORED: the exact quote is still at the same offsets and its context agrees at least as
    well as at any other occurrence of the quote.
 2. MOVED: the exact quote occurs elsewhere; pick the occurrence whose surroundings agree best
    with prefix/suffix. It must beat the runner-up by CONTEXT_MARGIN characters, the
    verbatim stretch (quote + agreeing context) must be MIN_EVIDENCE long, and it must keep
-   a neighbour (NEIGHBOUR characters of context on one side) unless the quote is
-   UNIQUE_QUOTE long.
+   a neighbour (NEIGHBOUR characters of context on one side, or context agreeing up to
+   the paragraph breaks on both: the whole paragraph moved) unless the quote is
+   UNIQUE_QUOTE long. Context is compared with typographic and straight quotes as one.
 3. CHANGED: the quote was edited. The prefix and suffix (whole, or their halves nearest the
    quote) are located with ``str.find``; the text between them, or next to one of them, is
    compared with the quote by Levenshtein similarity on that bounded window only.
@@ -205,6 +211,56 @@ class TextDiff:
         old_start, _, length = self.blocks[i]
         return end <= old_start + length
 
+    def kept_ends(self, start: int, end: int) -> tuple[int, int]:
+        """How many characters at the start and at the end of old [start, end) lie in
+        paragraphs the diff found unchanged."""
+        head = tail = 0
+        i = bisect_right(self._old_starts, start) - 1
+        if i >= 0 and self._whole[i]:
+            old_start, _, length = self.blocks[i]
+            head = max(0, min(end, old_start + length) - start)
+        j = bisect_right(self._old_starts, end - 1) - 1
+        if j >= 0 and self._whole[j]:
+            old_start, _, length = self.blocks[j]
+            if end <= old_start + length:
+                tail = end - max(start, old_start)
+        return head, tail
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """The unchanged stretches holding some of old [start, end), in order."""
+        i = max(0, bisect_right(self._old_starts, start) - 1)
+        found: list[tuple[int, int, int]] = []
+        while i < len(self.blocks) and self.blocks[i][0] < end:
+            if self.blocks[i][0] + self.blocks[i][2] > start:
+                found.append(self.blocks[i])
+            i += 1
+        return found
+
+    def same_paragraph_around(self, block: tuple[int, int, int], *, after: bool) -> bool:
+        """Whether the changed stretch after (or before) an unchanged one gives way, in the
+        same paragraph of both texts, to NEIGHBOUR or more unchanged characters in a row
+        (or the text's edge): a chance pairing of a word or two is not the text resuming."""
+        i = bisect_right(self._old_starts, block[0]) - 1
+        step = 1 if after else -1
+        j = i + step
+        if not 0 <= j < len(self.blocks):
+            old_gap = self.old[block[0] + block[2] :] if after else self.old[: block[0]]
+            new_gap = self.new[block[1] + block[2] :] if after else self.new[: block[1]]
+            return "\n" not in old_gap and "\n" not in new_gap
+        first, second = (block, self.blocks[j]) if after else (self.blocks[j], block)
+        old_gap = self.old[first[0] + first[2] : second[0]]
+        new_gap = self.new[first[1] + first[2] : second[1]]
+        if "\n" in old_gap or "\n" in new_gap:
+            return False
+        run = self.blocks[j][2]
+        while run < NEIGHBOUR and 0 <= j + step < len(self.blocks):
+            earlier, later = (self.blocks[j], self.blocks[j + step])[::step]
+            if earlier[0] + earlier[2] != later[0] or earlier[1] + earlier[2] != later[1]:
+                break
+            j += step
+            run += self.blocks[j][2]
+        return run >= NEIGHBOUR
+
     def describes(self, selectors: Selectors, text: str) -> bool:
         """Whether selectors were made in this diff's old text and text is its new one."""
         start, end = selectors.start, selectors.end
@@ -297,8 +353,8 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
     left, right = diff.left_edge(start), diff.right_edge(end)
     if left is None or right is None or right <= left:
         return None
-    before = _prefix_agreement(text, left, selectors.prefix)
-    after = _suffix_agreement(text, right, selectors.suffix)
+    before = _context_before(selectors.prefix, text, left)
+    after = _context_after(selectors.suffix, text, right)
     found = text[left:right]
     if found == exact:
         # Unchanged characters, but a short quote also needs some of its context, or one
@@ -306,10 +362,13 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
         # another "the".
         # Words paired inside a rewritten stretch need a neighbour, as a copy found by
         # search does: the pairing may be a deleted passage's words spliced elsewhere.
+        # The quote's own characters in an unchanged paragraph (paired as a whole line, not
+        # word by word) are such a neighbour for the rest of it.
         required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
         enough = len(exact) + before + after >= required
         if not diff.in_kept_paragraphs(start, end):
-            enough = enough and _has_neighbours(selectors, text, left, before, after)
+            head, tail = diff.kept_ends(start, end)
+            enough = enough and _has_neighbours(selectors, text, left, before + head, after + tail)
         elif not enough:
             enough = _has_neighbours(selectors, text, left, before, after)
         if not enough:
@@ -324,13 +383,116 @@ def _through(selectors: Selectors, diff: TextDiff) -> Anchor | None:
         return None
     head = _common_head(exact, found)
     tail = _common_tail(exact, found, min(len(exact), len(found)) - head)
-    if before + head < NEIGHBOUR or after + tail < NEIGHBOUR:
-        return None
+    kept_before, kept_after = before + head >= NEIGHBOUR, after + tail >= NEIGHBOUR
     # Optimal string alignment: a typo swapping two letters is one edit, not two.
     similarity = OSA.normalized_similarity(exact, found)
+    if not (kept_before and kept_after):
+        # One edge without its neighbour (the words next to it were edited too) is still
+        # placed by the diff when its own first (or last) character is unchanged there; the
+        # words must then be as similar as an edit between both neighbours found by search.
+        if len(exact) < NEIGHBOUR or not (kept_before or kept_after):
+            return None
+        weak_edge_kept = (
+            diff.old_place(left, left + 1) == start
+            if kept_after
+            else diff.old_place(right - 1, right) == end - 1
+        )
+        if not weak_edge_kept or similarity < MIN_SIMILARITY_BOTH_SIDES:
+            return None
     if similarity < (MIN_SIMILARITY_MAPPED if len(exact) >= NEIGHBOUR else MIN_SIMILARITY_SHORT):
         return None
     return Anchor(AnchorState.CHANGED, left, right, similarity)
+
+
+def _what_is_left(selectors: Selectors, diff: TextDiff) -> Anchor | None:
+    """A passage whose first (or last) words went in a rewrite that began outside it.
+
+    Rewriting a neighbouring sentence often takes the passage's edge words with it; what
+    is left is followed when it is most of the passage (half or more of its characters,
+    unchanged in the diff, between the new edges), keeps its neighbour on the other side
+    (NEIGHBOUR verbatim characters across that edge), and is still MIN_SIMILARITY_MAPPED
+    similar to the words it was. Less than half left is a remnant, not the passage; a
+    quote shorter than NEIGHBOUR is never followed this way (MIN_SIMILARITY_SHORT).
+    """
+    exact, start, end = selectors.exact, selectors.start, selectors.end
+    left, right = diff.left_edge(start), diff.right_edge(end)
+    if (left is None) == (right is None) or len(exact) < NEIGHBOUR:
+        return None
+    blocks = diff.overlapping(start, end)
+    if not blocks:
+        return None
+    text = diff.new
+    left_lost = left is None
+    if left is None and right is not None:
+        old_start, new_start, _ = blocks[0]
+        old_left, old_right = old_start, end
+        left = new_start
+    elif left is not None and right is None:
+        old_start, new_start, length = blocks[-1]
+        old_left, old_right = start, min(end, old_start + length)
+        right = new_start + old_right - old_start
+    else:
+        return None
+    kept = sum(min(o + n, old_right) - max(o, old_left) for o, _, n in blocks)
+    if 2 * kept < len(exact) or right <= left or diff.brings_in(left, right, start, end):
+        return None
+    # The rewrite stayed inside the paragraph: past the new words, the rest of the old
+    # paragraph (or its break) follows as before. Words of a deleted paragraph spliced into
+    # another one (paired by the word diff) are followed by that paragraph's words instead.
+    if not diff.same_paragraph_around(blocks[0] if left_lost else blocks[-1], after=not left_lost):
+        return None
+    part, found = exact[old_left - start : old_right - start], text[left:right]
+    if old_left == start:
+        side = _context_before(selectors.prefix, text, left) + _common_head(part, found)
+    else:
+        limit = min(len(part), len(found))
+        side = _context_after(selectors.suffix, text, right) + _common_tail(part, found, limit)
+    if side < NEIGHBOUR or OSA.normalized_similarity(part, found) < MIN_SIMILARITY_MAPPED:
+        return None
+    return Anchor(AnchorState.CHANGED, left, right, OSA.normalized_similarity(exact, found))
+
+
+def _context_before(prefix: str, text: str, position: int) -> int:
+    """Prefix agreement before a place the diff gave, past one typo, with the paragraph
+    start standing for the text start the quote was next to (a paragraph inserted above
+    the first one)."""
+    agreed = _prefix_agreement(text, position, prefix)
+    if agreed < len(prefix):
+        window = text[max(0, position - len(prefix) - 1) : position]
+        agreed = max(agreed, _past_typo(prefix[::-1], window[::-1]))
+    elif agreed == len(prefix) < CONTEXT and text.endswith("\n", 0, position - agreed):
+        agreed += EDGE_CREDIT
+    return agreed
+
+
+def _context_after(suffix: str, text: str, position: int) -> int:
+    """The mirror of _context_before (the text's end; the paragraph's end)."""
+    agreed = _suffix_agreement(text, position, suffix)
+    if agreed < len(suffix):
+        agreed = max(agreed, _past_typo(suffix, text[position : position + len(suffix) + 1]))
+    elif agreed == len(suffix) < CONTEXT and text.startswith("\n", position + agreed):
+        agreed += EDGE_CREDIT
+    return agreed
+
+
+def _past_typo(context: str, window: str) -> int:
+    """Characters of context agreeing with window from their start, carrying on past one
+    typo inside a word (a letter changed, dropped, added, or two letters swapped): a typo
+    made or fixed next to a passage leaves its neighbour there. The edited letters do not
+    count."""
+    agreed = _common_head(context, window)
+    if agreed >= min(len(context), len(window)):
+        return agreed
+    if not (context[agreed].isalnum() or window[agreed].isalnum()):
+        return agreed
+    best = agreed
+    # (characters skipped in context, in window, credited)
+    for skip_c, skip_w, credit in ((1, 1, 0), (1, 0, 0), (0, 1, 0), (2, 2, 2)):
+        a, b = context[agreed + skip_c :], window[agreed + skip_w :]
+        if credit and context[agreed : agreed + 2] != window[agreed : agreed + 2][::-1]:
+            continue
+        best = max(best, agreed + credit + _common_head(a, b))
+    return best
 
 
 def _through_elsewhere(selectors: Selectors, diff: TextDiff, start: int, end: int) -> bool:
@@ -340,14 +502,14 @@ def _through_elsewhere(selectors: Selectors, diff: TextDiff, start: int, end: in
 
 def _common_head(a: str, b: str) -> int:
     count, limit = 0, min(len(a), len(b))
-    while count < limit and a[count] == b[count]:
+    while count < limit and _same(a[count], b[count]):
         count += 1
     return count
 
 
 def _common_tail(a: str, b: str, limit: int) -> int:
     count = 0
-    while count < limit and a[-1 - count] == b[-1 - count]:
+    while count < limit and _same(a[-1 - count], b[-1 - count]):
         count += 1
     return count
 
@@ -380,12 +542,19 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
         # wording (a repeated paragraph, a pull quote): two stories, so no answer.
         if not (complete and position == selectors.start):
             survey = _Survey(selectors, text)
-            if survey.rivals(position, position + len(exact), weak=not complete):
+            span = (position, position + len(exact))
+            span_old = (selectors.start, selectors.end)
+            # The diff knows a copy made of old text from elsewhere (a repeated passage,
+            # even one split by an insertion) from the passage moved or left in place.
+            not_a_copy = diff is not None and not diff.brings_in(*span, *span_old)
+            if survey.rivals(*span, weak=not complete, diff=diff if not_a_copy else None):
                 return ORPHANED
         state = AnchorState.ANCHORED if position == selectors.start else AnchorState.MOVED
         return Anchor(state, position, position + len(exact), 1.0)
     changed = _Survey(selectors, text).best()
     if changed is None:
+        if diff is not None:
+            return _what_is_left(selectors, diff) or ORPHANED
         return ORPHANED
     if diff is not None and _through_elsewhere(selectors, diff, changed.start, changed.end):
         return ORPHANED
@@ -406,7 +575,7 @@ def _exact(
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
     positions, unseen = _occurrences(selectors, text, required - len(exact))
     best_position = best_context = -1
-    best_sides = (0, 0)
+    best_sides = runner_up_sides = (-1, -1)
     runner_up = unseen  # best context agreement among the other occurrences (-1: none)
     same_offset_context = -1
     for position in positions:
@@ -422,9 +591,9 @@ def _exact(
             same_offset_context = context
         if context > best_context:
             runner_up, best_context, best_position = max(runner_up, best_context), context, position
-            best_sides = (before, after)
+            runner_up_sides, best_sides = best_sides, (before, after)
         elif context > runner_up:
-            runner_up = context
+            runner_up, runner_up_sides = context, (before, after)
     if best_position == -1:
         return None
     if not _has_neighbours(selectors, text, best_position, *best_sides):
@@ -439,6 +608,14 @@ def _exact(
     if len(exact) + best_context < required:
         return None
     ambiguous = runner_up >= 0 and best_context - runner_up < CONTEXT_MARGIN
+    # Context agreeing as much at the runner-up on one side (a repeated sentence after
+    # both) tells them apart by nothing: the lead is all on the other side, which must
+    # then be a neighbour on its own.
+    before, after = best_sides
+    if (runner_up_sides[0] == before and after < NEIGHBOUR) or (
+        runner_up_sides[1] == after and before < NEIGHBOUR
+    ):
+        ambiguous = True
     return best_position, best_context, ambiguous
 
 
@@ -453,6 +630,12 @@ def _has_neighbours(
     """
     exact = selectors.exact
     if before >= NEIGHBOUR or after >= NEIGHBOUR or len(exact) >= UNIQUE_QUOTE:
+        return True
+    # The context agrees up to the paragraph's breaks on both sides: the whole paragraph
+    # holding the quote is there, as it was (a paragraph moved, or one above inserted).
+    if _reaches_break(selectors.prefix, before, before=True) and _reaches_break(
+        selectors.suffix, after, before=False
+    ):
         return True
     end = position + len(exact)
     was_paragraph = selectors.prefix[-1:] in ("", "\n") and selectors.suffix[:1] in ("", "\n")
@@ -496,31 +679,50 @@ def _find_all(text: str, needle: str) -> list[int]:
 def _prefix_agreement(text: str, position: int, prefix: str) -> int:
     """How many characters before position agree with the end of prefix (+ edge credit)."""
     if text.endswith(prefix, 0, position):
-        # A prefix shorter than CONTEXT means the quote was this close to the text start.
-        if len(prefix) < CONTEXT and position == len(prefix):
-            return len(prefix) + EDGE_CREDIT
-        return len(prefix)
-    count = 0
-    i, j = position - 1, len(prefix) - 1
-    while i >= 0 and j >= 0 and text[i] == prefix[j]:
-        count += 1
-        i -= 1
-        j -= 1
+        count = len(prefix)
+    else:
+        count = 0
+        i, j = position - 1, len(prefix) - 1
+        while i >= 0 and j >= 0 and _same(text[i], prefix[j]):
+            count += 1
+            i -= 1
+            j -= 1
+    # A prefix shorter than CONTEXT means the quote was this close to the text start.
+    if count == len(prefix) < CONTEXT and position == len(prefix):
+        return count + EDGE_CREDIT
     return count
 
 
 def _suffix_agreement(text: str, position: int, suffix: str) -> int:
     """How many characters from position agree with the start of suffix (+ edge credit)."""
     if text.startswith(suffix, position):
-        if len(suffix) < CONTEXT and position + len(suffix) == len(text):
-            return len(suffix) + EDGE_CREDIT
-        return len(suffix)
-    count = 0
-    i, limit = position, min(len(text) - position, len(suffix))
-    while count < limit and text[i] == suffix[count]:
-        count += 1
-        i += 1
+        count = len(suffix)
+    else:
+        count = 0
+        i, limit = position, min(len(text) - position, len(suffix))
+        while count < limit and _same(text[i], suffix[count]):
+            count += 1
+            i += 1
+    if count == len(suffix) < CONTEXT and position + len(suffix) == len(text):
+        return count + EDGE_CREDIT
     return count
+
+
+# Typographic and typewriter quotes are one character written two ways: a revision that
+# only changes the quote style (’ → ') has not changed the words around a passage.
+_QUOTE_STYLE = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or a.translate(_QUOTE_STYLE) == b.translate(_QUOTE_STYLE)
+
+
+def _reaches_break(context: str, agreement: int, *, before: bool) -> bool:
+    """Whether agreement runs through a paragraph break of context (or the text's edge)."""
+    if agreement > len(context):  # the edge credit: the text's start or end, as before
+        return True
+    agreed = context[len(context) - agreement :] if before else context[:agreement]
+    return "\n" in agreed
 
 
 # --- Step 3: an edited quote, located by its neighbours.
@@ -656,7 +858,24 @@ class _Survey:
             return None
         return best
 
-    def rivals(self, start: int, end: int, *, weak: bool) -> bool:
+    def _elsewhere(self, diff: TextDiff, candidate: _Candidate) -> bool:
+        """Whether the diff says a candidate's words were all there, unchanged, outside the
+        passage: another passage that stayed (the next list item's "Rating: 4.5" now
+        after the old neighbour of a moved "Rating: 4.4"), not an edit of this one."""
+        old = diff.old_place(candidate.start, candidate.end)
+        selectors = self.selectors
+        return old is not None and not (
+            old < selectors.end and selectors.start < old + candidate.end - candidate.start
+        )
+
+    def rivals(
+        self,
+        start: int,
+        end: int,
+        *,
+        weak: bool,
+        diff: TextDiff | None = None,
+    ) -> bool:
         """Whether another place competes with a verbatim match at [start, end).
 
         Competing: any place between both old neighbours that step 3 would accept or that
@@ -667,20 +886,32 @@ class _Survey:
         own. An empty sandwich never does: the old neighbours closing up is exactly what a
         passage moved elsewhere leaves behind. Other verbatim copies of the quote were
         already weighed by their context in step 2.
+
+        diff: given when the diff says the match is not old text from elsewhere (the
+        passage moved or left in place, not a repeated passage).
         """
         span = _Candidate(start, end, 1.0, 0, 0)
         exact = self.selectors.exact
+        # Such a match with one complete neighbour outweighs another place's one
+        # neighbour and words merely looking like an edit (a list item moved: the old
+        # prefix is now followed by the next item, which starts the same way). Without the
+        # diff it may be a passage repeated with its neighbour: the words decide nothing.
+        own_side = diff is not None and (
+            _prefix_agreement(self.text, start, self.selectors.prefix) >= self.full_before
+            or _suffix_agreement(self.text, end, self.selectors.suffix) >= self.full_after
+        )
         for c in self.candidates:
             if span.overlaps(c.start, c.end) or self.text[c.start : c.end] == exact:
                 continue
             if not weak and (c.before < KEY or c.after < KEY):
                 continue  # one neighbour is less evidence than the match's complete context
+            if diff is not None and self._elsewhere(diff, c):
+                continue
             if self.acceptable(c):
                 return True
-            anchored = (c.before >= KEY and c.after >= KEY) or (
-                c.before >= self.full_before or c.after >= self.full_after
-            )
-            if anchored and c.similarity >= RIVAL_SIMILARITY:
+            both = c.before >= KEY and c.after >= KEY
+            one = c.before >= self.full_before or c.after >= self.full_after
+            if (both or (one and not own_side)) and c.similarity >= RIVAL_SIMILARITY:
                 return True
         for s, e in self.sandwiches:
             if e == s or span.overlaps(s, e) or self.text[s:e] == exact:

@@ -44,13 +44,16 @@ def story(quote: str) -> tuple[str, int]:
     return A + P + quote + S + B, len(A + P)
 
 
-def keep_prefix(k: int) -> str:
-    """P of which only the last k characters agree."""
-    return P if k >= len(P) else P[: len(P) - k - 1] + "#" + P[len(P) - k :]
+def keep_prefix(k: int, changed: int = 1) -> str:
+    """P of which only the last k characters agree (changed > 1: more than a typo before
+    them, which the diff's context reads past)."""
+    if k >= len(P):
+        return P
+    return P[: len(P) - k - changed] + "#" * changed + P[len(P) - k :]
 
 
-def keep_suffix(k: int) -> str:
-    return S if k >= len(S) else S[:k] + "#" + S[k + 1 :]
+def keep_suffix(k: int, changed: int = 1) -> str:
+    return S if k >= len(S) else S[:k] + "#" * changed + S[k + changed :]
 
 
 # --- Step 1 and 2: a verbatim quote.
@@ -311,7 +314,7 @@ def test_through_the_diff_an_edited_first_word_needs_a_neighbour_before_it(prefi
     rest = quote[len("alpha beta ") :]
     text, start = story(quote)
     selectors = describe(text, start, start + len(quote))
-    edited = NEW + A + keep_prefix(prefix_agrees) + "ALPHA BETA " + rest + S + B
+    edited = NEW + A + keep_prefix(prefix_agrees, changed=3) + "ALPHA BETA " + rest + S + B
     result = anchor(selectors, edited, TextDiff(text, edited))
     assert result.is_orphaned is not found
     if found:
@@ -467,3 +470,260 @@ def test_the_word_diff_keeps_the_unchanged_words_of_an_edited_paragraph():
     new = "intro\none TWO three\n"
     # (old start, new start, length): the paragraph before, "one ", "three\n".
     assert TextDiff(old, new).blocks == [(0, 0, 6), (6, 6, 4), (14, 14, 6)]
+
+
+# --- How text is edited around a passage that is still there.
+
+
+@pytest.mark.parametrize(("replacement", "found"), [("'", True), ("x", False)])
+def test_a_changed_quote_style_leaves_the_context_agreeing(replacement, found):
+    # Only the quote style changed (’ → '): the characters around it still agree. Any other
+    # character there cuts the agreement short of MIN_EVIDENCE for this short quote.
+    quote = "qzxv wktr"
+    prefix, suffix = P[:-4] + "’" + P[-3:], S[:3] + "’" + S[4:]
+    text = A + prefix + quote + suffix + B
+    start = len(A + prefix)
+    selectors = describe(text, start, start + len(quote))
+    edited = NEW + text.replace("’", replacement)
+    result = anchor(selectors, edited)
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start) == (AnchorState.MOVED, start + len(NEW))
+
+
+@pytest.mark.parametrize(("first_word", "found"), [("ab", True), ("xy", False)])
+def test_a_paragraph_moved_whole_is_its_context_up_to_both_breaks(first_word, found):
+    # Fewer than NEIGHBOUR characters on either side, but they reach both paragraph
+    # breaks: the whole short paragraph holding the quote is elsewhere, unchanged.
+    quote = "qzxv wktr bnml pqrst"  # with its context, MIN_EVIDENCE characters
+    paragraph = "ab cd " + quote + " ef gh"
+    text = A + paragraph + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    moved = first_word + paragraph[2:]
+    edited = A.rstrip("\n") + B + "\n" + moved + "\n" + words(60, 100)
+    result = anchor(selectors, edited)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
+
+
+def test_a_paragraph_break_in_one_context_only_is_not_a_whole_paragraph():
+    quote = "qzxv wktr"
+    text = A + "ab cd " + quote + " " + words(61, 40) + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    edited = A.rstrip("\n") + B + "\nab cd " + quote + " zz " + words(62, 40)
+    assert anchor(selectors, edited).is_orphaned
+
+
+@pytest.mark.parametrize(("with_diff", "found"), [(True, True), (False, False)])
+def test_a_moved_item_with_one_complete_neighbour_outweighs_a_similar_item_after_the_other(
+    with_diff, found
+):
+    # A list item moved: its suffix came along whole, its old prefix is now followed by the
+    # next item, which starts with similar words (RIVAL_SIMILARITY). The diff says the copy
+    # was not already in the old text: it is the passage. Without the diff it could be a
+    # repeated item, and the similar words at the old place may be the passage edited.
+    quote = "Amp offers"
+    items = ["- " + quote + S + ".", "- Amp comes with" + words(63, 40)]
+    text = A + P.rstrip() + "\n" + "\n".join(items) + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    assert selectors.prefix.endswith("\n- ")
+    edited = A + P.rstrip() + "\n" + items[1] + B + "\n" + items[0]
+    result = anchor(selectors, edited, TextDiff(text, edited) if with_diff else None)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
+
+
+# --- Through the diff: a passage's edges still where they were.
+
+
+@pytest.mark.parametrize(("edit", "found"), [("typo", True), ("word", False)])
+def test_through_the_diff_the_context_reads_past_a_typo(edit, found):
+    # A short quote whose neighbours each had a typo 10 characters away (two letters
+    # swapped): fewer than NEIGHBOUR verbatim characters on either side, but the context
+    # agrees past the typo. A word replaced there is more than a typo.
+    quote = "given"
+    prefix = " entry should be allocated to a "
+    suffix = " period, and split accordingly i"
+    text = A + prefix + quote + suffix + B
+    start = len(A + prefix)
+    selectors = describe(text, start, start + len(quote))
+    if edit == "typo":
+        new_prefix = prefix.replace("allocated", "allcoated")
+        new_suffix = suffix.replace("and", "nad")
+    else:
+        new_prefix = prefix.replace("allocated", "shared out")
+        new_suffix = suffix.replace("and", "so we")
+    edited = A + new_prefix + quote + new_suffix + B
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start) == (AnchorState.ANCHORED, start)
+
+
+@pytest.mark.parametrize(("before", "found"), [("\n", True), (" and ", False)])
+def test_through_the_diff_a_paragraph_start_stands_for_the_text_start(before, found):
+    # The quote was 5 characters from the text's start (that was its prefix, all of it, and
+    # the text's edge); a paragraph inserted above makes that a paragraph start. The words
+    # after it were edited, so the word diff paired it: it needs a neighbour.
+    quote = words(64, 60).strip()
+    text = "Fall " + quote + " and " + words(65, 80) + B
+    selectors = describe(text, 5, 5 + len(quote))
+    edited = words(66, 50) + before + "Fall " + quote + " now " + words(65, 80) + B
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
+
+
+@pytest.mark.parametrize(("kept_words", "found"), [("Your Organization", True), ("Our", False)])
+def test_through_the_diff_an_unchanged_paragraph_is_a_neighbour_for_the_next_one(kept_words, found):
+    # The quote runs from the end of an unchanged heading into an edited paragraph, whose
+    # words the diff paired one by one. The heading's characters in the quote, with the
+    # context before them, are NEIGHBOUR or more verbatim characters: the neighbour
+    # such paired words need.
+    body = words(67, 60)
+    quote = kept_words + "\n" + body
+    heading = "Secure " + kept_words
+    text = A + words(68, 40) + "\n" + heading + "\n" + body + " most " + words(69, 80) + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    moved = words(70, 40)  # the paragraph before the heading, replaced
+    edited = A + moved + "\n" + heading + "\n" + body + " here " + words(69, 80) + B
+    assert len("\nSecure " + kept_words + "\n") >= NEIGHBOUR if found else True
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
+
+
+@pytest.mark.parametrize(("reworded", "found"), [(2, True), (3, False)])
+def test_through_the_diff_one_edge_without_its_neighbour_needs_min_similarity_both_sides(
+    reworded, found
+):
+    # The word before the quote and one inside it were edited: the left edge keeps fewer
+    # than NEIGHBOUR characters, but its first character is unchanged where the diff puts
+    # it, and the right edge keeps its neighbour. Two words of 67 characters edited leave
+    # 0.77 (more than MIN_SIMILARITY_BOTH_SIDES; too little for a search next to one
+    # neighbour); three, 0.67.
+    quote = "market " + words(71, 60).strip()
+    tokens = quote.split(" ")
+    text = A + P[:-8] + "commerce " + quote + S + B
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    edited_tokens = tokens[:]
+    for i in range(reworded):
+        edited_tokens[2 + 2 * i] = "ZZZZZZZZZ"
+    edited_quote = " ".join(edited_tokens)
+    edited = A + P[:-8] + "can same " + edited_quote + S + B
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.state is AnchorState.CHANGED
+        assert edited[result.start : result.end] == edited_quote
+
+
+def _cut_at_end(quote: str, kept: int, resumes: str) -> tuple[str, str, int, int]:
+    """A story with quote in a paragraph, and a revision in which a rewrite of the words
+    after it also took all but the first kept characters of it (resumes: what follows the
+    new words)."""
+    after = " " + words(72, 30).strip()
+    text = A + P + quote + after + " " + words(73, 60) + B
+    start = text.index(quote)
+    new_words = " ".join(["ZZZZ"] * ((len(quote) - kept + len(after)) // 5 + 1))
+    edited = A + P + quote[:kept] + new_words + resumes + B
+    return text, edited, start, start + len(quote)
+
+
+def _two_words(first: int, second: int) -> str:
+    """A quote of two random 'words' of these lengths, a space between them."""
+    return words(74, 80).replace(" ", "")[:first] + " " + words(75, 80).replace(" ", "")[:second]
+
+
+@pytest.mark.parametrize(("length", "found"), [(60, True), (62, False)])
+def test_through_the_diff_what_is_left_of_a_passage_cut_by_a_rewrite_is_followed_if_most(
+    length, found
+):
+    # A rewrite of the words after the passage ran into its last words: what is left is
+    # followed when it is half the passage or more (30 of 60 characters), not less.
+    kept = 30
+    quote = _two_words(kept - 1, length - kept)
+    text, edited, start, end = _cut_at_end(quote, kept, " " + words(73, 60))
+    selectors = describe(text, start, end)
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+    if found:
+        assert result.state is AnchorState.CHANGED
+        assert edited[result.start : result.end] == quote[:kept]
+
+
+@pytest.mark.parametrize(("resumes", "found"), [("paragraph", True), ("elsewhere", False)])
+def test_through_the_diff_what_is_left_needs_its_paragraph_to_go_on_after_the_new_words(
+    resumes, found
+):
+    # Past the new words, the rest of the old paragraph must follow (NEIGHBOUR unchanged
+    # characters in a row, before the next paragraph break): otherwise the words left may
+    # be a deleted paragraph's, spliced into another one, with a word paired by chance.
+    quote = _two_words(39, 20)
+    rest = " " + words(73, 60) if resumes == "paragraph" else " " + words(73, 60)[:5] + "\n"
+    text, edited, start, end = _cut_at_end(quote, 40, rest)
+    selectors = describe(text, start, end)
+    result = anchor(selectors, edited, TextDiff(text, edited))
+    assert result.is_orphaned is not found
+
+
+def test_a_copy_that_was_already_in_the_old_text_does_not_outweigh_a_similar_rival():
+    # The passage is repeated further down with its prefix; here, its words and the end of
+    # its prefix were edited (too much to follow), and the space after the repeat changed,
+    # so that no one unchanged stretch of the diff holds the repeat. The diff still says
+    # its characters were in the old text elsewhere: another passage, not this one moved,
+    # and the edited words at the old place compete with it.
+    quote = words(76, 40).strip()
+    tokens = quote.split(" ")
+    edited_quote = " ".join([tokens[0], "ZZZZ", "QQQQQ", *tokens[3:-2], "WWWW", tokens[-1]])
+    tail = words(77, 80)
+    text = A + P + quote + S + B + "\n" + P + quote + "\n" + tail
+    start = len(A + P)
+    selectors = describe(text, start, start + len(quote))
+    edited = A + P[:-10] + "#" * 9 + " " + edited_quote + S + B + "\n" + P + quote + " " + tail
+    assert anchor(selectors, edited, TextDiff(text, edited)).is_orphaned
+
+
+@pytest.mark.parametrize(("with_diff", "found"), [(True, True), (False, False)])
+def test_a_moved_item_is_not_outweighed_by_the_unchanged_words_of_another_item(with_diff, found):
+    # A list item moved; the old suffix now follows the item before it, which ends with
+    # nearly the same words (step 3 would accept them as an edit). The diff says those
+    # words were there, unchanged, outside the passage: another item, not this one edited.
+    items = [words(80 + i, 40) + f" | Rating: 4.{5 - i}" for i in range(3)]
+    text = A + "\n".join(items) + B
+    quote = "Rating: 4.4"
+    start = text.index(quote)
+    selectors = describe(text, start, start + len(quote))
+    edited = items[1] + "\n" + A + "\n".join([items[0], items[2]]) + B
+    result = anchor(selectors, edited, TextDiff(text, edited) if with_diff else None)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == edited.index(quote)
+
+
+@pytest.mark.parametrize(("prefix_agrees", "found"), [(NEIGHBOUR, True), (NEIGHBOUR - 1, False)])
+def test_a_lead_only_on_one_side_must_be_a_neighbour_when_the_other_side_is_repeated(
+    prefix_agrees, found
+):
+    # A sentence repeated in the story, the quote in both copies, the same suffix after
+    # both; the prefix was edited at both places. The suffix tells them apart by nothing:
+    # the copy ahead on prefix agreement (by more than CONTEXT_MARGIN) is the passage
+    # only if that is a neighbour on its own.
+    quote = words(90, 12).strip()
+    text, start = story(quote)
+    selectors = describe(text, start, start + len(quote))
+    other = "\n" + words(91, 40) + "#" + quote + S + "#" + words(92, 40)
+    edited = NEW + A + keep_prefix(prefix_agrees) + quote + S + B + other
+    result = anchor(selectors, edited)
+    assert result.is_orphaned is not found
+    if found:
+        assert result.start == start + len(NEW)
