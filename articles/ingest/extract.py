@@ -216,10 +216,16 @@ def _unorphan_cells(root: etree._Element) -> None:
         element.tag = "p" if element.tag in {"td", "th"} else "div"
 
 
+# Inline runs whose edges trafilatura loses spaces at: links, and the formatting it keeps
+# (<strong>full EV car</strong> never → "carnever"; "at <b>just</b>" → "atjust").
+_INLINE_RUNS = ("a", "b", "i", "u", "em", "strong")
+
+
 def _restore_link_spaces(root: etree._Element) -> None:
-    """trafilatura drops the space before or after a link now and then ("and<a>tasting
-    wine</a>"); put it back where the words on both sides are plainly two words."""
-    for link in root.iter("a"):
+    """trafilatura drops the space before or after a link or a bold or italic run now and
+    then ("and<a>tasting wine</a>"); put it back where the words on both sides are plainly
+    two words."""
+    for link in root.iter(*_INLINE_RUNS):
         text = link.text or ""
         previous, parent = link.getprevious(), link.getparent()
         if previous is not None:

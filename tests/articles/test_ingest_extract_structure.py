@@ -25,3 +25,21 @@ def test_cells_inside_a_table_stay_cells():
     html, text = build_body(blocks_from_trafilatura_body(body))
     assert "<td>1</td>\n<td>Kyle Busch</td>" in html
     assert text == "1\nKyle Busch"
+
+
+def test_a_space_lost_at_the_edge_of_a_bold_or_italic_run_is_put_back():
+    # trafilatura's XML as it came out of two pages: the space after "<strong>full EV
+    # car</strong>" and before "<b>just</b>" was gone ("carnever", "atjust"), so a search
+    # for "never" or "just" missed the story.
+    body = etree.fromstring(
+        "<body><p><hi rend='#b'>full EV car</hi>never burns gasoline.</p>"
+        "<p>And at<hi rend='#b'>just $12.5/month</hi>, the most affordable.</p>"
+        "<p>Truly <hi rend='#i'>un</hi>believable, <hi rend='#b'>T</hi>he drop cap.</p></body>"
+    )
+    _html, text = build_body(blocks_from_trafilatura_body(body))
+    assert text == (
+        "full EV car never burns gasoline.\n"
+        "And at just $12.5/month, the most affordable.\n"
+        # No space where the two pieces make one word.
+        "Truly unbelievable, The drop cap."
+    )
