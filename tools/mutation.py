@@ -124,6 +124,12 @@ TARGETS: dict[str, Target] = {
             "tests/annotations/test_api.py",
             "tests/annotations/test_api_permissions.py",
             "tests/annotations/test_tokens.py",
+            "tests/annotations/test_idempotency.py",
+            "tests/annotations/test_permission_matrix.py",
+            "tests/annotations/test_restore.py",
+            "tests/annotations/test_w3c.py",
+            "tests/newsreader/test_bad_input.py",
+            "tests/newsreader/test_request_limits.py",
         ),
     ),
     "visibility": Target(

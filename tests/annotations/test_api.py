@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now
 
-from annotations.models import Annotation, Reply, Tag, Visibility
+from annotations.models import MAX_QUOTE, Annotation, Reply, Tag, Visibility
 from annotations.testing import annotate
 from annotations.tokens import ApiToken
 from annotations.w3c import iter_collection
@@ -738,3 +738,105 @@ def test_a_reply_is_rewritten_with_if_match_and_some_text(client, story, ada, to
     reply.refresh_from_db()
     assert reply.body == "Rewritten"
     assert response["ETag"] == client.get(url)["ETag"] != current["ETag"]
+
+
+# --- Edges the mutation run found unpinned
+
+
+def test_a_quote_over_the_longest_highlight_is_409_saying_so(client, story, token):
+    data = _new(story)
+    data["target"]["selector"] = [{"type": "TextQuoteSelector", "exact": "a" * (MAX_QUOTE + 1)}]
+    response = _post(client, data, token)
+    assert response.status_code == 409
+    assert "too long to highlight" in response.json()["error"]
+    assert not Annotation.objects.exists()
+
+
+def test_a_reply_to_an_annotation_elsewhere_never_restored_here_is_404(client, story, bob, token):
+    annotate(story, bob, "publish an audit")
+    response = _post(client, _reply("https://elsewhere.example/api/annotations/7/"), token)
+    assert response.status_code == 404
+    assert (
+        "restored from 'https://elsewhere.example/api/annotations/7/'" in (response.json()["error"])
+    )
+    assert not Reply.objects.exists()
+
+
+def test_a_reply_to_an_annotation_restored_from_elsewhere_finds_the_copy(client, story, ada, token):
+    copy = annotate(story, ada, "publish an audit")
+    Annotation.objects.filter(pk=copy.pk).update(via="https://elsewhere.example/a/7")
+    response = _post(client, _reply("https://elsewhere.example/a/7"), token)
+    assert response.status_code == 201, response.content
+    assert Reply.objects.get().annotation_id == copy.pk
+
+
+def test_a_reply_to_an_annotation_since_deleted_is_404(client, story, bob, token):
+    gone = annotate(story, bob, "publish an audit")
+    target = f"http://testserver{CONTAINER}{gone.pk}/"
+    gone.delete()
+    response = _post(client, _reply(target), token)
+    assert response.status_code == 404
+    assert response.json()["error"] == "No such annotation."
+
+
+@pytest.mark.parametrize("name", ["via", "canonical"])
+def test_via_and_canonical_once_set_stay_what_they_were(client, story, ada, token, name):
+    annotation = annotate(story, ada, "publish an audit")
+    url = f"{CONTAINER}{annotation.pk}/"
+    unset = client.get(url)
+    # Not set: a value sent is no change of one (and is not taken either).
+    data = {**unset.json(), name: "https://elsewhere.example/a/1"}
+    response = _put(client, url, data, token, HTTP_IF_MATCH=unset["ETag"])
+    assert response.status_code == 200, response.content
+    annotation.refresh_from_db()
+    assert getattr(annotation, name) == ""
+    Annotation.objects.filter(pk=annotation.pk).update(**{name: "https://old.example/a/1"})
+    current = client.get(url)
+    kept = current.json()
+    assert kept[name] == "https://old.example/a/1"
+    # The same value, or none at all, is fine; another is 409.
+    same = _put(client, url, kept, token, HTTP_IF_MATCH=current["ETag"])
+    assert same.status_code == 200, same.content
+    current = client.get(url)
+    left_out = {key: value for key, value in current.json().items() if key != name}
+    response = _put(client, url, left_out, token, HTTP_IF_MATCH=current["ETag"])
+    assert response.status_code == 200, response.content
+    current = client.get(url)
+    changed = {**current.json(), name: "https://new.example/a/2"}
+    refused = _put(client, url, changed, token, HTTP_IF_MATCH=current["ETag"])
+    assert refused.status_code == 409
+    assert refused.json()["error"] == f"The annotation's {name} cannot change."
+    annotation.refresh_from_db()
+    assert getattr(annotation, name) == "https://old.example/a/1"
+
+
+def test_a_page_answers_options_and_refuses_post_with_its_own_allow(client, story, ada, token):
+    annotate(story, ada, "ordinance")
+    options = client.options(f"{CONTAINER}?page=0")
+    assert options.status_code == 204
+    assert "POST" not in options["Allow"] and "GET" in options["Allow"]
+    assert "Accept-Post" not in options
+    container = client.options(CONTAINER)
+    assert "POST" in container["Allow"]
+    refused = client.post(
+        f"{CONTAINER}?page=0", json.dumps(_new(story)), content_type="application/ld+json",
+        **_auth(token),
+    )  # fmt: skip
+    assert refused.status_code == 405
+    assert refused["Allow"] == options["Allow"]
+    assert "read only" in refused.json()["error"]
+
+
+def test_a_delete_with_a_stale_if_match_is_412_and_deletes_nothing(client, story, ada, token):
+    annotation = annotate(story, ada, "publish an audit")
+    reply = _stored_reply(annotation, ada)
+    for url in (f"{CONTAINER}replies/{reply.pk}/", f"{CONTAINER}{annotation.pk}/"):
+        stale = client.delete(url, HTTP_IF_MATCH='"stale"', **_auth(token))
+        assert stale.status_code == 412
+    assert Annotation.objects.filter(pk=annotation.pk).exists()
+    assert Reply.objects.filter(pk=reply.pk).exists()
+    current = client.get(f"{CONTAINER}replies/{reply.pk}/")["ETag"]
+    deleted = client.delete(
+        f"{CONTAINER}replies/{reply.pk}/", HTTP_IF_MATCH=current, **_auth(token)
+    )
+    assert deleted.status_code == 204
