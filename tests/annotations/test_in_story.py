@@ -241,16 +241,20 @@ def _fill(story, users, count):
 def test_the_page_runs_a_constant_number_of_queries(client, signed_in):
     users = [User.objects.create_user(f"reader{i}") for i in range(20)]
     empty = make_story("Empty", body=BODY).story
+    some = make_story("Some", body=BODY).story
     full = make_story("Full", body=BODY).story
+    _fill(some, users, 2)  # the first is private: a visitor sees one
     _fill(full, users, 200)
     assert Annotation.objects.filter(story=full).count() == 200
     if signed_in:
         client.force_login(users[0])
-    # Warm up both: session, content types, and whatever a first visit records.
-    client.get(empty.get_absolute_url())
-    client.get(full.get_absolute_url())
-    baseline = _queries(client, empty.get_absolute_url())
+    # Warm up all: session, content types, and whatever a first visit records.
+    for story in (empty, some, full):
+        client.get(story.get_absolute_url())
+    baseline = _queries(client, some.get_absolute_url())
     assert _queries(client, full.get_absolute_url()) == baseline
+    # With none there are no tags or replies to ask for.
+    assert _queries(client, empty.get_absolute_url()) == baseline - 2
     content = client.get(full.get_absolute_url()).content.decode()
     assert content.count('class="annotation annotation-') > 100
 
