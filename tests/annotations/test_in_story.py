@@ -165,6 +165,34 @@ def test_the_toolbar_posts_the_selectors_of_the_current_revision(client, story, 
         assert f'name="colour" value="{colour}"' in toolbar
 
 
+def test_the_toolbars_colours_are_the_palette_on_every_page(client, story, ada):
+    from annotations.models import Colour
+
+    client.force_login(ada)
+    other = make_story("Another", body=BODY).story
+    toolbars = []
+    for shown in (story, other, story):
+        content = client.get(shown.get_absolute_url()).content.decode()
+        start = content.index('id="annotate-toolbar"')
+        toolbars.append(content[start : content.index("</form>", start)])
+    toolbar = toolbars[0]
+    for number, (value, label) in enumerate(Colour.choices, start=1):
+        assert (
+            f'data-colour="{value}"\n              title="{label} ({value}), key {number}" '
+            f'aria-label="Highlight {value}: {label}"' in toolbar
+        )
+        checked = " checked" if number == 1 else ""
+        assert f'<input type="radio" name="colour" value="{value}"{checked}><span' in toolbar
+        assert f'aria-hidden="true"></span>{label}</label>' in toolbar
+    assert toolbar.count('name="colour"') == 2 * len(Colour.choices)
+    colours = [
+        re.findall(r'<div class="(?:annotate-quick|colour-choice)".*?</div>', shown, re.S)
+        for shown in toolbars
+    ]
+    assert len(colours[0]) == 2
+    assert colours[0] == colours[1] == colours[2]
+
+
 def test_it_loads_the_module_with_a_nonce_and_no_inline_code(client, story, ada):
     annotate(story, ada, "audit rule", comment="Hi")
     client.force_login(ada)
