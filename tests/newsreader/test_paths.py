@@ -34,3 +34,24 @@ def test_what_reverse_would_refuse_is_left_to_reverse():
 
     with pytest.raises(NoReverseMatch):
         path("story", 5, "not a slug")
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% TAG 'home' %}",
+        "{% TAG 'search' %}",
+        "{% TAG 'annotation_create' pk %}",
+        "{% TAG 'story' pk slug %}",
+        "{% TAG 'story' pk 'x_y-Z9' %}",
+        "{% TAG 'story_share' pk as found %}[{{ found }}]",
+    ],
+)
+def test_the_template_tag_renders_what_url_renders(tag):
+    from django.template import engines
+
+    engine = engines["django"]
+    context = {"pk": 12, "slug": "a-slug"}
+    url = engine.from_string(tag.replace("TAG", "url")).render(context)
+    path_tag = engine.from_string("{% load paths %}" + tag.replace("TAG", "path")).render(context)
+    assert path_tag == url
