@@ -28,9 +28,7 @@ class StoryAnnotations:
 
     @classmethod
     def load(cls, story: Story, revision: StoryRevision, user: Viewer) -> StoryAnnotations:
-        annotations = (
-            Annotation.objects.visible_to(user).filter(story=story).in_text_order().with_thread()
-        )
+        annotations = Annotation.objects.on_story(story, user)
         anchored: list[Annotation] = []
         detached: list[Annotation] = []
         story_url = story.get_absolute_url()

@@ -10,19 +10,18 @@ the same model instances the ORM would have made (Model.from_db, each field's co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import connection, models
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
 from articles.models import Source, Story, StoryRevision
+from newsreader.rows import columns, split
 
 from .models import ReadingState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .models import Viewer
 
 
@@ -33,59 +32,15 @@ class Opened:
     tags: list[str]  # the reader's own tags for the story, by name
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """How one model's columns are selected and turned back into an instance."""
-
-    model: type[models.Model]
-    alias: str
-    fields: tuple[models.Field[Any, Any], ...]
-    converters: tuple[tuple[Callable[..., Any], ...], ...]
-    sql: str  # the select list
-
-    def instance(self, values: tuple[Any, ...]) -> Any:
-        converted = []
-        for field, value, converters in zip(self.fields, values, self.converters, strict=True):
-            for converter in converters:
-                value = converter(value, field, connection)
-            converted.append(value)
-        return self.model.from_db(
-            connection.alias, [field.attname for field in self.fields], converted
-        )
-
-
-def _columns(model: type[models.Model], alias: str) -> _Columns:
-    """What the ORM would select of a model and how it converts the values: fixed by the
-    code, so kept with the connection whose converters they are (as search keeps stems)."""
-    known: dict[tuple[type[models.Model], str], _Columns] = connection.__dict__.setdefault(
-        "_reading_columns", {}
-    )
-    found = known.get((model, alias))
-    if found is None:
-        fields = tuple(model._meta.concrete_fields)
-        converters = []
-        for field in fields:
-            column = field.get_col(alias)
-            converters.append(
-                tuple(
-                    connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-                )
-            )
-        q = connection.ops.quote_name
-        sql = ", ".join(f"{alias}.{q(str(field.column))}" for field in fields)
-        found = known[(model, alias)] = _Columns(model, alias, fields, tuple(converters), sql)
-    return found
-
-
 def open_story(user: Viewer, story_id: int) -> Opened:
     """The story at /stories/<id>/ as `user` reads it (404 for another reader's copy or a
     story without text yet, as get_visible_story_or_404), marked read for a signed-in
     reader: opening a story reads it (ReadingStateQuerySet.mark_read)."""
     parts = [
-        _columns(Story, "s"),
-        _columns(StoryRevision, "r"),
-        _columns(Source, "src"),
-        _columns(ReadingState, "st"),
+        columns(Story, "s"),
+        columns(StoryRevision, "r"),
+        columns(Source, "src"),
+        columns(ReadingState, "st"),
     ]
     q = connection.ops.quote_name
     tags = q(ReadingState.tags.through._meta.db_table)
@@ -106,11 +61,7 @@ def open_story(user: Viewer, story_id: int) -> Opened:
         row = cursor.fetchone()
     if row is None:
         raise Http404("No Story matches the given query.")
-    values, start = [], 0
-    for part in parts:
-        values.append(row[start : start + len(part.fields)])
-        start += len(part.fields)
-    story_values, revision_values, source_values, state_values = values
+    story_values, revision_values, source_values, state_values = split(row, parts)
     story: Story = parts[0].instance(story_values)
     story.current_revision = parts[1].instance(revision_values)
     story.source = parts[2].instance(source_values) if source_values[0] is not None else None

@@ -301,3 +301,29 @@ def test_the_quote_form_is_rendered_once_but_gets_a_new_key_each_time(client, st
         assert fresh["colour"].as_field_group() in form
     assert len(keys) == 2 and keys[0] != keys[1]
     assert "stand-in" not in content
+
+
+@pytest.mark.parametrize("reader", ["visitor", "author", "other"])
+def test_on_story_finds_what_the_orm_finds(story, reader):
+    from django.contrib.auth.models import AnonymousUser
+
+    users = [User.objects.create_user(f"reader{i}") for i in range(3)]
+    _fill(story, users, 40)
+    make_story("Elsewhere", body=BODY)
+    viewer = {"visitor": AnonymousUser(), "author": users[0], "other": users[2]}[reader]
+    expected = (
+        Annotation.objects.visible_to(viewer).filter(story=story).in_text_order().with_thread()
+    )
+    found = Annotation.objects.on_story(story, viewer)
+    assert [a.pk for a in found] == [a.pk for a in expected]
+    assert len(found) < 40 if reader == "visitor" else len(found) > 0
+    for mine, theirs in zip(found, expected, strict=True):
+        for field in Annotation._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+        assert mine.author.username == theirs.author.username
+        assert [t.name for t in mine.tag_list] == [t.name for t in theirs.tag_list]
+        assert [r.pk for r in mine.thread] == [r.pk for r in theirs.thread]
+    with CaptureQueriesContext(connection) as queries:
+        for annotation in found:
+            _ = (annotation.author.username, annotation.tag_list, annotation.thread)
+    assert len(queries) == 0
