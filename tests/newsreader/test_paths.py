@@ -55,3 +55,19 @@ def test_the_template_tag_renders_what_url_renders(tag):
     url = engine.from_string(tag.replace("TAG", "url")).render(context)
     path_tag = engine.from_string("{% load paths %}" + tag.replace("TAG", "path")).render(context)
     assert path_tag == url
+
+
+@pytest.mark.parametrize("name", ["css/app.css", "js/annotate.js", "a b&c.js"])
+def test_asset_renders_what_static_renders(name, settings):
+    from django.template import engines
+
+    engine = engines["django"]
+    source = "{% load TAG %}{% TAG '" + name + "' %}"
+    expected = engine.from_string(source.replace("TAG", "static")).render({})
+    found = engine.from_string(
+        "{% load paths %}" + source.replace("{% load TAG %}", "").replace("TAG", "asset")
+    ).render({})
+    assert found == expected
+    settings.STATIC_URL = "/elsewhere/"
+    moved = engine.from_string("{% load paths %}{% asset '" + name + "' %}").render({})
+    assert moved.startswith("/elsewhere/") and moved != found
