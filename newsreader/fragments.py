@@ -36,9 +36,13 @@ def _fingerprint(template: str) -> str:
     return hashlib.blake2b(source, digest_size=6).hexdigest()
 
 
-def key(template: str, kind: str, pk: int, parts: Sequence[Any]) -> str:
+def key(
+    template: str, kind: str, pk: int, parts: Sequence[Any], includes: Sequence[str] = ()
+) -> str:
+    """includes: the other templates the fragment's template includes."""
     whole = (
         _fingerprint(template),
+        *(_fingerprint(included) for included in includes),
         timezone.get_current_timezone_name(),
         translation.get_language(),
         *parts,

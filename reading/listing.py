@@ -176,32 +176,50 @@ def neighbours(story: Story, user: Viewer, show: str = ALL) -> tuple[Story | Non
     """The stories before (newer) and after (older) this one in the front-page list the
     reader came from (all, unread, saved or annotated), among those they may see.
 
-    Two lookups on the (sort_date, id) listing index. The range condition on sort_date
-    alone is what lets the database start at the story in the index; the tie-break on id
-    only filters stories sharing its date. A filter adds an indexed probe of the reader's
-    own reading state or annotations per story passed over.
+    Two lookups on the (sort_date, id) listing index, in one statement written out: the
+    ORM spent ten times longer building the two than the database spent answering them.
+    The range condition on sort_date alone is what lets the database start at the story in
+    the index; the tie-break on id only filters stories sharing its date. A filter adds an
+    indexed probe of the reader's own reading state or annotations per story passed over.
+    Each found story has its id, title and sort_date only.
     """
-    listed: QuerySet[Story] = (
-        Story.objects.visible_to(user)
-        .filter(current_revision__isnull=False)
-        .only("id", "title", "sort_date")
-    )
-    if show != ALL:
-        listed = only(listed, user, show)
-    when, pk = story.sort_date, story.pk
-    newer = (
-        listed.filter(sort_date__gte=when)
-        .filter(Q(sort_date__gt=when) | Q(pk__gt=pk))
-        .order_by("sort_date", "id")
-        .first()
-    )
-    older = (
-        listed.filter(sort_date__lte=when)
-        .filter(Q(sort_date__lt=when) | Q(pk__lt=pk))
-        .order_by("-sort_date", "-id")
-        .first()
-    )
-    return newer, older
+    q = connection.ops.quote_name
+    table, state = q(Story._meta.db_table), q(ReadingState._meta.db_table)
+    where, params = "current_revision_id IS NOT NULL AND owner_id IS NULL", []
+    if user.is_authenticated:
+        reader = _reader_id(user)
+        where = "current_revision_id IS NOT NULL AND (owner_id IS NULL OR owner_id = %s)"
+        params = [reader]
+        mine = {
+            UNREAD: f"NOT EXISTS (SELECT 1 FROM {state} r WHERE r.story_id = s.id "  # noqa: S608
+            "AND r.user_id = %s AND r.read_at IS NOT NULL)",
+            SAVED: f"EXISTS (SELECT 1 FROM {state} r WHERE r.story_id = s.id "  # noqa: S608
+            "AND r.user_id = %s AND r.saved_at IS NOT NULL)",
+            ANNOTATED: f"EXISTS (SELECT 1 FROM {q(Annotation._meta.db_table)} a "  # noqa: S608
+            "WHERE a.story_id = s.id AND a.author_id = %s)",
+        }.get(show)
+        if mine:
+            where, params = f"{where} AND {mine}", [reader, reader]
+    when = connection.ops.adapt_datetimefield_value(story.sort_date)
+    listed = f"SELECT %s, s.id, s.title, s.sort_date FROM {table} s WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({listed} AND s.sort_date >= %s "  # noqa: S608
+            "AND (s.sort_date > %s OR s.id > %s) ORDER BY s.sort_date, s.id LIMIT 1) newer "
+            f"UNION ALL SELECT * FROM ({listed} AND s.sort_date <= %s "
+            "AND (s.sort_date < %s OR s.id < %s) "
+            "ORDER BY s.sort_date DESC, s.id DESC LIMIT 1) older",
+            [0, *params, when, when, story.pk, 1, *params, when, when, story.pk],
+        )
+        rows = cursor.fetchall()
+    column = Story._meta.get_field("sort_date").get_col(Story._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    found: list[Story | None] = [None, None]
+    for side, pk, title, value in rows:
+        for converter in converters:
+            value = converter(value, column, connection)
+        found[side] = Story(pk=pk, title=title, sort_date=value)
+    return found[0], found[1]
 
 
 def story_state_context(story: Any, state: ReadingState | None) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from annotations.in_story import StoryAnnotations
-from articles.models import Story, get_visible_story_or_404
+from articles.models import Story
 from newsreader import paging
 from newsreader.http import HtmxHttpRequest
 
 from . import listing
 from .items import render_items
 from .models import ReadingState
+from .opening import Opened, open_story
 
 PAGE_SIZE = 25
 
@@ -59,26 +60,32 @@ def story_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def story_detail(request: HtmxHttpRequest, story_id: int, slug: str = "") -> HttpResponseBase:
-    story = get_visible_story_or_404(request.user, story_id)
-    if slug != story.slug:
-        return redirect(story, permanent=True)
-    return render_story(request, story)
+    opened = open_story(request.user, story_id)
+    if slug != opened.story.slug:
+        return redirect(opened.story, permanent=True)
+    return render_story(request, opened.story, opened=opened)
 
 
 def render_story(
-    request: HtmxHttpRequest, story: Story, extra: dict[str, Any] | None = None, status: int = 200
+    request: HtmxHttpRequest,
+    story: Story,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+    opened: Opened | None = None,
 ) -> HttpResponse:
     """The reading view; ``extra`` context from a form posted on it that is shown again
-    with its errors (a quote to highlight that was not found)."""
+    with its errors (a quote to highlight that was not found); ``opened``: the story as
+    open_story found it with the reader's state (else looked up here)."""
     revision = story.current_revision
     assert revision is not None
     # The annotations the reader may see, drawn into the body as <mark>s and listed beside
     # it, in a constant number of queries however many there are.
     annotations = StoryAnnotations.load(story, revision, request.user)
     # Opening a story reads it; its progress lets the reading view scroll back.
-    state = None
-    if request.user.is_authenticated:
+    state, tags = (opened.state, opened.tags) if opened else (None, [])
+    if opened is None and request.user.is_authenticated:
         state = ReadingState.objects.mark_read(request.user, story)
+        tags = list(state.tags.values_list("name", flat=True))
     # Newer / older within the list the reader came from: "next" from the Unread tab is
     # the next unread story.
     show = listing.parse_show(request.GET.get("show"), request.user)
@@ -93,7 +100,7 @@ def render_story(
             **listing.story_state_context(story, state),
             "progress": state.progress if state else 0,
             # The reader's own tags for the story (imported from Pocket, Omnivore, …).
-            "story_tags": list(state.tags.values_list("name", flat=True)) if state else [],
+            "story_tags": tags,
             "newer": newer,
             "older": older,
             "show_query": listing.show_query(show),

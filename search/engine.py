@@ -459,19 +459,26 @@ class SQLiteBackend(Backend):
         # more) are ranked. The rank adds up, per term and column, a saturating function
         # of how often the term occurs there. Every candidate is listed with 0 and its
         # terms' scores added (a UNION, not a join: SQLite would scan the grouped scores
-        # once per candidate).
+        # once per candidate). The term positions come from the vocabulary table, which
+        # can only be read for a term from its first document on (it takes no condition
+        # on the document): every occurrence in the collection passes by. Each is only
+        # compared with the oldest candidate's id, and those of other documents past it
+        # (not candidates: hidden from the reader, or not matching the whole query) are
+        # dropped after grouping, by the flag only candidates carry; asking "is this one
+        # of the candidates?" of every occurrence cost twice the pass itself.
         found = (
             f"SELECT rowid AS id FROM {spec.table} WHERE {spec.table} MATCH %s{where} "  # noqa: S608
             "ORDER BY rowid DESC LIMIT %s"
         )
         kept = "SELECT id FROM candidates ORDER BY id DESC LIMIT %s"
         ranked = (
-            f"SELECT id, SUM(score) AS rank FROM (SELECT id, 0 AS score FROM ({kept}) "  # noqa: S608
+            "SELECT id, SUM(score) AS rank FROM "  # noqa: S608
+            f"(SELECT id, 0 AS score, 1 AS candidate FROM ({kept}) "
             f"UNION ALL SELECT doc, (CASE col {points} ELSE 1 END) "
-            "* (1000 * COUNT(*) / (COUNT(*) + 1)) "
+            "* (1000 * COUNT(*) / (COUNT(*) + 1)), 0 "
             f"FROM {spec.terms_table} WHERE term IN ({_placeholders(terms)}) "
-            f"AND doc IN ({kept}) "
-            "GROUP BY doc, col, term) GROUP BY id"
+            f"AND doc >= (SELECT MIN(id) FROM ({kept})) "
+            "GROUP BY term, doc, col) GROUP BY id HAVING MAX(candidate) = 1"
         )
         sql, params = _page(ranked, after, limit)
         cursor.execute(

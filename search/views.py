@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from annotations.models import Annotation, AnnotationQuerySet, Tag
 from articles.models import Source, Story, StoryQuerySet
-from newsreader import paging
+from newsreader import fragments, paging
 from newsreader.http import HtmxHttpRequest
 from newsreader.sanitizer import markdown_to_text
 from reading import listing
@@ -35,6 +35,7 @@ class StoryResult:
     story: Story
     title_html: SafeString
     snippet_html: SafeString | None
+    html: SafeString | None = None  # the whole result, once rendered (_rendered)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,44 @@ def _browse_stories(allowed: QuerySet[Story], request: HtmxHttpRequest, after: s
     return Page(results, paging.encode(last.sort_date, last.pk) if last else None)
 
 
+STORY_RESULT = "search/search.html#story_result"
+
+
+def _rendered(results: list[StoryResult], request: HtmxHttpRequest) -> list[StoryResult]:
+    """Each story found rendered once and kept (newsreader/fragments.py, as the front
+    page keeps its stories), under everything it shows and the reader it was rendered
+    for: a page of results rendered each item's markup anew, a few times what finding
+    and ranking them took for a word in every story."""
+    user = request.user
+    viewer = user.pk if user.is_authenticated else None
+    back = request.get_full_path()  # where the save / read buttons come back to
+    items = []
+    for result in results:
+        story, revision = result.story, result.story.current_revision
+        parts = (
+            viewer,
+            str(result.title_html),
+            None if result.snippet_html is None else str(result.snippet_html),
+            story.get_absolute_url(),
+            story.is_own_copy,
+            story.display_source,
+            story.sort_date.isoformat(),
+            revision.reading_minutes if revision else None,
+            story.highlight_count,  # type: ignore[attr-defined]
+            story.dek,
+            story.title,
+            story.is_read,  # type: ignore[attr-defined]
+            story.is_saved,  # type: ignore[attr-defined]
+            back,
+        )
+        key = fragments.key(
+            STORY_RESULT, "search", story.pk, parts, includes=["reading/story_list.html"]
+        )
+        items.append((key, {"result": result, "user": user, "request": request}))
+    html = fragments.render(STORY_RESULT, items, request)
+    return [replace(result, html=rendered) for result, rendered in zip(results, html, strict=True)]
+
+
 def _highlight_results(
     annotations: list[Annotation], snippets: dict[int, tuple[str, ...]]
 ) -> list[HighlightResult]:
@@ -256,6 +295,9 @@ def search_view(request: HtmxHttpRequest) -> HttpResponse:
             page = _search_highlights(query, highlights, request, after)
         elif kind == HIGHLIGHTS and active:
             page = _browse_highlights(_highlights(form, request), after)
+
+    if kind == STORIES:
+        page = replace(page, results=_rendered(page.results, request))
 
     params = request.GET.copy()
     params.pop("after", None)

@@ -165,6 +165,34 @@ def test_the_toolbar_posts_the_selectors_of_the_current_revision(client, story, 
         assert f'name="colour" value="{colour}"' in toolbar
 
 
+def test_the_toolbars_colours_are_the_palette_on_every_page(client, story, ada):
+    from annotations.models import Colour
+
+    client.force_login(ada)
+    other = make_story("Another", body=BODY).story
+    toolbars = []
+    for shown in (story, other, story):
+        content = client.get(shown.get_absolute_url()).content.decode()
+        start = content.index('id="annotate-toolbar"')
+        toolbars.append(content[start : content.index("</form>", start)])
+    toolbar = toolbars[0]
+    for number, (value, label) in enumerate(Colour.choices, start=1):
+        assert (
+            f'data-colour="{value}"\n              title="{label} ({value}), key {number}" '
+            f'aria-label="Highlight {value}: {label}"' in toolbar
+        )
+        checked = " checked" if number == 1 else ""
+        assert f'<input type="radio" name="colour" value="{value}"{checked}><span' in toolbar
+        assert f'aria-hidden="true"></span>{label}</label>' in toolbar
+    assert toolbar.count('name="colour"') == 2 * len(Colour.choices)
+    colours = [
+        re.findall(r'<div class="(?:annotate-quick|colour-choice)".*?</div>', shown, re.S)
+        for shown in toolbars
+    ]
+    assert len(colours[0]) == 2
+    assert colours[0] == colours[1] == colours[2]
+
+
 def test_it_loads_the_module_with_a_nonce_and_no_inline_code(client, story, ada):
     annotate(story, ada, "audit rule", comment="Hi")
     client.force_login(ada)
@@ -241,16 +269,20 @@ def _fill(story, users, count):
 def test_the_page_runs_a_constant_number_of_queries(client, signed_in):
     users = [User.objects.create_user(f"reader{i}") for i in range(20)]
     empty = make_story("Empty", body=BODY).story
+    some = make_story("Some", body=BODY).story
     full = make_story("Full", body=BODY).story
+    _fill(some, users, 2)  # the first is private: a visitor sees one
     _fill(full, users, 200)
     assert Annotation.objects.filter(story=full).count() == 200
     if signed_in:
         client.force_login(users[0])
-    # Warm up both: session, content types, and whatever a first visit records.
-    client.get(empty.get_absolute_url())
-    client.get(full.get_absolute_url())
-    baseline = _queries(client, empty.get_absolute_url())
+    # Warm up all: session, content types, and whatever a first visit records.
+    for story in (empty, some, full):
+        client.get(story.get_absolute_url())
+    baseline = _queries(client, some.get_absolute_url())
     assert _queries(client, full.get_absolute_url()) == baseline
+    # With none there are no tags or replies to ask for.
+    assert _queries(client, empty.get_absolute_url()) == baseline - 2
     content = client.get(full.get_absolute_url()).content.decode()
     assert content.count('class="annotation annotation-') > 100
 
@@ -269,3 +301,29 @@ def test_the_quote_form_is_rendered_once_but_gets_a_new_key_each_time(client, st
         assert fresh["colour"].as_field_group() in form
     assert len(keys) == 2 and keys[0] != keys[1]
     assert "stand-in" not in content
+
+
+@pytest.mark.parametrize("reader", ["visitor", "author", "other"])
+def test_on_story_finds_what_the_orm_finds(story, reader):
+    from django.contrib.auth.models import AnonymousUser
+
+    users = [User.objects.create_user(f"reader{i}") for i in range(3)]
+    _fill(story, users, 40)
+    make_story("Elsewhere", body=BODY)
+    viewer = {"visitor": AnonymousUser(), "author": users[0], "other": users[2]}[reader]
+    expected = (
+        Annotation.objects.visible_to(viewer).filter(story=story).in_text_order().with_thread()
+    )
+    found = Annotation.objects.on_story(story, viewer)
+    assert [a.pk for a in found] == [a.pk for a in expected]
+    assert len(found) < 40 if reader == "visitor" else len(found) > 0
+    for mine, theirs in zip(found, expected, strict=True):
+        for field in Annotation._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+        assert mine.author.username == theirs.author.username
+        assert [t.name for t in mine.tag_list] == [t.name for t in theirs.tag_list]
+        assert [r.pk for r in mine.thread] == [r.pk for r in theirs.thread]
+    with CaptureQueriesContext(connection) as queries:
+        for annotation in found:
+            _ = (annotation.author.username, annotation.tag_list, annotation.thread)
+    assert len(queries) == 0

@@ -34,3 +34,40 @@ def test_what_reverse_would_refuse_is_left_to_reverse():
 
     with pytest.raises(NoReverseMatch):
         path("story", 5, "not a slug")
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% TAG 'home' %}",
+        "{% TAG 'search' %}",
+        "{% TAG 'annotation_create' pk %}",
+        "{% TAG 'story' pk slug %}",
+        "{% TAG 'story' pk 'x_y-Z9' %}",
+        "{% TAG 'story_share' pk as found %}[{{ found }}]",
+    ],
+)
+def test_the_template_tag_renders_what_url_renders(tag):
+    from django.template import engines
+
+    engine = engines["django"]
+    context = {"pk": 12, "slug": "a-slug"}
+    url = engine.from_string(tag.replace("TAG", "url")).render(context)
+    path_tag = engine.from_string("{% load paths %}" + tag.replace("TAG", "path")).render(context)
+    assert path_tag == url
+
+
+@pytest.mark.parametrize("name", ["css/app.css", "js/annotate.js", "a b&c.js"])
+def test_asset_renders_what_static_renders(name, settings):
+    from django.template import engines
+
+    engine = engines["django"]
+    source = "{% load TAG %}{% TAG '" + name + "' %}"
+    expected = engine.from_string(source.replace("TAG", "static")).render({})
+    found = engine.from_string(
+        "{% load paths %}" + source.replace("{% load TAG %}", "").replace("TAG", "asset")
+    ).render({})
+    assert found == expected
+    settings.STATIC_URL = "/elsewhere/"
+    moved = engine.from_string("{% load paths %}{% asset '" + name + "' %}").render({})
+    assert moved.startswith("/elsewhere/") and moved != found

@@ -431,3 +431,21 @@ def test_the_candidates_are_the_readers_own_matches_not_others():
     # Bob's newer copies neither fill the candidate set nor count towards the cut.
     assert [hit.pk for hit in hits] == [mine.pk]
     assert not hits.cut
+
+
+def test_documents_among_the_candidates_that_are_not_candidates_are_not_ranked():
+    # Between the oldest candidate and the newest, stories with the word that are not
+    # candidates: another reader's copy, and one the query leaves out.
+    ada = User.objects.create_user("ada-r")
+    bob = User.objects.create_user("bob-r")
+    oldest = _story("Boson oldest", body=[LOREM, "Boson."])
+    _story("Boson of bob", body=[LOREM, "Boson boson boson."], owner=bob)
+    _story("Boson gluon", body=[LOREM, "Boson gluon boson."])
+    newest = _story("Boson newest", body=[LOREM, "Boson boson."])
+    hits = search.rank(
+        search.STORIES, parse("boson -gluon"), None, limit=10, candidates=5, visible_to=ada
+    )
+    assert [hit.pk for hit in hits] == [newest.pk, oldest.pk]
+    assert not hits.cut
+    alone = search.rank(search.STORIES, parse("boson"), Story.objects.filter(pk=oldest.pk))
+    assert [hit.rank for hit in hits][1] == alone[0].rank

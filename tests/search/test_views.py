@@ -315,3 +315,28 @@ def test_a_search_within_the_bound_says_nothing_about_a_cut(client, settings):
     assert "search-cut" not in _search(client, q="neutrino").content.decode()
     _story("Neutrino 5", "Neutrino.", days=6)
     assert "More than 5 stories match" in _search(client, q="neutrino").content.decode()
+
+
+def test_a_result_kept_from_an_earlier_page_shows_what_changed_since(reader, ada):
+    # Each result is rendered once and kept (newsreader/fragments.py): what it shows is
+    # its key, so a change shows at once, and each response has its own CSRF token.
+    story = _story("Neutrino detectors", "Neutrino counts rose.")
+    first = _search(reader, q="neutrino").content.decode()
+    again = _search(reader, q="neutrino").content.decode()
+    assert "csrf-stand-in" not in again
+    volatile = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken":|nonce=)"[^"]*"')
+    assert volatile.sub("", first) == volatile.sub("", again)
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', again)
+    assert len(tokens) > 1 and "csrf-stand-in" not in tokens
+    assert 'class="state-badge state-saved"' not in again
+    ReadingState.objects.set_flags(ada, story, saved=True)
+    saved = _search(reader, q="neutrino").content.decode()
+    assert 'class="state-badge state-saved"' in saved
+    story.title = "Neutrino observatories"
+    story.save()
+    assert "observatories" in _search(reader, q="neutrino").content.decode()
+    # Another query marks other words; another reader has their own state.
+    assert '<mark class="search-hit">counts</mark>' in _search(reader, q="counts").content.decode()
+    reader.logout()
+    anonymous = _search(reader, q="neutrino").content.decode()
+    assert "state-saved" not in anonymous and 'class="story-state' not in anonymous
