@@ -1090,9 +1090,11 @@ def write_doc(name: str, text: str) -> None:
     current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     sections: dict[str, str] = {}
     for chunk in current.split("\n## ")[1:]:
-        title = chunk.split("\n", 1)[0]
-        key = next((n for n, t in TARGETS.items() if t.title == title), None)
-        if key:
+        # By the summary's target name: a target's title may change (a module became a
+        # package), its section is still its own.
+        summary = chunk.split("<!-- mutation-summary ", 1)[1:]
+        key = json.loads(summary[0].split(" -->", 1)[0])["name"] if summary else None
+        if key in TARGETS:
             sections[key] = "## " + chunk.rstrip("\n")
     sections[name] = text.rstrip("\n")
     rows = []
