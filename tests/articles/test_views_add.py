@@ -21,6 +21,7 @@ from articles.ingest.glued_words import split_glued_words
 from articles.ingest.pipeline import PLAIN_TEXT_MAX_CHARS, PLAIN_TEXT_MAX_LINES
 from articles.models import Story, StoryRevision
 from tests.conftest import SAMPLES
+from tests.cpu import within_cpu
 from tests.feedsite import article_page, paragraphs, rss, site_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -515,9 +516,17 @@ def test_a_worst_case_html_paste_at_the_caps_takes_under_a_second(signed_in, sha
     body = _page(WORST_HTML[shape])
     assert len(body.encode()) < 5 * 1024 * 1024
     split_glued_words("wasbanned")
-    start = time.process_time()
-    signed_in.post(reverse("add_paste"), {"text": body, "format": "html"})
-    assert time.process_time() - start < 1.0
+    # A new page each try, so that a repeat is not the paste of one already stored.
+    within_cpu(
+        1.0,
+        lambda attempt: signed_in.post(
+            reverse("add_paste"),
+            {
+                "text": body.replace("</article>", f"<p>Try {attempt}.</p></article>"),
+                "format": "html",
+            },
+        ),
+    )
 
 
 def test_a_one_line_paste_is_not_called_a_file(signed_in):
