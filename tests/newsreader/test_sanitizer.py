@@ -25,7 +25,12 @@ from newsreader.sanitizer import (
     ARTICLE_ATTRIBUTES,
     COMMENT_ATTRIBUTES,
     REL,
+    _bleach_accepts,
+    _bleach_accepts_bare,
     _fast_text,
+    _parse_fragment,
+    _serialize,
+    cleaning,
     html_to_text,
     iter_text_nodes,
     markdown_to_text,
@@ -340,6 +345,69 @@ def test_it_normalizes_the_newline_after_pre() -> None:
 def test_it_drops_empty_elements() -> None:
     out = sanitize_article_html("<p></p><p> </p><p><br></p><h2></h2><p>a<em></em> <b> </b></p>")
     assert out == "<p>a <b> </b></p>"
+
+
+@pytest.mark.parametrize("tag", ["em", "strong", "b", "i", "code"])
+def test_an_empty_inline_element_goes_and_one_holding_a_space_stays(tag: str) -> None:
+    # Only text counts: `a<i> </i>b` would lose the space between its words.
+    assert sanitize_article_html(f"<p>a<{tag}></{tag}>b</p>") == "<p>ab</p>"
+    assert sanitize_article_html(f"<p>a<{tag}> </{tag}>b</p>") == f"<p>a<{tag}> </{tag}>b</p>"
+
+
+def test_a_pre_left_blank_by_the_next_parse_goes_and_its_neighbours_stay_apart() -> None:
+    # "<pre>\n\n</pre>" holds "\n" once parsed; the policy drops that one newline, the
+    # next parse leaves the <pre> empty and it goes: the paragraphs must not then touch.
+    assert sanitize_article_html("<p>a</p><pre>\n\n</pre><p>b</p>") == "<p>a</p>\n<p>b</p>"
+
+
+def test_an_invisible_control_character_is_replaced_as_bleach_does() -> None:
+    assert sanitize_article_html("<p>a\x0bb</p>") == "<p>a?b</p>"
+    assert sanitize_article_html("<p>a\x1fb</p>") == "<p>a?b</p>"
+    assert sanitize_article_html("<p>a b</p>") == "<p>a b</p>"
+
+
+@pytest.mark.parametrize(
+    ("markup", "accepted"),
+    [
+        ("<p>a <em>b</em></p>", True),
+        (f'<p><a href="https://x.test/" rel="{REL}">a</a></p>', True),
+        ('<table><tbody><tr><td colspan="2">a</td></tr></tbody></table>', True),
+        ("<p>a\x07b</p>", False),  # bleach turns an invisible character into "?"
+        ("<div>a</div>", False),  # a tag bleach strips
+        ('<p class="x">a</p>', False),  # an attribute bleach drops
+        ('<a href="javascript:alert(1)">a</a>', False),  # a scheme bleach drops
+        ("<p>a<!-- c --></p>", False),  # a comment
+    ],
+)
+def test_bleach_judges_every_element_and_attribute_of_a_body(markup, accepted) -> None:
+    root = _parse_fragment(markup)
+    assert _bleach_accepts(root, _serialize(root)) is accepted
+
+
+@pytest.mark.parametrize("tag", [*ARTICLE_ATTRIBUTES, "div", "span", "script", "svg"])
+def test_bleachs_verdict_on_a_bare_tag_is_the_same_asked_and_cached(tag, monkeypatch) -> None:
+    monkeypatch.setattr(cleaning, "_BARE_TAG_VERDICTS", {})
+    assert _bleach_accepts_bare(tag) is (tag in ARTICLE_ATTRIBUTES)
+    assert {tag: tag in ARTICLE_ATTRIBUTES} == cleaning._BARE_TAG_VERDICTS
+    assert _bleach_accepts_bare(tag) is (tag in ARTICLE_ATTRIBUTES)
+
+
+def test_bleach_cleans_what_a_faulty_policy_let_through(monkeypatch) -> None:
+    # The second line: should the policy keep a tag or attribute by mistake, bleach.clean
+    # still removes it before the body is stored.
+    monkeypatch.setattr(cleaning, "_prepare_and_police", lambda element: cleaning._Action.KEEP)
+    out = sanitize_article_html('<p onclick="x()">a<span class="c">b</span></p>')
+    assert out == "<p>ab</p>"
+
+
+def test_a_body_bleach_accepts_is_not_cleaned_again(monkeypatch) -> None:
+    def no_second_clean() -> None:
+        raise AssertionError("bleach.clean ran on a body the policy had already cleaned")
+
+    monkeypatch.setattr(cleaning, "_article_cleaner", no_second_clean)
+    assert sanitize_article_html('<p><a href="https://x.test/">a</a> <em>b</em></p>') == (
+        f'<p><a href="https://x.test/" rel="{REL}">a</a> <em>b</em></p>'
+    )
 
 
 def test_it_keeps_images_in_otherwise_empty_elements() -> None:
@@ -942,6 +1010,14 @@ def test_blocks_are_separated_in_the_stored_text(markup: str, text: str) -> None
     out = sanitize_article_html(markup)
     assert html_to_text(out) == text_content(out) == text
     assert sanitize_article_html(out) == out
+
+
+@pytest.mark.parametrize(("heading", "kept"), [("h1", "h2"), ("h5", "h4"), ("h6", "h4")])
+def test_a_renamed_headings_separator_goes_at_its_own_edge(heading: str, kept: str) -> None:
+    # The shallowest boundary between "a" and "c" is the heading's end, outside the <b>
+    # (the <div> inside it is unwrapped later).
+    out = sanitize_article_html(f"<{heading}>a</{heading}><b><div>c</div></b>")
+    assert out == f"<{kept}>a</{kept}>\n<b>c</b>"
 
 
 def test_separators_go_between_blocks_where_a_browser_does_not_draw_them() -> None:
