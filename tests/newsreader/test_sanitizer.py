@@ -336,6 +336,8 @@ def test_it_normalizes_the_newline_after_pre() -> None:
     # The parser eats one newline after <pre>; the stored string must not
     # depend on that, so the text the DOM keeps loses its leading newline.
     assert sanitize_article_html("<pre>\n\ncode</pre>") == "<pre>code</pre>"
+    # Two newlines left once parsed: the policy drops one, the next parse the other.
+    assert sanitize_article_html("<pre>\n\n\ncode</pre>") == "<pre>code</pre>"
     assert sanitize_article_html("<pre><code>\ncode</code></pre>") == (
         "<pre><code>\ncode</code></pre>"
     )
@@ -347,11 +349,27 @@ def test_it_drops_empty_elements() -> None:
     assert out == "<p>a <b> </b></p>"
 
 
+@pytest.mark.parametrize(
+    "tag",
+    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "ul", "ol",
+     "li", "table"],
+)  # fmt: skip
+def test_a_block_holding_only_whitespace_goes(tag: str) -> None:
+    out = sanitize_article_html(f"<p>a</p><{tag}> </{tag}><p>b</p>")
+    assert out == "<p>a</p>\n<p>b</p>"
+
+
 @pytest.mark.parametrize("tag", ["em", "strong", "b", "i", "code"])
 def test_an_empty_inline_element_goes_and_one_holding_a_space_stays(tag: str) -> None:
     # Only text counts: `a<i> </i>b` would lose the space between its words.
     assert sanitize_article_html(f"<p>a<{tag}></{tag}>b</p>") == "<p>ab</p>"
     assert sanitize_article_html(f"<p>a<{tag}> </{tag}>b</p>") == f"<p>a<{tag}> </{tag}>b</p>"
+
+
+def test_an_empty_link_goes_and_one_holding_a_space_stays() -> None:
+    link = '<a href="https://x.test/"'
+    assert sanitize_article_html(f"<p>a{link}></a>b</p>") == "<p>ab</p>"
+    assert sanitize_article_html(f"<p>a{link}> </a>b</p>") == f'<p>a{link} rel="{REL}"> </a>b</p>'
 
 
 def test_a_pre_left_blank_by_the_next_parse_goes_and_its_neighbours_stay_apart() -> None:
@@ -609,6 +627,17 @@ def test_it_counts_offsets_in_code_points() -> None:
     text = html_to_text("<p>😀a</p>")
     assert len(text) == 2
     assert text.index("a") == 1  # the browser side sees UTF-16 index 2
+
+
+def test_the_text_of_a_body_just_sanitized_is_not_read_again(monkeypatch) -> None:
+    # The pipeline asks for the text right after sanitizing: it was read then.
+    body = sanitize_article_html("<p>a &amp; b</p><ul><li>c</li></ul>")
+
+    def no_second_read(html: str) -> str | None:
+        raise AssertionError("the sanitized body was tokenized again")
+
+    monkeypatch.setattr(cleaning, "_fast_text", no_second_read)
+    assert html_to_text(body) == "a & b\nc"
 
 
 def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
@@ -972,6 +1001,9 @@ def test_the_fast_text_path_decodes_numeric_references_itself() -> None:
         ("<div><p>x</p><p>y</p></div>", "<p>x</p>\n<p>y</p>"),
         ("<p><span>a <em>b</em> c</span></p>", "<p>a <em>b</em> c</p>"),
         ("<section><p>x <font>y <b>z</b></font></p></section>", "<p>x y <b>z</b></p>"),
+        # Its text joins the text after the last element kept before it, not the first's.
+        ("<p><em>a</em> <b>b</b> <span>c</span> d</p>", "<p><em>a</em> <b>b</b> c d</p>"),
+        ("<p><em>a</em> x<span>c</span></p>", "<p><em>a</em> xc</p>"),
     ],
 )
 def test_an_unwrapped_element_keeps_what_it_held(markup, expected) -> None:
