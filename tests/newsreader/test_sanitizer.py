@@ -373,9 +373,25 @@ def test_an_empty_link_goes_and_one_holding_a_space_stays() -> None:
 
 
 def test_a_pre_left_blank_by_the_next_parse_goes_and_its_neighbours_stay_apart() -> None:
-    # "<pre>\n\n</pre>" holds "\n" once parsed; the policy drops that one newline, the
-    # next parse leaves the <pre> empty and it goes: the paragraphs must not then touch.
+    # "<pre>\n\n\n</pre>" holds "\n\n" once parsed; the policy drops one newline, the
+    # next parse the other, and the now empty <pre> goes: the paragraphs must not touch.
+    out = sanitize_article_html("<p>a</p><pre>\n\n\n</pre><p>b</p>")
+    assert out == "<p>a</p>\n<p>b</p>"
     assert sanitize_article_html("<p>a</p><pre>\n\n</pre><p>b</p>") == "<p>a</p>\n<p>b</p>"
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # Unwrapping the <div> leaves an <h3> in an <h2>, an <li> in an <li>: the next
+        # parse would close the outer one, so the stored string is that parse's.
+        ("<h2><div><h3>x</h3></div></h2>", "<h3>x</h3>"),
+        ("<ul><li>a<div><li>b</li></div></li></ul>", "<ul><li>a</li>\n<li>b</li></ul>"),
+    ],
+)
+def test_nesting_the_next_parse_would_undo_is_stored_undone(markup, expected) -> None:
+    assert sanitize_article_html(markup) == expected
+    assert sanitize_article_html(expected) == expected
 
 
 def test_an_invisible_control_character_is_replaced_as_bleach_does() -> None:
@@ -425,6 +441,17 @@ def test_a_body_bleach_accepts_is_not_cleaned_again(monkeypatch) -> None:
     monkeypatch.setattr(cleaning, "_article_cleaner", no_second_clean)
     assert sanitize_article_html('<p><a href="https://x.test/">a</a> <em>b</em></p>') == (
         f'<p><a href="https://x.test/" rel="{REL}">a</a> <em>b</em></p>'
+    )
+    # The policy alone removes what bleach would: bleach then finds nothing to change.
+    out = sanitize_article_html(
+        '<div class="x"><p onclick="y()" style="color:red">a <span>b</span> '
+        '<a href="https://x.test/" target="_blank">c</a></p><script>d</script><!-- e -->'
+        '<table><tr><td colspan="x" rowspan="2">f</td></tr></table><img src="javascript:g">'
+        "</div>"
+    )
+    assert out == (
+        f'<p>a b <a href="https://x.test/" rel="{REL}">c</a></p>\n'
+        '<table><tbody><tr><td rowspan="2">f</td></tr></tbody></table>'
     )
 
 
