@@ -658,13 +658,13 @@ def test_it_counts_offsets_in_code_points() -> None:
 
 def test_the_text_of_a_body_just_sanitized_is_not_read_again(monkeypatch) -> None:
     # The pipeline asks for the text right after sanitizing: it was read then.
-    body = sanitize_article_html("<p>a &amp; b</p><ul><li>c</li></ul>")
+    body = sanitize_article_html("<p>a &amp; b</p><pre>c\nd</pre><ul><li>e</li></ul>")
 
     def no_second_read(html: str) -> str | None:
         raise AssertionError("the sanitized body was tokenized again")
 
     monkeypatch.setattr(cleaning, "_fast_text", no_second_read)
-    assert html_to_text(body) == "a & b\nc"
+    assert html_to_text(body) == "a & b\nc\nd\ne"
 
 
 def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
@@ -1107,6 +1107,20 @@ def test_nothing_is_added_at_the_edges_or_inside_pre() -> None:
     out = sanitize_article_html("<p>first</p><pre>a\n<b>b</b>c</pre><p>last</p>")
     assert out == "<p>first</p>\n<pre>a\n<b>b</b>c</pre>\n<p>last</p>"
     assert html_to_text(out) == "first\na\nbc\nlast"
+    # Nor between blocks inside it: there every newline would show.
+    assert sanitize_article_html("<pre>a<p>b</p>c</pre>") == "<pre>a<p>b</p>c</pre>"
+
+
+def test_the_spaces_of_a_block_holding_only_an_image_separate_its_neighbours() -> None:
+    # The block stays (its image is content), and so do its spaces: no newline is needed.
+    markup = 'a<p> <img src="https://i.test/x.png"></p>b'
+    assert sanitize_article_html(markup) == markup
+
+
+def test_a_separator_goes_at_the_first_of_equally_shallow_boundaries() -> None:
+    # Right after the paragraph, not after the image that follows it.
+    img = '<img src="https://i.test/x.png">'
+    assert sanitize_article_html(f"<p>a</p>{img}<p>b</p>") == f"<p>a</p>\n{img}<p>b</p>"
 
 
 def test_a_line_break_in_pre_becomes_the_newline_it_shows() -> None:
