@@ -1117,6 +1117,17 @@ def test_the_spaces_of_a_block_holding_only_an_image_separate_its_neighbours() -
     assert sanitize_article_html(markup) == markup
 
 
+@pytest.mark.parametrize("hidden", ["<!-- c -->", "<script>x</script>", "<svg>x</svg>"])
+def test_text_after_hidden_content_is_read_where_it_stands(hidden: str) -> None:
+    # " b" follows the first block with a space: the newline goes between b and c.
+    assert sanitize_article_html(f"<div>a</div>{hidden} b<div>c</div>") == "a b\nc"
+
+
+def test_a_blank_blocks_separator_goes_right_after_the_text_before_it() -> None:
+    out = sanitize_article_html("<b>x</b><em>a</em>c<p> </p>b")
+    assert out == "<b>x</b><em>a</em>c\nb"
+
+
 def test_a_separator_goes_at_the_first_of_equally_shallow_boundaries() -> None:
     # Right after the paragraph, not after the image that follows it.
     img = '<img src="https://i.test/x.png">'
