@@ -667,6 +667,17 @@ def test_the_text_of_a_body_just_sanitized_is_not_read_again(monkeypatch) -> Non
     assert html_to_text(body) == "a & b\nc\nd\ne"
 
 
+def test_a_body_settled_after_one_round_is_not_parsed_again(monkeypatch) -> None:
+    def no_second_round(html: str, policy: object) -> str:
+        raise AssertionError("a settled body went through _canonicalize")
+
+    monkeypatch.setattr(cleaning, "_canonicalize", no_second_round)
+    assert sanitize_article_html("<p>a &amp; b</p><ul><li>c</li></ul>") == (
+        "<p>a &amp; b</p>\n<ul><li>c</li></ul>"
+    )
+    assert sanitize_article_html("<p>a</p><pre>c\nd</pre>") == "<p>a</p>\n<pre>c\nd</pre>"
+
+
 def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
     # Keeps html_to_text fast: sanitized bodies must not fall back to html5lib
     # (about 1-2 ms instead of about 12-30 ms for 20 KB).
