@@ -701,6 +701,7 @@ def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
         "<p>a",
         "a&#xD800;b",  # a lone surrogate: the parser puts U+FFFD there
         "a&#128;b",  # 0x80-0x9F read as windows-1252
+        "a &copyé",  # a legacy reference without ";" before a non-ASCII letter: "©é"
     ],
 )
 def test_it_leaves_hard_cases_to_the_parser(markup: str) -> None:
@@ -942,6 +943,7 @@ def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
         "<figcaption>c</figcaption></figure>",
         "<p><span>x</span><sub>2</sub><u>u</u></p>",
         "<pre>&lt;TodoList /&gt;</pre>",
+        '<h2>a <em>b</em> <code>c</code></h2><h3><a href="https://e.test/">d</a></h3>',
     ],
 )
 def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
@@ -1031,6 +1033,25 @@ def test_a_carriage_return_is_stored_as_the_newline_a_parser_makes_of_it() -> No
 
 def test_the_fast_text_path_decodes_numeric_references_itself() -> None:
     assert _fast_text("<p>a &#233; b &#x41;</p>") == "a é b A"
+
+
+def test_the_fast_paths_read_an_ampersand_that_starts_no_reference_as_itself() -> None:
+    markup = "<p>a & b &; c &</p>"
+    assert _fast_text(markup) == text_content(markup) == "a & b &; c &"
+    fast = _fast_parse(markup)
+    assert fast is not None
+    assert fast[0].text == "a & b &; c &"
+
+
+# The edges of the values the fast paths decode themselves: tab, LF, printable ASCII, and
+# everything from U+00A0 up but the surrogates.
+@pytest.mark.parametrize("code", [9, 10, 32, 126, 160, 0xD7FF, 0xE000, 0x10FFFF])
+def test_the_fast_paths_decode_each_plain_numeric_reference(code: int) -> None:
+    for reference in (f"&#{code};", f"&#x{code:x};"):
+        assert _fast_text(f"<p>a{reference}b</p>") == f"a{chr(code)}b"
+        fast = _fast_parse(f"<p>a{reference}b</p>")
+        assert fast is not None
+        assert fast[0].text == f"a{chr(code)}b"
 
 
 @pytest.mark.parametrize(
