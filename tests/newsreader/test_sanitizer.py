@@ -945,6 +945,7 @@ def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
         "<pre>&lt;TodoList /&gt;</pre>",
         '<h2>a <em>b</em> <code>c</code></h2><h3><a href="https://e.test/">d</a></h3>',
         '<p><a href="https://e.test/">a <em>b</em></a></p>',
+        "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>",
     ],
 )
 def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
