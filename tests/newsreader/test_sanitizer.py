@@ -1049,6 +1049,16 @@ def test_the_fast_paths_read_an_ampersand_that_starts_no_reference_as_itself() -
     assert fast[0].text == "a & b &; c &é &"
 
 
+@pytest.mark.parametrize(
+    ("markup", "fast"),
+    [("a\x00b", False), ("a\ud800b", False), ("\u00e9\udfff", False), ("\u00e9\U0001f600", True)],
+)
+def test_the_fast_paths_leave_nul_and_lone_surrogates_to_html5lib(markup, fast) -> None:
+    assert (_fast_text(markup) is not None) is fast
+    assert (_fast_parse(markup) is not None) is fast
+    assert html_to_text(markup) == text_content(markup)
+
+
 # The edges of the values the fast paths decode themselves: tab, LF, printable ASCII, and
 # everything from U+00A0 up but the surrogates.
 @pytest.mark.parametrize("code", [9, 10, 32, 126, 160, 0xD7FF, 0xE000, 0x10FFFF])
