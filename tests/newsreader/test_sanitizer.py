@@ -928,6 +928,20 @@ def test_it_serializes_like_html5lib(markup: str) -> None:
     assert _fast_serialize(sanitized) == _html5lib_serialize(sanitized)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="https://i.test/x" ismap>',
+        "<p itemscope>a</p>",
+        '<p><svg xlink:href="x">a</svg></p>',
+    ],
+)
+def test_it_serializes_minimized_and_namespaced_attributes_like_html5lib(markup: str) -> None:
+    tree = html5lib_tree(markup)
+    fast = _fast_serialize(tree)
+    assert fast is None or fast == _html5lib_serialize(tree), markup
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(fast_html_st, article_html_st))
 def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
