@@ -25,7 +25,12 @@ from newsreader.sanitizer import (
     ARTICLE_ATTRIBUTES,
     COMMENT_ATTRIBUTES,
     REL,
+    _bleach_accepts,
+    _bleach_accepts_bare,
     _fast_text,
+    _parse_fragment,
+    _serialize,
+    cleaning,
     html_to_text,
     iter_text_nodes,
     markdown_to_text,
@@ -331,6 +336,8 @@ def test_it_normalizes_the_newline_after_pre() -> None:
     # The parser eats one newline after <pre>; the stored string must not
     # depend on that, so the text the DOM keeps loses its leading newline.
     assert sanitize_article_html("<pre>\n\ncode</pre>") == "<pre>code</pre>"
+    # Two newlines left once parsed: the policy drops one, the next parse the other.
+    assert sanitize_article_html("<pre>\n\n\ncode</pre>") == "<pre>code</pre>"
     assert sanitize_article_html("<pre><code>\ncode</code></pre>") == (
         "<pre><code>\ncode</code></pre>"
     )
@@ -340,6 +347,112 @@ def test_it_normalizes_the_newline_after_pre() -> None:
 def test_it_drops_empty_elements() -> None:
     out = sanitize_article_html("<p></p><p> </p><p><br></p><h2></h2><p>a<em></em> <b> </b></p>")
     assert out == "<p>a <b> </b></p>"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "ul", "ol",
+     "li", "table"],
+)  # fmt: skip
+def test_a_block_holding_only_whitespace_goes(tag: str) -> None:
+    out = sanitize_article_html(f"<p>a</p><{tag}> </{tag}><p>b</p>")
+    assert out == "<p>a</p>\n<p>b</p>"
+
+
+@pytest.mark.parametrize("tag", ["em", "strong", "b", "i", "code"])
+def test_an_empty_inline_element_goes_and_one_holding_a_space_stays(tag: str) -> None:
+    # Only text counts: `a<i> </i>b` would lose the space between its words.
+    assert sanitize_article_html(f"<p>a<{tag}></{tag}>b</p>") == "<p>ab</p>"
+    assert sanitize_article_html(f"<p>a<{tag}> </{tag}>b</p>") == f"<p>a<{tag}> </{tag}>b</p>"
+
+
+def test_an_empty_link_goes_and_one_holding_a_space_stays() -> None:
+    link = '<a href="https://x.test/"'
+    assert sanitize_article_html(f"<p>a{link}></a>b</p>") == "<p>ab</p>"
+    assert sanitize_article_html(f"<p>a{link}> </a>b</p>") == f'<p>a{link} rel="{REL}"> </a>b</p>'
+
+
+def test_a_pre_left_blank_by_the_next_parse_goes_and_its_neighbours_stay_apart() -> None:
+    # "<pre>\n\n\n</pre>" holds "\n\n" once parsed; the policy drops one newline, the
+    # next parse the other, and the now empty <pre> goes: the paragraphs must not touch.
+    out = sanitize_article_html("<p>a</p><pre>\n\n\n</pre><p>b</p>")
+    assert out == "<p>a</p>\n<p>b</p>"
+    assert sanitize_article_html("<p>a</p><pre>\n\n</pre><p>b</p>") == "<p>a</p>\n<p>b</p>"
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # Unwrapping the <div> leaves an <h3> in an <h2>, an <li> in an <li>: the next
+        # parse would close the outer one, so the stored string is that parse's.
+        ("<h2><div><h3>x</h3></div></h2>", "<h3>x</h3>"),
+        ("<ul><li>a<div><li>b</li></div></li></ul>", "<ul><li>a</li>\n<li>b</li></ul>"),
+    ],
+)
+def test_nesting_the_next_parse_would_undo_is_stored_undone(markup, expected) -> None:
+    assert sanitize_article_html(markup) == expected
+    assert sanitize_article_html(expected) == expected
+
+
+def test_an_invisible_control_character_is_replaced_as_bleach_does() -> None:
+    assert sanitize_article_html("<p>a\x0bb</p>") == "<p>a?b</p>"
+    assert sanitize_article_html("<p>a\x1fb</p>") == "<p>a?b</p>"
+    assert sanitize_article_html("<p>a b</p>") == "<p>a b</p>"
+
+
+@pytest.mark.parametrize(
+    ("markup", "accepted"),
+    [
+        ("<p>a <em>b</em></p>", True),
+        (f'<p><a href="https://x.test/" rel="{REL}">a</a></p>', True),
+        ('<table><tbody><tr><td colspan="2">a</td></tr></tbody></table>', True),
+        ("<p>a\x07b</p>", False),  # bleach turns an invisible character into "?"
+        ("<div>a</div>", False),  # a tag bleach strips
+        ('<p class="x">a</p>', False),  # an attribute bleach drops
+        ('<a href="javascript:alert(1)">a</a>', False),  # a scheme bleach drops
+        ("<p>a<!-- c --></p>", False),  # a comment
+    ],
+)
+def test_bleach_judges_every_element_and_attribute_of_a_body(markup, accepted) -> None:
+    root = _parse_fragment(markup)
+    assert _bleach_accepts(root, _serialize(root)) is accepted
+
+
+@pytest.mark.parametrize("tag", [*ARTICLE_ATTRIBUTES, "div", "span", "script", "svg"])
+def test_bleachs_verdict_on_a_bare_tag_is_the_same_asked_and_cached(tag, monkeypatch) -> None:
+    monkeypatch.setattr(cleaning, "_BARE_TAG_VERDICTS", {})
+    assert _bleach_accepts_bare(tag) is (tag in ARTICLE_ATTRIBUTES)
+    assert {tag: tag in ARTICLE_ATTRIBUTES} == cleaning._BARE_TAG_VERDICTS
+    assert _bleach_accepts_bare(tag) is (tag in ARTICLE_ATTRIBUTES)
+
+
+def test_bleach_cleans_what_a_faulty_policy_let_through(monkeypatch) -> None:
+    # The second line: should the policy keep a tag or attribute by mistake, bleach.clean
+    # still removes it before the body is stored.
+    monkeypatch.setattr(cleaning, "_prepare_and_police", lambda element: cleaning._Action.KEEP)
+    out = sanitize_article_html('<p onclick="x()">a<span class="c">b</span></p>')
+    assert out == "<p>ab</p>"
+
+
+def test_a_body_bleach_accepts_is_not_cleaned_again(monkeypatch) -> None:
+    def no_second_clean() -> None:
+        raise AssertionError("bleach.clean ran on a body the policy had already cleaned")
+
+    monkeypatch.setattr(cleaning, "_article_cleaner", no_second_clean)
+    assert sanitize_article_html('<p><a href="https://x.test/">a</a> <em>b</em></p>') == (
+        f'<p><a href="https://x.test/" rel="{REL}">a</a> <em>b</em></p>'
+    )
+    # The policy alone removes what bleach would: bleach then finds nothing to change.
+    out = sanitize_article_html(
+        '<div class="x"><p onclick="y()" style="color:red">a <span>b</span> '
+        '<a href="https://x.test/" target="_blank">c</a></p><script>d</script><!-- e -->'
+        '<table><tr><td colspan="x" rowspan="2">f</td></tr></table><img src="javascript:g">'
+        "</div>"
+    )
+    assert out == (
+        f'<p>a b <a href="https://x.test/" rel="{REL}">c</a></p>\n'
+        '<table><tbody><tr><td rowspan="2">f</td></tr></tbody></table>'
+    )
 
 
 def test_it_keeps_images_in_otherwise_empty_elements() -> None:
@@ -543,6 +656,28 @@ def test_it_counts_offsets_in_code_points() -> None:
     assert text.index("a") == 1  # the browser side sees UTF-16 index 2
 
 
+def test_the_text_of_a_body_just_sanitized_is_not_read_again(monkeypatch) -> None:
+    # The pipeline asks for the text right after sanitizing: it was read then.
+    body = sanitize_article_html("<p>a &amp; b</p><pre>c\nd</pre><ul><li>e</li></ul>")
+
+    def no_second_read(html: str) -> str | None:
+        raise AssertionError("the sanitized body was tokenized again")
+
+    monkeypatch.setattr(cleaning, "_fast_text", no_second_read)
+    assert html_to_text(body) == "a & b\nc\nd\ne"
+
+
+def test_a_body_settled_after_one_round_is_not_parsed_again(monkeypatch) -> None:
+    def no_second_round(html: str, policy: object) -> str:
+        raise AssertionError("a settled body went through _canonicalize")
+
+    monkeypatch.setattr(cleaning, "_canonicalize", no_second_round)
+    assert sanitize_article_html("<p>a &amp; b</p><ul><li>c</li></ul>") == (
+        "<p>a &amp; b</p>\n<ul><li>c</li></ul>"
+    )
+    assert sanitize_article_html("<p>a</p><pre>c\nd</pre>") == "<p>a</p>\n<pre>c\nd</pre>"
+
+
 def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
     # Keeps html_to_text fast: sanitized bodies must not fall back to html5lib
     # (about 1-2 ms instead of about 12-30 ms for 20 KB).
@@ -566,6 +701,11 @@ def test_it_uses_the_fast_path_for_sanitized_articles() -> None:
         "<p>a",
         "a&#xD800;b",  # a lone surrogate: the parser puts U+FFFD there
         "a&#128;b",  # 0x80-0x9F read as windows-1252
+        "<p>a</b>c",  # an end tag that closes nothing open
+        # Read as if it closed the current element, </i> would leave "x" outside the table
+        # here, where the parser fosters it before the table: "xa".
+        "<em><b><table><tbody><tr><td>a</i></td></tr></tbody>x</table></b>",
+        "a &copyé",  # a legacy reference without ";" before a non-ASCII letter: "©é"
     ],
 )
 def test_it_leaves_hard_cases_to_the_parser(markup: str) -> None:
@@ -788,6 +928,20 @@ def test_it_serializes_like_html5lib(markup: str) -> None:
     assert _fast_serialize(sanitized) == _html5lib_serialize(sanitized)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="https://i.test/x" ismap>',
+        "<p itemscope>a</p>",
+        '<p><svg xlink:href="x">a</svg></p>',
+    ],
+)
+def test_it_serializes_minimized_and_namespaced_attributes_like_html5lib(markup: str) -> None:
+    tree = html5lib_tree(markup)
+    fast = _fast_serialize(tree)
+    assert fast is None or fast == _html5lib_serialize(tree), markup
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(fast_html_st, article_html_st))
 def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
@@ -807,6 +961,9 @@ def test_it_sanitizes_simple_html_safely_and_stably(markup: str) -> None:
         "<figcaption>c</figcaption></figure>",
         "<p><span>x</span><sub>2</sub><u>u</u></p>",
         "<pre>&lt;TodoList /&gt;</pre>",
+        '<h2>a <em>b</em> <code>c</code></h2><h3><a href="https://e.test/">d</a></h3>',
+        '<p><a href="https://e.test/">a <em>b</em></a></p>',
+        "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>",
     ],
 )
 def test_it_parses_extracted_bodies_without_html5lib(markup: str) -> None:
@@ -898,12 +1055,44 @@ def test_the_fast_text_path_decodes_numeric_references_itself() -> None:
     assert _fast_text("<p>a &#233; b &#x41;</p>") == "a é b A"
 
 
+def test_the_fast_paths_read_an_ampersand_that_starts_no_reference_as_itself() -> None:
+    markup = "<p>a & b &; c &é &</p>"
+    assert _fast_text(markup) == text_content(markup) == "a & b &; c &é &"
+    fast = _fast_parse(markup)
+    assert fast is not None
+    assert fast[0].text == "a & b &; c &é &"
+
+
+@pytest.mark.parametrize(
+    ("markup", "fast"),
+    [("a\x00b", False), ("a\ud800b", False), ("\u00e9\udfff", False), ("\u00e9\U0001f600", True)],
+)
+def test_the_fast_paths_leave_nul_and_lone_surrogates_to_html5lib(markup, fast) -> None:
+    assert (_fast_text(markup) is not None) is fast
+    assert (_fast_parse(markup) is not None) is fast
+    assert html_to_text(markup) == text_content(markup)
+
+
+# The edges of the values the fast paths decode themselves: tab, LF, printable ASCII, and
+# everything from U+00A0 up but the surrogates.
+@pytest.mark.parametrize("code", [9, 10, 32, 126, 160, 0xD7FF, 0xE000, 0x10FFFF])
+def test_the_fast_paths_decode_each_plain_numeric_reference(code: int) -> None:
+    for reference in (f"&#{code};", f"&#x{code:x};"):
+        assert _fast_text(f"<p>a{reference}b</p>") == f"a{chr(code)}b"
+        fast = _fast_parse(f"<p>a{reference}b</p>")
+        assert fast is not None
+        assert fast[0].text == f"a{chr(code)}b"
+
+
 @pytest.mark.parametrize(
     ("markup", "expected"),
     [
         ("<div><p>x</p><p>y</p></div>", "<p>x</p>\n<p>y</p>"),
         ("<p><span>a <em>b</em> c</span></p>", "<p>a <em>b</em> c</p>"),
         ("<section><p>x <font>y <b>z</b></font></p></section>", "<p>x y <b>z</b></p>"),
+        # Its text joins the text after the last element kept before it, not the first's.
+        ("<p><em>a</em> <b>b</b> <span>c</span> d</p>", "<p><em>a</em> <b>b</b> c d</p>"),
+        ("<p><em>a</em> x<span>c</span></p>", "<p><em>a</em> xc</p>"),
     ],
 )
 def test_an_unwrapped_element_keeps_what_it_held(markup, expected) -> None:
@@ -944,6 +1133,14 @@ def test_blocks_are_separated_in_the_stored_text(markup: str, text: str) -> None
     assert sanitize_article_html(out) == out
 
 
+@pytest.mark.parametrize(("heading", "kept"), [("h1", "h2"), ("h5", "h4"), ("h6", "h4")])
+def test_a_renamed_headings_separator_goes_at_its_own_edge(heading: str, kept: str) -> None:
+    # The shallowest boundary between "a" and "c" is the heading's end, outside the <b>
+    # (the <div> inside it is unwrapped later).
+    out = sanitize_article_html(f"<{heading}>a</{heading}><b><div>c</div></b>")
+    assert out == f"<{kept}>a</{kept}>\n<b>c</b>"
+
+
 def test_separators_go_between_blocks_where_a_browser_does_not_draw_them() -> None:
     out = sanitize_article_html(
         "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table><ul><li>d</li></ul>"
@@ -972,6 +1169,31 @@ def test_nothing_is_added_at_the_edges_or_inside_pre() -> None:
     out = sanitize_article_html("<p>first</p><pre>a\n<b>b</b>c</pre><p>last</p>")
     assert out == "<p>first</p>\n<pre>a\n<b>b</b>c</pre>\n<p>last</p>"
     assert html_to_text(out) == "first\na\nbc\nlast"
+    # Nor between blocks inside it: there every newline would show.
+    assert sanitize_article_html("<pre>a<p>b</p>c</pre>") == "<pre>a<p>b</p>c</pre>"
+
+
+def test_the_spaces_of_a_block_holding_only_an_image_separate_its_neighbours() -> None:
+    # The block stays (its image is content), and so do its spaces: no newline is needed.
+    markup = 'a<p> <img src="https://i.test/x.png"></p>b'
+    assert sanitize_article_html(markup) == markup
+
+
+@pytest.mark.parametrize("hidden", ["<!-- c -->", "<script>x</script>", "<svg>x</svg>"])
+def test_text_after_hidden_content_is_read_where_it_stands(hidden: str) -> None:
+    # " b" follows the first block with a space: the newline goes between b and c.
+    assert sanitize_article_html(f"<div>a</div>{hidden} b<div>c</div>") == "a b\nc"
+
+
+def test_a_blank_blocks_separator_goes_right_after_the_text_before_it() -> None:
+    out = sanitize_article_html("<b>x</b><em>a</em>c<p> </p>b")
+    assert out == "<b>x</b><em>a</em>c\nb"
+
+
+def test_a_separator_goes_at_the_first_of_equally_shallow_boundaries() -> None:
+    # Right after the paragraph, not after the image that follows it.
+    img = '<img src="https://i.test/x.png">'
+    assert sanitize_article_html(f"<p>a</p>{img}<p>b</p>") == f"<p>a</p>\n{img}<p>b</p>"
 
 
 def test_a_line_break_in_pre_becomes_the_newline_it_shows() -> None:
