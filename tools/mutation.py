@@ -215,6 +215,8 @@ TARGETS: dict[str, Target] = {
             "tests/annotations/test_anchoring.py",
             "tests/annotations/test_reanchor.py",
             "tests/annotations/test_models.py",
+            "tests/annotations/test_anchoring_corpus.py",
+            "tests/annotations/test_anchoring_context.py",
         ),
     ),
 }
