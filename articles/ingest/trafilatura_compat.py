@@ -228,20 +228,25 @@ _STRIP_TAGS_USERS = ("core", "external", "htmlprocessing", "main_extractor")
 StripTags = Callable[..., None]
 
 
-def wrap_strip_tags(wrap: Callable[[StripTags], StripTags]) -> bool:
-    """Replace lxml's ``strip_tags`` as trafilatura's modules call it by ``wrap(original)``,
+def _wrap_in_modules(modules: tuple[str, ...], attribute: str, wrap: Callable[[Any], Any]) -> bool:
+    """Replace ``attribute`` as these trafilatura modules call it by ``wrap(original)``,
     once per module (a replacement has a ``wrapped`` attribute). False if none of them
     calls it any more."""
     wrapped_any = False
-    for name in _STRIP_TAGS_USERS:
+    for name in modules:
         module = importlib.import_module(f"trafilatura.{name}")
-        original = getattr(module, "strip_tags", None)
+        original = getattr(module, attribute, None)
         if original is None or not callable(original):
             continue
         if not hasattr(original, "wrapped"):
-            setattr(module, "strip_tags", wrap(original))  # noqa: B010
+            setattr(module, attribute, wrap(original))
         wrapped_any = True
     return wrapped_any
+
+
+def wrap_strip_tags(wrap: Callable[[StripTags], StripTags]) -> bool:
+    """Replace lxml's ``strip_tags`` as trafilatura's modules call it by ``wrap(original)``."""
+    return _wrap_in_modules(_STRIP_TAGS_USERS, "strip_tags", wrap)
 
 
 def strip_tags_as_called() -> StripTags:
@@ -258,16 +263,7 @@ PruneUnwantedNodes = Callable[..., Any]
 def wrap_prune_unwanted_nodes(wrap: Callable[[PruneUnwantedNodes], PruneUnwantedNodes]) -> bool:
     """Replace ``prune_unwanted_nodes`` as trafilatura's modules call it by
     ``wrap(original)``, once per module. False if none of them calls it any more."""
-    wrapped_any = False
-    for name in _PRUNE_USERS:
-        module = importlib.import_module(f"trafilatura.{name}")
-        original = getattr(module, "prune_unwanted_nodes", None)
-        if original is None or not callable(original):
-            continue
-        if not hasattr(original, "wrapped"):
-            setattr(module, "prune_unwanted_nodes", wrap(original))  # noqa: B010
-        wrapped_any = True
-    return wrapped_any
+    return _wrap_in_modules(_PRUNE_USERS, "prune_unwanted_nodes", wrap)
 
 
 def xpath_lists() -> dict[str, list[Any]]:

@@ -12,31 +12,12 @@ what it must never do is accept and answer differently.
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import pytest
 
 from newsreader.sanitizer import _fast_parse, _fast_serialize, _fast_text, _html5lib_serialize
-from newsreader.sanitizer.html5 import HTMLParser, getTreeBuilder
 
-from .test_sanitizer import text_content
-
-_HTML5LIB_ETREE = HTMLParser(tree=getTreeBuilder("etree"), namespaceHTMLElements=False)
-
-
-def _html5lib_tree(markup: str) -> Any:
-    return _HTML5LIB_ETREE.parseFragment(markup, container="div", scripting=True)
-
-
-def _shape(element: Any) -> Any:
-    return (
-        element.tag if isinstance(element.tag, str) else "#comment",
-        dict(element.attrib),
-        element.text or "",
-        element.tail or "",
-        [_shape(child) for child in element],
-    )
-
+from .test_sanitizer import html5lib_tree, shape, text_content
 
 # Every tag of the fast paths' sets (containers, void, headings, the ordinary phrasing
 # tags), and a few they must refuse.
@@ -58,10 +39,10 @@ _NESTINGS = [
 
 
 def _check(markup: str) -> None:
-    reference = _html5lib_tree(markup)
+    reference = html5lib_tree(markup)
     fast = _fast_parse(markup)
     if fast is not None:
-        assert _shape(fast) == _shape(reference), markup
+        assert shape(fast) == shape(reference), markup
     text = _fast_text(markup)
     if text is not None:
         assert text == text_content(markup), markup
