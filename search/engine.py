@@ -20,9 +20,15 @@ Ranking must not depend on the rest of the corpus: results are paged by a (rank,
 keyset cursor, and a rank that moved when other stories arrived (as FTS5's bm25() does,
 through its document frequencies and average length) would skip or repeat results between
 pages. ``ts_rank`` looks at one document only. On SQLite the rank is computed in the same
-spirit from the index's own term positions (an ``fts5vocab`` instance table): for each
-query term and column, ``weight × 1000·tf/(tf+1)``, an integer, so equal ranks compare
-equal across queries.
+spirit: for each query term and column, ``weight × 1000·tf/(tf+1)``, an integer, so equal
+ranks compare equal across queries. Each document's score per term is written beside the
+FTS5 table when the document is indexed (a "scores" table keyed by document and term),
+counted from FTS5's own tokens: ranking reads the candidates' scores only. (FTS5 exposes
+term frequencies only through its ``fts5vocab`` instance table, which lists a term's
+every occurrence in the collection from the oldest document on: a word in nearly every
+story would cost a pass over the collection per search.) The cost is one row per
+distinct term of each document: 22 MB for the 20,000 generated stories of the benchmark,
+beside the FTS5 table's 96 MB (index and content).
 
 The SQL below is assembled from this module's own table and column names only (hence the
 S608 exemptions); everything a user typed is a query parameter.
@@ -76,6 +82,19 @@ class Index:
     def terms_table(self) -> str:
         """SQLite: the fts5vocab instance table over the FTS5 table."""
         return f"{self.table}_terms"
+
+    @property
+    def scores_table(self) -> str:
+        """SQLite: each document's score per term (doc, term, score): ranking reads a
+        candidate's scores for the query's terms, removing a document its rows, both by
+        the key."""
+        return f"{self.table}_scores"
+
+    @property
+    def probe_table(self) -> str:
+        """SQLite: a per-connection FTS5 table with the same columns and tokenizer, where
+        the documents being indexed are tokenized once more to count their terms."""
+        return f"{self.table}_probe"
 
     def source_sql(self, vendor: str, where: str) -> str:
         """SELECT id, c0, c1, …, *kept for the rows to index (WHERE clause on alias
@@ -392,11 +411,73 @@ class PostgresBackend(Backend):
         }
 
 
+def _score_sql(spec: Index, terms_table: str, where: str = "") -> str:
+    """Each (term, document)'s score from an fts5vocab instance table: per column,
+    the column's points × 1000·tf/(tf+1) (integer division), added up."""
+    points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
+    return (
+        f"INSERT INTO {spec.scores_table} (term, doc, score) "  # noqa: S608
+        f"SELECT term, doc, SUM((CASE col {points} ELSE 1 END) * (1000 * n / (n + 1))) "
+        f"FROM (SELECT term, doc, col, COUNT(*) AS n FROM {terms_table}{where} "
+        "GROUP BY term, doc, col) GROUP BY term, doc"
+    )
+
+
+def install_scores(cursor: CursorWrapper, spec: Index) -> None:
+    """SQLite: create the scores table of spec when missing. Indexing asks each time:
+    data migrations of other apps index with today's code, at points of the migration
+    graph before library 0009 (which fills the table for what was indexed before it)."""
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {spec.scores_table} ("
+        "doc INTEGER NOT NULL, term TEXT NOT NULL, score INTEGER NOT NULL, "
+        "PRIMARY KEY (doc, term)) WITHOUT ROWID"
+    )
+
+
 class SQLiteBackend(Backend):
     vendor = "sqlite"
 
+    def index(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int] | None) -> None:
+        install_scores(cursor, spec)
+        super().index(cursor, spec, ids)
+        if ids is None:
+            self.rescore(cursor, spec)
+        elif ids:
+            self._score(cursor, spec, ids)
+
+    def rescore(self, cursor: CursorWrapper, spec: Index) -> None:
+        """Rewrite every document's scores from the FTS5 index (one pass over it)."""
+        cursor.execute(f"DELETE FROM {spec.scores_table}")  # noqa: S608
+        cursor.execute(_score_sql(spec, spec.terms_table))
+
+    def _score(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
+        """Write the scores of the documents ids, as just indexed: their columns are
+        copied into the probe table, whose instance table lists their tokens alone."""
+        names = ", ".join(column.name for column in spec.columns)
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{spec.probe_table} "
+            f"USING fts5({names}, tokenize='{FTS5_TOKENIZER}')"
+        )
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{spec.probe_table}_terms "
+            f"USING fts5vocab(temp, {spec.probe_table}, instance)"
+        )
+        cursor.execute(f"DELETE FROM temp.{spec.probe_table}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO temp.{spec.probe_table} (rowid, {names}) "  # noqa: S608
+            f"SELECT rowid, {names} FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})",
+            ids,
+        )
+        cursor.execute(_score_sql(spec, f"temp.{spec.probe_table}_terms"))
+        cursor.execute(f"DELETE FROM temp.{spec.probe_table}")  # noqa: S608
+
     def remove(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})", ids)  # noqa: S608
+        install_scores(cursor, spec)
+        cursor.execute(
+            f"DELETE FROM {spec.scores_table} WHERE doc IN ({_placeholders(ids)})",  # noqa: S608
+            ids,
+        )
 
     def _insert(self, cursor: CursorWrapper, spec: Index, source: str, params: list[Any]) -> None:
         names = ", ".join([*(column.name for column in spec.columns), *spec.kept])
@@ -453,45 +534,23 @@ class SQLiteBackend(Backend):
         # run the query once per id.
         where, where_params = _filters(allowed, visible, "+rowid", "")
         terms = self.stems(cursor, query.words()) or [""]
-        points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
         # Matching is FTS5's (phrases, OR, NOT exactly), and FTS5 hands the matches over
         # newest first: the newest `candidates` (one more, to know whether there were
-        # more) are ranked. The rank adds up, per term and column, a saturating function
-        # of how often the term occurs there. Every candidate is listed with 0 and its
-        # terms' scores added (a UNION, not a join: SQLite would scan the grouped scores
-        # once per candidate). The term positions come from the vocabulary table, which
-        # can only be read for a term from its first document on (it takes no condition
-        # on the document): every occurrence in the collection passes by. Each is only
-        # compared with the oldest candidate's id, and those of other documents past it
-        # (not candidates: hidden from the reader, or not matching the whole query) are
-        # dropped after grouping, by the flag only candidates carry; asking "is this one
-        # of the candidates?" of every occurrence cost twice the pass itself.
+        # more) are ranked, each by its stored scores for the query's terms.
         found = (
             f"SELECT rowid AS id FROM {spec.table} WHERE {spec.table} MATCH %s{where} "  # noqa: S608
             "ORDER BY rowid DESC LIMIT %s"
         )
-        kept = "SELECT id FROM candidates ORDER BY id DESC LIMIT %s"
         ranked = (
-            "SELECT id, SUM(score) AS rank FROM "  # noqa: S608
-            f"(SELECT id, 0 AS score, 1 AS candidate FROM ({kept}) "
-            f"UNION ALL SELECT doc, (CASE col {points} ELSE 1 END) "
-            "* (1000 * COUNT(*) / (COUNT(*) + 1)), 0 "
-            f"FROM {spec.terms_table} WHERE term IN ({_placeholders(terms)}) "
-            f"AND doc >= (SELECT MIN(id) FROM ({kept})) "
-            "GROUP BY term, doc, col) GROUP BY id HAVING MAX(candidate) = 1"
+            "SELECT c.id, COALESCE((SELECT SUM(s.score) "  # noqa: S608
+            f"FROM {spec.scores_table} s WHERE s.term IN ({_placeholders(terms)}) "
+            "AND s.doc = c.id), 0) AS rank "
+            "FROM (SELECT id FROM candidates ORDER BY id DESC LIMIT %s) c"
         )
         sql, params = _page(ranked, after, limit)
         cursor.execute(
             f"WITH candidates AS MATERIALIZED ({found}) {sql}",
-            [
-                query.fts5(),
-                *where_params,
-                candidates + 1,
-                candidates,
-                *terms,
-                candidates,
-                *params,
-            ],
+            [query.fts5(), *where_params, candidates + 1, *terms, candidates, *params],
         )
         return _hits(cursor.fetchall(), candidates)
 

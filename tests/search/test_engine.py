@@ -208,6 +208,40 @@ def test_a_rebuild_gives_the_same_results():
     assert _ids("hadron") == before == [story.pk for story in reversed(stories)]
 
 
+def test_ranks_after_edits_and_deletions_are_those_of_a_rebuild():
+    # A story's rank is kept as it was indexed (SQLite: its stored scores): every
+    # change must leave what a fresh index would give, or a word the story lost
+    # would still count for it.
+    url = "https://news.example/edited"
+    kept = _story("Gluon kept", body=[LOREM, "Gluon gluon tokamak."])
+    edited = make_story("Gluon edited", url=url, body=[LOREM, "Tokamak tokamak gluon."]).story
+    _delete(_story("Gluon gone", body=[LOREM, "Gluon tokamak tokamak tokamak."]))
+    make_story("Gluon edited", url=url, body=[LOREM, "Stellarator gluon gluon gluon."])
+    queries = ["gluon", "tokamak", "gluon OR tokamak", "stellarator gluon"]
+
+    def ranks():
+        return {
+            text: [(hit.pk, hit.rank) for hit in search.rank(search.STORIES, parse(text), None)]
+            for text in queries
+        }
+
+    before = ranks()
+    search.rebuild()
+    assert ranks() == before
+    assert [pk for pk, _rank in before["tokamak"]] == [kept.pk]
+    assert [pk for pk, _rank in before["gluon"]] == [edited.pk, kept.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's stored scores")
+def test_sqlite_ranks_read_the_candidates_scores_not_every_occurrence():
+    _story("Lepton news", body=[LOREM, "Lepton."])
+    with CaptureQueriesContext(connection) as queries:
+        _ids("lepton")
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert search.STORIES.scores_table in sql
+    assert search.STORIES.terms_table not in sql
+
+
 # --- Snippets
 
 
