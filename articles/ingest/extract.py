@@ -775,11 +775,23 @@ def extract_html(page: str, url: str | None = None) -> Extracted:
 # C0 control characters other than tab, newline and carriage return, raw or as character
 # references ("&#1;", "&#x0C;"): HTML shows none of them, and lxml refuses a tree holding
 # one, which lost the whole page ("no article text"). They are dropped instead.
-_CONTROL_CHARACTERS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-    r"|&#0*(?:[0-8]|1[124-9]|2[0-9]|3[01]);"
-    r"|&#[xX]0*(?:[0-8]|[bBcCeEfF]|1[0-9a-fA-F]);"
+_CONTROLS = tuple(chr(code) for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+_RAW_CONTROL = re.compile("[" + "".join(_CONTROLS) + "]")
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])|[xX]0*(?:[0-8]|[bBcCeEfF]|1[0-9a-fA-F]));"
 )
+
+
+def _without_controls(page: str) -> str:
+    """The page without control characters. Real pages have none: each is looked for
+    with a substring search (in C) before a regex runs over the page, which cost 3 ms on
+    an average page of the benchmark (a character-class alternation tried at every
+    position), 6% of the whole extraction."""
+    if any(control in page for control in _CONTROLS):
+        page = _RAW_CONTROL.sub("", page)
+    if "&#" in page:
+        page = _CONTROL_REFERENCE.sub("", page)
+    return page
 
 
 # What a page may hold, each cap at least twice what real article pages hold (the 711
@@ -820,7 +832,7 @@ def _text_length(tree: HtmlElement) -> int:
 
 
 def _extract_html(page: str, url: str | None) -> Extracted:
-    page = _CONTROL_CHARACTERS.sub("", page)
+    page = _without_controls(page)
     if not page.strip():
         raise ExtractionError("The file is empty.")
     # One lxml parse serves the metadata and (as a copy) the body extraction.

@@ -43,3 +43,13 @@ def test_a_space_lost_at_the_edge_of_a_bold_or_italic_run_is_put_back():
         # No space where the two pieces make one word.
         "Truly unbelievable, The drop cap."
     )
+
+
+def test_every_c0_control_is_dropped_raw_or_as_a_reference_and_nothing_else():
+    from articles.ingest.extract import _without_controls
+
+    for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]:
+        for written in (chr(code), f"&#{code};", f"&#00{code};", f"&#x{code:x};", f"&#X0{code:X};"):
+            assert _without_controls(f"<p>a{written}b</p>") == "<p>ab</p>", written
+    kept = "<p>\t\n\r &#9; &#10; &#13; &#32; &#x20; &#127; &#x7f; &amp;#1; & # 1</p>"
+    assert _without_controls(kept) == kept
