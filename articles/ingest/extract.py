@@ -523,8 +523,36 @@ def _looks_like_content(element: HtmlElement) -> bool:
     return False
 
 
+# Phrasing elements (HTML's "phrasing content"): inside a sentence they are words of it.
+_PHRASING = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
+     "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
+)  # fmt: skip
+
+
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
+
+
+def _in_running_text(element: HtmlElement) -> bool:
+    """A phrasing element in a sentence: words written around it, in its parent or in
+    a phrasing ancestor up to its block (the nearest ancestor that is not phrasing). A
+    link whose class says "popup" or "cta" in the middle of a paragraph is part of it;
+    one alone in its block, or beside other boxes only (a bar of promo spans), is a box."""
+    if element.tag not in _PHRASING:
+        return False
+    ancestor = element.getparent()
+    while ancestor is not None:
+        if any(text.strip() for text in _OWN_TEXT(ancestor)):
+            return True
+        if ancestor.tag not in _PHRASING:
+            return False
+        ancestor = ancestor.getparent()
+    return False
+
+
 def _prune_boilerplate(tree: HtmlElement) -> None:
-    """Remove boxes whose class or id names them as furniture, before extraction."""
+    """Remove boxes whose class or id names them as furniture, before extraction (not
+    the words of a sentence: a phrasing element in running text stays)."""
     candidates = []
     seen = set()
     # Class and id values come back as strings that know their element, which is much
@@ -539,7 +567,7 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
         if _names_furniture(f"{element.get('class') or ''} {element.get('id') or ''}"):
             candidates.append(element)
     for element in candidates:
-        if not _looks_like_content(element):
+        if not _looks_like_content(element) and not _in_running_text(element):
             delete_element(element)
 
 

@@ -53,3 +53,28 @@ def test_every_c0_control_is_dropped_raw_or_as_a_reference_and_nothing_else():
             assert _without_controls(f"<p>a{written}b</p>") == "<p>ab</p>", written
     kept = "<p>\t\n\r &#9; &#10; &#13; &#32; &#x20; &#127; &#x7f; &amp;#1; & # 1</p>"
     assert _without_controls(kept) == kept
+
+
+def test_a_furniture_class_on_a_link_in_a_sentence_does_not_cut_the_sentence():
+    import lxml.html
+
+    from articles.ingest.extract import _prune_boilerplate
+
+    tree = lxml.html.fromstring(
+        "<html><body><article>"
+        '<p><a class="external-popup" href="/t">TurboTax</a> is popular.</p>'
+        '<p>It is recommended by <span><a class="external-popup" href="/u">US News</a></span>.</p>'
+        '<p><b>Compare <a class="cta-link" href="/c">prices</a></b></p>'
+        '<div class="bar"><span class="promo-text">Free shipping</span>'
+        '<span class="promo-text">Free returns</span></div>'
+        '<p><a class="cta-link" href="/o">See an overview</a></p>'
+        "</article></body></html>"
+    )
+    _prune_boilerplate(tree)
+    assert [" ".join(p.text_content().split()) for p in tree.iter("p", "div")] == [
+        "TurboTax is popular.",
+        "It is recommended by US News.",
+        "Compare prices",
+        "",  # the bar of promo spans
+        "",  # a button-like link alone in its paragraph
+    ]
