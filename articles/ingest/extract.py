@@ -229,8 +229,10 @@ def _restore_link_spaces(root: etree._Element) -> None:
         text = link.text or ""
         previous, parent = link.getprevious(), link.getparent()
         if previous is not None:
-            if previous.tail and text and space_lost_between(previous.tail, text):
-                previous.tail += " "
+            # What comes before: the previous element's tail, or its own last text.
+            before = previous.tail or (previous[-1].tail if len(previous) else previous.text)
+            if before and text and space_lost_between(before, text):
+                previous.tail = (previous.tail or "") + " "
         elif parent is not None and parent.text and space_lost_between(parent.text, text):
             parent.text += " "
         # The link's own last text node: its text, or its last child's tail.

@@ -220,11 +220,14 @@ def space_lost_between(before: str, after: str) -> bool:
     if left is None:
         return False
     head, tail = left.group(1)[::-1], right.group(1)
-    return (
-        _zipf((head + tail).lower()) < _WHOLE_MAX
-        and _zipf(head.lower()) >= _BOUNDARY_PART_MIN
-        and _zipf(tail.lower()) >= _BOUNDARY_PART_MIN
-    )
+    if _zipf((head + tail).lower()) >= _WHOLE_MAX:
+        return False  # one word across two nodes ("Java" + "Script")
+    # A capitalised word right after a lower-case one ("The Alchemist" + "Mercy"): names
+    # and titles a page sets apart with styling, not with a space. Both parts are words
+    # of two letters or more ("i" + "Phone" is a brand).
+    if len(head) >= 2 and head[-1].islower() and tail[:1].isupper() and tail[1:2].islower():
+        return True
+    return _zipf(head.lower()) >= _BOUNDARY_PART_MIN and _zipf(tail.lower()) >= _BOUNDARY_PART_MIN
 
 
 def split_glued_words(text: str) -> str:

@@ -1053,6 +1053,12 @@ def test_it_keeps_companies_described_in_the_story(closing):
         ("read the ", "report", False),  # the space is there
         ("(", "source", False),
         ("Java", "Script", False),  # one word across two nodes
+        ("The Alchemist", "Mercy", True),  # a capitalised name after a lower-case word
+        ("Golden Toad", "Unite The Worms", True),
+        ("Dan Bean", "Bassduets", True),  # a name no dictionary knows
+        ("Epipremnum aureum", "Low to high light", True),
+        ("i", "Phone", False),  # a one-letter head: a brand's spelling
+        ("Open", "AI", False),  # not a capitalised word: an acronym
     ],
 )
 def test_it_tells_where_a_space_was_lost_around_a_link(before, after, lost):

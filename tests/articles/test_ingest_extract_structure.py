@@ -45,6 +45,22 @@ def test_a_space_lost_at_the_edge_of_a_bold_or_italic_run_is_put_back():
     )
 
 
+def test_names_set_apart_by_styling_alone_are_separated_words():
+    # A music chart's entry: artist link, album in italics, label in a span; the page
+    # shows them on three lines by CSS alone ("The AlchemistMercyBackwoodz").
+    body = etree.fromstring(
+        "<body><p><ref target='/a'>The Alchemist</ref><hi rend='#i'>Mercy</hi>Backwoodz Studioz</p>"
+        "<p>Then the<ref target='/b'>JavaScript</ref> and <hi rend='#b'>Java</hi>Script era.</p>"
+        "<p>Buy an<ref target='/c'>iPhone</ref> or an <hi rend='#b'>i</hi>Phone case.</p></body>"
+    )
+    _html, text = build_body(blocks_from_trafilatura_body(body))
+    assert text == (
+        "The Alchemist Mercy Backwoodz Studioz\n"
+        "Then the JavaScript and JavaScript era.\n"
+        "Buy an iPhone or an iPhone case."
+    )
+
+
 def test_every_c0_control_is_dropped_raw_or_as_a_reference_and_nothing_else():
     from articles.ingest.extract import _without_controls
 
