@@ -438,8 +438,7 @@ class SQLiteBackend(Backend):
     vendor = "sqlite"
 
     def index(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int] | None) -> None:
-        install_scores(cursor, spec)
-        super().index(cursor, spec, ids)
+        super().index(cursor, spec, ids)  # which removes ids first (remove: the scores too)
         if ids is None:
             self.rescore(cursor, spec)
         elif ids:
@@ -447,6 +446,7 @@ class SQLiteBackend(Backend):
 
     def rescore(self, cursor: CursorWrapper, spec: Index) -> None:
         """Rewrite every document's scores from the FTS5 index (one pass over it)."""
+        install_scores(cursor, spec)
         cursor.execute(f"DELETE FROM {spec.scores_table}")  # noqa: S608
         cursor.execute(_score_sql(spec, spec.terms_table))
 
@@ -462,14 +462,15 @@ class SQLiteBackend(Backend):
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{spec.probe_table}_terms "
             f"USING fts5vocab(temp, {spec.probe_table}, instance)"
         )
-        cursor.execute(f"DELETE FROM temp.{spec.probe_table}")  # noqa: S608
         cursor.execute(
             f"INSERT INTO temp.{spec.probe_table} (rowid, {names}) "  # noqa: S608
             f"SELECT rowid, {names} FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})",
             ids,
         )
-        cursor.execute(_score_sql(spec, f"temp.{spec.probe_table}_terms"))
-        cursor.execute(f"DELETE FROM temp.{spec.probe_table}")  # noqa: S608
+        try:
+            cursor.execute(_score_sql(spec, f"temp.{spec.probe_table}_terms"))
+        finally:
+            cursor.execute(f"DELETE FROM temp.{spec.probe_table}")  # noqa: S608
 
     def remove(self, cursor: CursorWrapper, spec: Index, ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {spec.table} WHERE rowid IN ({_placeholders(ids)})", ids)  # noqa: S608

@@ -427,3 +427,49 @@ def test_it_anchors_quickly_on_a_100_kb_text() -> None:
     print(f"anchor() on {len(text)} chars: mean {mean:.3f} ms, p95 {p95:.3f} ms")
     assert mean < 5
     assert p95 < 20
+
+
+# --- Finding every occurrence, overlapping ones included
+
+
+@given(
+    text=st.text(alphabet="ab", max_size=60),
+    needle=st.text(alphabet="ab", min_size=1, max_size=10),
+)
+def test_every_occurrence_is_found_overlapping_ones_included(text, needle):
+    from annotations.anchoring import _find_all
+
+    assert _find_all(text, needle) == [
+        i for i in range(len(text) - len(needle) + 1) if text.startswith(needle, i)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("word", "period"),
+    [("a", 1), ("aaaa", 1), ("abab", 2), ("ababa", 2), ("abcab", 3), ("aab", 3), ("abaab", 3),
+     ("abacaba", 4), ("", 0)],
+)  # fmt: skip
+def test_the_smallest_period_of_a_word(word, period):
+    from annotations.anchoring import _smallest_period
+
+    assert _smallest_period(word) == period
+
+
+def test_a_quote_that_repeats_itself_in_a_story_that_does_is_found_in_linear_time():
+    # 'a' × 10,000 in 'a' × 100,000 overlaps itself 90,001 times; comparing the whole
+    # quote at each took 2.3 s. Counted, not timed: the text is read a bounded number
+    # of times however often the quote overlaps itself.
+    from annotations import anchoring
+
+    calls = {"find": 0}
+    real = anchoring._find_all
+
+    class Counting(str):
+        def find(self, *args, **kwargs):
+            calls["find"] += 1
+            return str.find(self, *args, **kwargs)
+
+    hits = real(Counting("a" * 100_000), "a" * 10_000)
+    assert hits == list(range(90_001))
+    # The first hit, the second (which shows the overlap), and the search after the run.
+    assert calls["find"] == 3

@@ -3,6 +3,8 @@
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,19 +156,31 @@ def test_it_reanchors_every_annotation_of_the_story_only(story, ada):
     assert _reload(theirs).revision_id == other.current_revision_id
 
 
-def test_many_annotations_move_in_a_few_queries(story, ada, django_assert_max_num_queries):
-    text = story.current_revision.body_text
-    for i in range(0, 200):
-        start = (i * 7) % (len(text) - 20)
-        Annotation.objects.create_from_selection(
-            story=story,
-            author=ada,
-            revision_id=story.current_revision_id,
-            selectors=describe(text, start, start + 12 + i % 9),
-            colour="yellow",
-        )
-    with django_assert_max_num_queries(20):
-        _revise(story, [LEAD, *BODY])
+def test_many_annotations_move_in_a_few_queries(story, ada):
+    # As many queries for 200 annotations as for 20: they are read, moved and indexed
+    # in bulk. (The index writes are most of them: on SQLite each index's rows and
+    # stored scores take seven statements, search/engine.py.)
+
+    def annotate_and_revise(count, body):
+        revision = Story.objects.get(pk=story.pk).current_revision
+        text = revision.body_text
+        for i in range(count):
+            start = (i * 7) % (len(text) - 20)
+            Annotation.objects.create_from_selection(
+                story=story,
+                author=ada,
+                revision_id=revision.pk,
+                selectors=describe(text, start, start + 12 + i % 9),
+                colour="yellow",
+            )
+        with CaptureQueriesContext(connection) as queries:
+            _revise(story, body)
+        return len(queries)
+
+    few = annotate_and_revise(20, [LEAD, *BODY])
+    Annotation.objects.all().delete()
+    many = annotate_and_revise(200, BODY)
+    assert many == few <= 30
     revision = Story.objects.get(pk=story.pk).current_revision
     for annotation in Annotation.objects.all():
         if not annotation.is_detached:
