@@ -511,6 +511,14 @@ def test_the_gap_after_a_stretch_in_a_moved_text(old, new, after_first):
     assert diff.same_paragraph_around(first, after=True) is after_first
 
 
+@pytest.mark.parametrize(("old", "new"), [(OLD, TOP + NEW), (TOP + OLD, NEW)])
+def test_the_text_resumes_across_stretches_that_follow_on_in_moved_text(old, new):
+    # "two\n" (4) then the unchanged last paragraph, at other offsets in the new text.
+    diff = TextDiff(old, new)
+    first = next(b for b in diff.blocks if new[b[1] : b[1] + b[2]] == "alpha one\n")
+    assert diff.same_paragraph_around(first, after=True) is True
+
+
 def test_the_old_place_of_new_text_up_to_the_end_of_an_unchanged_stretch():
     diff = TextDiff(OLD, TOP + NEW)
     assert diff.old_place(20, 30) == 0  # the whole first paragraph
@@ -625,3 +633,134 @@ def test_through_the_diff_paired_words_need_min_evidence_besides_a_neighbour(aft
     assert result.is_orphaned is not found
     if found:
         assert (result.state, result.start) == (AnchorState.ANCHORED, start)
+
+
+# --- Step 0 through the diff: the quote edited.
+
+A = words(10, 200) + "\n"  # paragraphs around the one holding the quote
+B = "\n" + words(11, 200)
+P = words(12, 31) + " "  # the quote's prefix
+S = " " + words(13, 31)  # and suffix
+
+
+def _edit(quote: str, edited: str, prefix: str = P, suffix: str = S) -> Anchor:
+    """Anchor quote, between P and S in a story, in the story with the quote edited and
+    its prefix and suffix replaced."""
+    old = A + P + quote + S + B
+    new = A + prefix + edited + suffix + B
+    start = len(A + P)
+    return anchor(describe(old, start, start + len(quote)), new, TextDiff(old, new))
+
+
+def _changed(result: Anchor, edited: str) -> None:
+    assert result.state is AnchorState.CHANGED
+    assert result.start == len(A + P)
+    assert result.end == len(A + P) + len(edited)
+
+
+@pytest.mark.parametrize(("agreeing", "found"), [(4, True), (3, False)])
+def test_through_the_diff_an_edge_s_neighbour_counts_the_quote_s_own_unchanged_start(
+    agreeing, found
+):
+    # The middle of the quote is rewritten (0.59 similar, too little for the weaker
+    # one-edge rule); its first 12 characters and `agreeing` of the prefix before them are
+    # unchanged: 16 is NEIGHBOUR verbatim characters across the left edge, 15 is not.
+    quote = "alpha bravo " + "m" * 16 + " omega endx"
+    edited = "alpha bravo " + "#" * 16 + " omega endx"
+    prefix = P[: -agreeing - 3] + "###" + P[-agreeing:]
+    result = _edit(quote, edited, prefix=prefix)
+    assert result.is_orphaned is not found
+    if found:
+        _changed(result, edited)
+
+
+@pytest.mark.parametrize(("agreeing", "found"), [(4, True), (3, False)])
+def test_through_the_diff_an_edge_s_neighbour_counts_the_quote_s_own_unchanged_end(agreeing, found):
+    # The mirror: the last 12 characters and `agreeing` of the suffix after them.
+    quote = "xdne omega " + "m" * 16 + " bravo alpha"
+    edited = "xdne omega " + "#" * 16 + " bravo alpha"
+    suffix = S[:agreeing] + "###" + S[agreeing + 3 :]
+    result = _edit(quote, edited, suffix=suffix)
+    assert result.is_orphaned is not found
+    if found:
+        _changed(result, edited)
+
+
+@pytest.mark.parametrize(
+    ("edited", "found"),
+    [
+        ("alpha bravo charlie DELTA ECHOS foxtrots", True),  # 0.75 exactly
+        ("alpha bravo CHARLIE DELTA ECHOS foxtrots", False),  # 0.575
+    ],
+)
+def test_through_the_diff_an_edit_next_to_one_kept_neighbour_needs_min_similarity_both_sides(
+    edited, found
+):
+    # The words after the quote were edited, and its own last words but one: the right
+    # edge keeps fewer than NEIGHBOUR characters, its last character is unchanged. With
+    # only the left neighbour, the words must be MIN_SIMILARITY_BOTH_SIDES similar.
+    quote = "alpha bravo charlie delta echos foxtrots"
+    result = _edit(quote, edited, suffix=" ####" + S[5:])
+    assert result.is_orphaned is not found
+    if found:
+        _changed(result, edited)
+        assert result.score == 0.75
+
+
+@pytest.mark.parametrize(
+    ("edited", "found"),
+    [
+        ('"ALPHA BRAVO charlie delta echos foxtrots"', True),  # 0.76
+        ('"ALPHA BRAVO CHARLIE delta echos foxtrots"', False),  # 0.60
+    ],
+)
+def test_through_the_diff_a_one_character_unchanged_first_token_keeps_the_left_edge(edited, found):
+    # The word before the quote and its first words were edited; its opening quotation
+    # mark, one character paired on its own, is unchanged where the diff puts it.
+    quote = '"alpha bravo charlie delta echos foxtrots"'
+    old = A + P[:-5] + "said " + quote + S + B
+    new = A + P[:-5] + "SAID " + edited + S + B
+    start = old.index(quote)
+    result = anchor(describe(old, start, start + len(quote)), new, TextDiff(old, new))
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start, result.end) == (
+            AnchorState.CHANGED,
+            start,
+            start + len(edited),
+        )
+
+
+@pytest.mark.parametrize(
+    ("quote", "edited", "found"),
+    [
+        ("price hike", "prxye hike", False),  # shorter than NEIGHBOUR: both edges needed
+        ("price hike today", "prxye hixe today", True),  # NEIGHBOUR long: one edge will do
+    ],
+)
+def test_through_the_diff_one_kept_edge_is_enough_only_for_a_quote_of_neighbour_length(
+    quote, edited, found
+):
+    # The words after the quote were edited; the left edge keeps the whole prefix, the
+    # right one only its last word. 0.8 similar: too little for a search next to one
+    # neighbour (0.85).
+    result = _edit(quote, edited, suffix=" ####" + S[5:])
+    assert result.is_orphaned is not found
+    if found:
+        _changed(result, edited)
+
+
+def test_through_the_diff_a_quote_of_neighbour_length_needs_only_min_similarity_mapped():
+    # 16 characters, both edges kept, the middle rewritten: 0.625 similar is enough
+    # through the diff (0.4), not for a shorter quote (0.75) nor by search.
+    quote, edited = "abcd efghijk lmn", "abcd ######k lmn"
+    assert len(quote) == NEIGHBOUR
+    _changed(_edit(quote, edited), edited)
+
+
+def test_through_the_diff_a_passage_whose_first_words_were_deleted_is_the_rest():
+    quote = "alpha bravo " + words(20, 28)
+    edited = quote[len("alpha bravo ") :]
+    result = _edit(quote, edited)
+    _changed(result, edited)
+    assert result.score == 0.7
