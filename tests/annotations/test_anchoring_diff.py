@@ -764,3 +764,96 @@ def test_through_the_diff_a_passage_whose_first_words_were_deleted_is_the_rest()
     result = _edit(quote, edited)
     _changed(result, edited)
     assert result.score == 0.7
+
+
+# --- What is left of a passage whose first or last words went in a rewrite.
+
+CUT = words(30, 40).strip() + " " + words(31, 40).strip()  # 80 characters, 13 words
+
+
+def _cut_start(
+    quote: str, lost: int, *, suffix: str = S, glue: str = "", rest: str | None = None
+) -> tuple[Anchor, int, str]:
+    """A rewrite of the prefix's last words also took the quote's first `lost` characters
+    (glue: put before what is left; rest: what is left instead of quote[lost:]). The
+    anchor, where what is left starts in the new text, and it."""
+    old = A + P + quote + S + B
+    start = len(A + P)
+    left = quote[lost:] if rest is None else rest
+    new_start = len(A + P[:-8] + "ZZZZ ZZZZ ZZZZ " + glue)
+    new = A + P[:-8] + "ZZZZ ZZZZ ZZZZ " + glue + left + suffix + B
+    result = anchor(describe(old, start, start + len(quote)), new, TextDiff(old, new))
+    return result, new_start, left
+
+
+@pytest.mark.parametrize(("lost", "found"), [(34, True), (41, False)])
+def test_what_is_left_after_the_first_words_went_is_followed_if_most(lost, found):
+    # 46 of 80 characters left is most of the passage; 39 is not.
+    result, new_start, left = _cut_start(CUT, lost)
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start) == (AnchorState.CHANGED, new_start)
+        assert result.end == new_start + len(left)
+
+
+def test_what_is_left_after_the_first_words_went_keeps_its_edited_words():
+    # A word of what is left was edited too: it is still all of what is left.
+    rest = CUT[34:].replace("tfq", "TFQ")
+    result, new_start, left = _cut_start(CUT, 34, rest=rest)
+    assert (result.state, result.start, result.end) == (
+        AnchorState.CHANGED,
+        new_start,
+        new_start + len(left),
+    )
+
+
+def test_what_is_left_is_not_followed_into_another_paragraph():
+    # The words left now start a paragraph: a deleted paragraph's words spliced into
+    # another one, not the rest of this one after a rewrite.
+    result, _, _ = _cut_start(CUT, 34, glue="\n")
+    assert result.is_orphaned
+
+
+@pytest.mark.parametrize(
+    ("quote", "found"), [("abcde fgh ijklmn", True), ("bcde fgh ijklmn", False)]
+)
+def test_what_is_left_of_a_quote_shorter_than_neighbour_is_not_followed(quote, found):
+    lost = quote.index(" ") + 1
+    result, new_start, left = _cut_start(quote, lost)
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.start, result.end) == (new_start, new_start + len(left))
+
+
+@pytest.mark.parametrize(("agreeing", "found"), [(16, True), (15, False)])
+def test_what_is_left_needs_a_neighbour_across_its_kept_edge(agreeing, found):
+    # The quote's last word was edited and the suffix after `agreeing` characters: across
+    # the right edge NEIGHBOUR verbatim characters are needed.
+    last = CUT.split(" ")[-1]
+    rest = CUT[26 : -len(last)] + last.upper()
+    suffix = S[:agreeing] + "###" + S[agreeing + 3 :]
+    result, new_start, left = _cut_start(CUT, 26, suffix=suffix, rest=rest)
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.start, result.end) == (new_start, new_start + len(left))
+
+
+def test_what_is_left_counts_its_own_unchanged_end_as_a_neighbour():
+    # Only three characters of the suffix agree, but the quote's last 46 are unchanged.
+    result, new_start, left = _cut_start(CUT, 34, suffix=S[:3] + "###" + S[6:])
+    assert (result.start, result.end) == (new_start, new_start + len(left))
+
+
+def test_what_is_left_after_the_last_words_went_keeps_its_edited_words():
+    # The mirror: a rewrite of the suffix's first words took the quote's last words, and
+    # a word of what is left was edited.
+    old = A + P + CUT + S + B
+    start = len(A + P)
+    left = CUT[:60].replace("gdsbvkbd", "GDSBVKBD")
+    new = A + P + left + "ZZZZ ZZZZ ZZZZ " + S[8:] + B
+    result = anchor(describe(old, start, start + len(CUT)), new, TextDiff(old, new))
+    assert (result.state, result.start, result.end) == (
+        AnchorState.CHANGED,
+        start,
+        start + len(left),
+    )
