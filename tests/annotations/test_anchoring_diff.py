@@ -766,6 +766,55 @@ def test_through_the_diff_a_passage_whose_first_words_were_deleted_is_the_rest()
     assert result.score == 0.7
 
 
+INSERTED = "zzzz zzzz zzzz zzzz zzz "  # 24 characters
+
+
+@pytest.mark.parametrize(
+    ("quote", "edited"),
+    [
+        ("abcdefg hijklmno", "abcdefg " + INSERTED + "hijklmno"),  # 2.5 times longer
+        ("abcdefg " + INSERTED + "hijklmno", "abcdefg hijklmno"),  # 2.5 times shorter
+    ],
+)
+def test_through_the_diff_an_edit_exactly_min_similarity_mapped_similar_is_followed(quote, edited):
+    # 24 characters inserted into a 16-character quote, or taken out of a 40-character
+    # one: 0.4 similar, exactly MIN_SIMILARITY_MAPPED, with both edges kept.
+    result = _edit(quote, edited)
+    _changed(result, edited)
+    assert result.score == 0.4
+
+
+def test_through_the_diff_an_edit_with_neither_edge_kept_is_not_followed():
+    # The words just outside the quote and its second and last but one words were
+    # edited: fewer than NEIGHBOUR verbatim characters across either edge, although the
+    # first and last characters are unchanged and the words 0.75 similar.
+    quote = "alpha bravo charlie delta echos foxtrots"
+    edited = "alpha BRAVO charlie delta ECHOS foxtrots"
+    old = A + P[:-5] + "said " + quote + " then" + S[5:] + B
+    new = A + P[:-5] + "SAID " + edited + " THEN" + S[5:] + B
+    start = old.index(quote)
+    assert anchor(describe(old, start, start + len(quote)), new, TextDiff(old, new)).is_orphaned
+
+
+def test_through_the_diff_a_quote_ending_in_a_kept_paragraph_has_that_neighbour():
+    # The quote runs from words paired in a rewritten paragraph (the word before it was
+    # edited) into the next paragraph, unchanged, up to 5 characters before its end; the
+    # paragraph after that was rewritten. Little context agrees on either side, but the
+    # quote's last 22 characters lie in the unchanged paragraph: a neighbour.
+    w1, q1, q2, w3 = words(40, 60), words(41, 12).strip(), words(42, 22).strip(), words(43, 60)
+    quote = q1 + "\n" + q2
+    old = w1 + " edited " + quote + " end.\n" + w3
+    new = w1 + " EDITED " + quote + " end.\n" + w3.upper()
+    start = old.index(quote)
+    assert anchor(describe(old, start, start + len(quote)), new).is_orphaned
+    result = _follow(old, new, start, start + len(quote))
+    assert (result.state, result.start, result.end) == (
+        AnchorState.ANCHORED,
+        start,
+        start + len(quote),
+    )
+
+
 # --- What is left of a passage whose first or last words went in a rewrite.
 
 CUT = words(30, 40).strip() + " " + words(31, 40).strip()  # 80 characters, 13 words
@@ -844,16 +893,37 @@ def test_what_is_left_counts_its_own_unchanged_end_as_a_neighbour():
     assert (result.start, result.end) == (new_start, new_start + len(left))
 
 
-def test_what_is_left_after_the_last_words_went_keeps_its_edited_words():
+@pytest.mark.parametrize(("resumes", "found"), [(S[8:], True), ("\n" + S[8:], False)])
+def test_what_is_left_after_the_last_words_went_keeps_its_edited_words(resumes, found):
     # The mirror: a rewrite of the suffix's first words took the quote's last words, and
-    # a word of what is left was edited.
+    # a word of what is left was edited. After the new words the old paragraph must go
+    # on, not a new one begin.
     old = A + P + CUT + S + B
     start = len(A + P)
     left = CUT[:60].replace("gdsbvkbd", "GDSBVKBD")
-    new = A + P + left + "ZZZZ ZZZZ ZZZZ " + S[8:] + B
+    new = A + P + left + "ZZZZ ZZZZ ZZZZ " + resumes + B
     result = anchor(describe(old, start, start + len(CUT)), new, TextDiff(old, new))
-    assert (result.state, result.start, result.end) == (
-        AnchorState.CHANGED,
-        start,
-        start + len(left),
-    )
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start, result.end) == (
+            AnchorState.CHANGED,
+            start,
+            start + len(left),
+        )
+
+
+@pytest.mark.parametrize(("inserted", "found"), [("zz " * 10, True), ("zz " * 10 + "z ", False)])
+def test_what_is_left_must_still_be_min_similarity_mapped_similar_to_those_words(inserted, found):
+    # Half of the quote is left (its last 20 characters went with the suffix's first
+    # words), with 30 characters inserted into it: 0.4 similar to the 20 characters it
+    # was, exactly MIN_SIMILARITY_MAPPED (0.34 to the whole quote); 32 inserted, 0.38.
+    kept, other = "abcde fgh ", "ijklm nop "
+    quote = kept + other + "qrstv wxyz bcdf ghjk"
+    old = A + P + quote + S + B
+    start = len(A + P)
+    new = A + P + kept + inserted + other + "ZZZZ ZZZZ ZZZZ " + S[8:] + B
+    result = anchor(describe(old, start, start + len(quote)), new, TextDiff(old, new))
+    assert result.is_orphaned is not found
+    if found:
+        assert (result.state, result.start) == (AnchorState.CHANGED, start)
+        assert result.end == start + len(kept + inserted + other)
