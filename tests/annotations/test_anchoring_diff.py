@@ -927,3 +927,25 @@ def test_what_is_left_must_still_be_min_similarity_mapped_similar_to_those_words
     if found:
         assert (result.state, result.start) == (AnchorState.CHANGED, start)
         assert result.end == start + len(kept + inserted + other)
+
+
+# --- Step 3 near the text's end: SNAP.
+
+
+def test_an_edited_quote_does_not_reach_past_where_its_short_old_suffix_now_begins():
+    # The quote ended the story but for its last 8 characters (its whole suffix, SNAP
+    # long); a word of it was edited, its last four letters went, and words were
+    # appended. The one-sided candidate after the prefix stops where the old suffix now
+    # starts, although running on into it ("abcd") would be more similar.
+    x = words(50, 36)
+    quote, suffix = x + "abcd", "abcdefgh"
+    old = A + P + quote + suffix
+    start = len(A + P)
+    edited = x[:10] + "Q" + x[11:]
+    new = A + P + edited + suffix + " and words appended after it"
+    result = anchor(describe(old, start, start + len(quote)), new)
+    assert (result.state, result.start, result.end) == (
+        AnchorState.CHANGED,
+        start,
+        start + len(edited),
+    )
