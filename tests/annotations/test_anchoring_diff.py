@@ -949,3 +949,22 @@ def test_an_edited_quote_does_not_reach_past_where_its_short_old_suffix_now_begi
         start,
         start + len(edited),
     )
+
+
+def test_old_neighbours_overlapping_by_snap_characters_where_they_meet_are_its_old_place():
+    # The quote sat between two copies of "ABCDEFGH" and was deleted with one of them:
+    # its old prefix and suffix now overlap by 8 characters (SNAP), still the place it
+    # was deleted from. A slightly edited copy of it elsewhere, after the same prefix, is
+    # another passage: orphaned.
+    quote = words(60, 50).strip()
+    before, after = words(61, 24), words(62, 24)
+    old = A + before + "ABCDEFGH" + quote + "ABCDEFGH" + after + B
+    start = old.index(quote)
+    edited = quote[:20] + "Q" + quote[21:]
+    copy = "\n" + before + "ABCDEFGH" + edited + "#" + words(63, 60)
+    new = A + before + "ABCDEFGH" + after + B + copy
+    assert anchor(describe(old, start, start + len(quote)), new).is_orphaned
+    # With the whole paragraph gone from its old place, the copy is the passage, edited.
+    moved = A + B + copy
+    result = anchor(describe(old, start, start + len(quote)), moved)
+    assert (result.state, result.start) == (AnchorState.CHANGED, moved.index(edited))
