@@ -217,6 +217,7 @@ TARGETS: dict[str, Target] = {
             "tests/annotations/test_models.py",
             "tests/annotations/test_anchoring_corpus.py",
             "tests/annotations/test_anchoring_context.py",
+            "tests/annotations/test_anchoring_survey.py",
         ),
     ),
 }
