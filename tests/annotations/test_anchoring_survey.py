@@ -20,6 +20,7 @@ from annotations.anchoring import (
     Anchor,
     AnchorState,
     Selectors,
+    TextDiff,
     _find_all,
     _full_after,
     _full_before,
@@ -430,3 +431,253 @@ def test_a_lead_on_one_side_only_must_be_a_neighbour(best, other, found):
         assert result == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
     else:
         assert result.is_orphaned
+
+
+# --- Step 3 and the rivals of a verbatim copy: what the old neighbours enclose.
+
+Q20 = words(40, 19).strip() + "q"
+while len(Q20) < 20:
+    Q20 += "q"
+
+
+def edit(quote: str, changes: int) -> str:
+    """quote with changes letters replaced (Levenshtein similarity 1 - changes / len)."""
+    step = len(quote) / changes
+    out = list(quote)
+    for i in range(changes):
+        out[int(i * step)] = "X"
+    return "".join(out)
+
+
+def junk(seed: int) -> str:
+    return " " + words(seed, 40).strip() + "\n"
+
+
+@pytest.mark.parametrize(("changes", "found"), [(4, True), (5, True), (6, False)])
+def test_between_both_neighbours_the_edge_of_min_similarity_both_sides_is_kept(changes, found):
+    # 16 characters of suffix agree: both neighbours, 0.75 is enough (not 0.85 as for one).
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + P + edit(Q20, changes) + keep_suffix(16) + B
+    result = anchor(selectors, edited)
+    start = len(NEW + A + P)
+    if found:
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 1 - changes / 20)
+    else:
+        assert result.is_orphaned
+
+
+def test_next_to_the_old_suffix_alone_an_edit_is_found():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + "#" * 10 + edit(Q20, 2) + S + B
+    start = len(NEW + A) + 10
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.9)
+
+
+def two_places(first: str, second: str) -> str:
+    return NEW + A + first + junk(41) + W1 + "\n" + second + B
+
+
+@pytest.mark.parametrize(("other_changes", "found"), [(2, False), (3, False), (4, True)])
+def test_an_edit_needs_a_similarity_margin_over_any_other_place(other_changes, found):
+    # Ours: 0.95 next to the whole prefix. The other: next to the whole suffix, further
+    # on; 0.9 and 0.85 are within SIMILARITY_MARGIN, 0.8 is not.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = two_places("#" * 9 + edit(Q20, other_changes) + S, P + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(P) + len(P)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_of_two_ends_the_closest_edit_is_taken():
+    # The old suffix's first half twice after the prefix: the edit up to the first one.
+    quote = words(42, 99).strip() + "q"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    changed = edit(quote, 3)
+    edited = NEW + A + P + changed + S[:16] + "xy" + S[:16] + "#" + B
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + len(quote))
+
+
+@pytest.mark.parametrize(("between", "found"), [(2 * 20 + CONTEXT, False), (2 * 20 + CONTEXT + 1, True)])
+def test_the_old_neighbours_meeting_elsewhere_enclose_at_most_twice_the_quote_and_a_context(
+    between, found
+):
+    # Next to the whole prefix an edit (0.95); elsewhere both old neighbours (16 characters
+    # each, exactly KEY) around other words: the passage was there, replaced, unless they
+    # are further apart than 2 * len(quote) + CONTEXT.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    other = words(43, between - 1) + " "
+    edited = two_places(keep_prefix(16) + other + keep_suffix(16), P + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(P) + len(P)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_old_neighbours_far_apart_or_in_the_wrong_order_are_not_a_place():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    # The suffix before the prefix, and the prefix again far after the edit.
+    edited = NEW + A + "#" + S + junk(44) + P + edit(Q20, 1) + "#" * 9 + junk(45) + W1 + "\n" + P
+    result = anchor(selectors, edited)
+    start = edited.index(P) + len(P)
+    assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+@pytest.mark.parametrize(("overlap", "found"), [(8, False), (9, True)])
+def test_old_neighbours_meeting_with_a_few_shared_characters_are_the_old_place(overlap, found):
+    # Where the passage was deleted the prefix's last characters are the suffix's first
+    # ones ("\n\n" written once): up to SNAP of them.
+    shared = "zq" * 5
+    prefix = words(46, CONTEXT - 10) + shared
+    suffix = shared + words(47, CONTEXT - 10)
+    text = A + prefix + Q20 + suffix + B
+    selectors = at(text, Q20)
+    met = prefix + suffix[overlap:]
+    edited = two_places(met, prefix + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.rindex(prefix) + len(prefix)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_an_edit_right_after_the_text_start_is_found_by_the_start():
+    # A prefix shorter than a key: the quote was 6 characters from the text's start.
+    text = "Ab cd " + Q20 + S + B
+    selectors = at(text, Q20)
+    assert selectors.prefix == "Ab cd "
+    edited = "Ab cd " + edit(Q20, 1) + "#" * 9 + B
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 6, 26, 0.95)
+    # Not when the text starts otherwise.
+    assert anchor(selectors, "Xy zz " + edit(Q20, 1) + "#" * 9 + B).is_orphaned
+
+
+def test_an_edit_right_before_the_text_end_is_found_by_the_end():
+    text = A + P + Q20 + " ef gh"
+    selectors = at(text, Q20)
+    assert selectors.suffix == " ef gh"
+    edited = B + "#" * 9 + edit(Q20, 1) + " ef gh"
+    start = len(B) + 9
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    assert anchor(selectors, B + "#" * 9 + edit(Q20, 1) + " ef zz").is_orphaned
+
+
+# --- The rivals of a verbatim copy.
+
+
+def test_a_copy_with_its_whole_context_outweighs_an_edit_next_to_one_neighbour():
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    for other in (P + EDIT + "#" * 9, "#" * 9 + EDIT + S):
+        edited = NEW + other + junk(48) + W1 + "\n" + P + Q + S + B
+        start = edited.rindex(Q)
+        assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+def test_a_copy_is_not_its_own_rival():
+    # A word appended to the quote: the verbatim quote, with its prefix, is where the old
+    # neighbours enclose the longer words.
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    edited = NEW + A + P + Q + "xy" + S + B
+    start = len(NEW + A + P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "found"),
+    [
+        (5, False),  # 0.5: looks like an edit of the quote
+        (11, True),  # 0.45
+    ],
+)
+def test_a_weak_copy_competes_with_words_like_the_quote_next_to_a_whole_neighbour(changes, found):
+    quote = Q20 if changes > 5 else Q20[:10]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    copy = keep_prefix(24) + quote + "#" * 9
+    edited = two_places(P + edit(quote, changes) + "#" * 9, copy)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(copy) + len(P)
+        assert result == Anchor(AnchorState.MOVED, start, start + len(quote), 1.0)
+    else:
+        assert result.is_orphaned
+
+
+def test_a_weak_copy_is_not_outweighed_by_words_after_part_of_a_neighbour():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    copy = keep_prefix(24) + Q20 + "#" * 9
+    edited = two_places(keep_prefix(20) + edit(Q20, 8) + "#" * 9, copy)
+    start = edited.index(copy) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+
+
+def test_a_complete_copy_competes_with_much_longer_words_between_the_old_neighbours():
+    # The quote with as many words again, between both old neighbours: 0.5.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    longer = P + Q20 + " " + words(49, 19) + S
+    edited = two_places(longer, P + Q20 + S)
+    assert anchor(selectors, edited).is_orphaned
+    longer = P + edit(Q20, 2) + " " + words(49, 19) + S  # 0.45
+    edited = two_places(longer, P + Q20 + S)
+    start = edited.rindex(P + Q20) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+
+
+def with_diff(quote: str, old_place: str, copy: str) -> tuple[Anchor, Anchor, int]:
+    """Anchor quote, once between P and S, in a text where its paragraph became old_place
+    and a new paragraph holds copy: with the diff, without it, and the copy's quote start."""
+    old = A + P + quote + S + B + "\n" + W1 + "\n" + W2
+    new = A + old_place + B + "\n" + W1 + "\n" + copy + "\n" + W2
+    selectors = at(old, quote)
+    start = new.index(copy) + copy.index(quote)
+    return anchor(selectors, new, TextDiff(old, new)), anchor(selectors, new), start
+
+
+def test_with_the_diff_a_copy_with_a_whole_neighbour_outweighs_words_like_it_next_to_one():
+    # The old place now holds words looking like an edit (0.6) after the old prefix; the
+    # copy, new text, keeps the whole prefix: the diff says it is not old text from
+    # elsewhere, so one complete neighbour against one.
+    quote = Q20
+    copy = P + quote + "#" * 9
+    moved, searched, start = with_diff(quote, P + edit(quote, 8) + "#" * 32, copy)
+    assert moved == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+    # Without the diff the copy may be a passage repeated with its neighbour.
+    assert searched.is_orphaned
+    # The mirror: the old suffix.
+    copy = "#" * 9 + quote + S
+    moved, searched, start = with_diff(quote, "#" * 32 + edit(quote, 8) + S, copy)
+    assert moved == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+    assert searched.is_orphaned
+
+
+def test_with_the_diff_a_copy_without_a_whole_neighbour_competes_with_words_like_it():
+    copy = keep_prefix(24) + Q20 + "#" * 9
+    moved, _, _ = with_diff(Q20, P + edit(Q20, 8) + "#" * 32, copy)
+    assert moved.is_orphaned
+    copy = "#" * 9 + Q20 + keep_suffix(24)
+    moved, _, _ = with_diff(Q20, "#" * 32 + edit(Q20, 8) + S, copy)
+    assert moved.is_orphaned
+
+
+def test_with_the_diff_an_acceptable_edit_next_to_one_neighbour_competes_with_any_copy():
+    # 0.9 after the whole old prefix: step 3 would take it; so would a copy with its prefix.
+    copy = P + Q20 + "#" * 9
+    moved, _, _ = with_diff(Q20, P + edit(Q20, 2) + "#" * 32, copy)
+    assert moved.is_orphaned
