@@ -16,6 +16,7 @@ from annotations.anchoring import (
     EDGE_CREDIT,
     KEY,
     MAX_OCCURRENCES,
+    MAX_TOKEN_PAIRS,
     ORPHANED,
     Anchor,
     AnchorState,
@@ -174,7 +175,9 @@ def filler(count: int, word: str, seed: int) -> str:
     )
 
 
-@pytest.mark.parametrize(("copies", "found"), [(MAX_OCCURRENCES, True), (MAX_OCCURRENCES + 1, False)])
+@pytest.mark.parametrize(
+    ("copies", "found"), [(MAX_OCCURRENCES, True), (MAX_OCCURRENCES + 1, False)]
+)
 def test_beyond_max_occurrences_copies_others_are_bounded_not_weighed(copies, found):
     # "qzx" with 30 characters of prefix agreeing and none of the suffix: 33 >= 32 of
     # evidence, and far ahead of every other copy weighed one by one. Beyond
@@ -206,7 +209,10 @@ def test_a_frequent_quote_is_found_by_its_context(length, side):
     edited = filler(40, quote, 2) + before + quote + after + "\n" + filler(40, quote, 3)
     assert edited.count(quote) > MAX_OCCURRENCES
     result = anchor(selectors, edited)
-    assert (result.state, result.start) == (AnchorState.MOVED, edited.index(before + quote) + len(before))
+    assert (result.state, result.start) == (
+        AnchorState.MOVED,
+        edited.index(before + quote) + len(before),
+    )
 
 
 def test_occurrences_of_a_frequent_quote_are_those_with_enough_context():
@@ -236,6 +242,10 @@ def test_occurrences_at_the_text_edges_are_weighed_for_their_edge_credit():
     ]:
         positions, _ = _occurrences(selectors, edited, 29)
         assert position in positions
+    # The quote was the text's start: it still is.
+    text = quote + " cd ef"
+    positions, _ = _occurrences(at(text, quote), quote + "#" + middle, 29)
+    assert positions[0] == 0
     # Nothing is found before the text's start.
     positions, _ = _occurrences(selectors, quote + " cd" + middle, 29)
     assert all(p >= 0 for p in positions)
@@ -253,7 +263,9 @@ def test_a_quote_at_its_offsets_with_its_whole_context_is_anchored_whatever_is_e
     text = A + P + Q + S + B
     selectors = at(text, Q)
     edited = A + P + Q + S + B + "\n" + P + EDIT + S + "\n" + A
-    assert anchor(selectors, edited) == Anchor(AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0)
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0
+    )
 
 
 def test_a_moved_quote_with_its_whole_context_competes_with_an_edit_between_the_same_neighbours():
@@ -275,7 +287,9 @@ def test_a_quote_at_its_offsets_with_part_of_its_context_competes_with_an_edit()
     edited = A + P + Q + " " + words(20, 31) + B + "\n" + P + EDIT + S + "\n"
     assert anchor(selectors, edited).is_orphaned
     edited = A + P + Q + " " + words(20, 31) + B
-    assert anchor(selectors, edited) == Anchor(AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0)
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0
+    )
 
 
 # --- A verbatim copy's neighbours: its paragraph's breaks.
@@ -356,17 +370,20 @@ def test_two_copies_of_a_long_quote_without_context_are_told_apart_by_the_old_of
 def test_a_long_quote_with_a_little_more_context_is_no_clear_winner():
     text = A + P + LONG + S + B
     selectors = at(text, LONG)
-    edited = NEW + "#" + P[-5:] + LONG + "#" + B + "\n#" + LONG + "#\n"
-    assert anchor(selectors, edited).is_orphaned
+    for before, after in ((5, 0), (3, 3), (4, 3)):
+        ours = "#" + P[len(P) - before :] + LONG + S[:after] + "#"
+        edited = NEW + ours + B + "\n#" + LONG + "#\n"
+        assert anchor(selectors, edited).is_orphaned
 
 
 def test_a_copy_elsewhere_with_its_context_outweighs_the_old_offsets_without():
     text = A + P + Q + S + B
     selectors = at(text, Q)
-    edited = A + "#" * len(P) + Q + "#" * len(S) + B + "\n" + P + Q + S + "\n"
-    assert edited.index(Q) == selectors.start
-    start = edited.rindex(Q)
-    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+    for copy in (P + Q + S, keep_prefix(20) + Q + keep_suffix(14)):
+        edited = A + "#" * len(P) + Q + "#" * len(S) + B + "\n" + copy + "\n"
+        assert edited.index(Q) == selectors.start
+        start = edited.rindex(Q)
+        assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
 
 
 def test_at_the_old_offsets_exactly_min_evidence_characters_are_enough():
@@ -376,7 +393,9 @@ def test_at_the_old_offsets_exactly_min_evidence_characters_are_enough():
     # 3 + 16 + 13 = 32 = MIN_EVIDENCE, at the old offsets.
     kept = A + "#" * 16 + P[-16:] + quote + S[:13] + "#" * 19 + B
     assert kept.index(quote) == selectors.start
-    assert anchor(selectors, kept) == Anchor(AnchorState.ANCHORED, selectors.start, selectors.end, 1.0)
+    assert anchor(selectors, kept) == Anchor(
+        AnchorState.ANCHORED, selectors.start, selectors.end, 1.0
+    )
     fewer = A + "#" * 16 + P[-16:] + quote + S[:12] + "#" * 20 + B
     assert anchor(selectors, fewer).is_orphaned
 
@@ -503,10 +522,16 @@ def test_of_two_ends_the_closest_edit_is_taken():
     edited = NEW + A + P + changed + S[:16] + "xy" + S[:16] + "#" + B
     start = len(NEW + A + P)
     result = anchor(selectors, edited)
-    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + len(quote))
+    assert (result.state, result.start, result.end) == (
+        AnchorState.CHANGED,
+        start,
+        start + len(quote),
+    )
 
 
-@pytest.mark.parametrize(("between", "found"), [(2 * 20 + CONTEXT, False), (2 * 20 + CONTEXT + 1, True)])
+@pytest.mark.parametrize(
+    ("between", "found"), [(2 * 20 + CONTEXT, False), (2 * 20 + CONTEXT + 1, True)]
+)
 def test_the_old_neighbours_meeting_elsewhere_enclose_at_most_twice_the_quote_and_a_context(
     between, found
 ):
@@ -681,3 +706,45 @@ def test_with_the_diff_an_acceptable_edit_next_to_one_neighbour_competes_with_an
     copy = P + Q20 + "#" * 9
     moved, _, _ = with_diff(Q20, P + edit(Q20, 2) + "#" * 32, copy)
     assert moved.is_orphaned
+
+
+def test_a_quote_still_after_a_short_prefix_at_the_text_start_is_anchored():
+    # Too little evidence for step 2 (3 + 3 + EDGE_CREDIT < MIN_EVIDENCE), but its whole
+    # prefix and the text's start agree: step 3 takes it, verbatim.
+    text = "ab " + "qzx" + S + B
+    selectors = at(text, "qzx")
+    assert anchor(selectors, "ab qzx" + "#" * 32 + B) == Anchor(AnchorState.ANCHORED, 3, 6, 1.0)
+    assert anchor(selectors, "ab qzx" + "#" * 32 + B + "\nab qzx") == Anchor(
+        AnchorState.ANCHORED, 3, 6, 1.0
+    )
+
+
+def test_with_the_diff_the_quote_left_in_place_with_less_context_is_still_the_runner_up():
+    # The quote stayed (unchanged, the diff says) but lost most of its context: 12 + 12
+    # characters, no neighbour; a new copy has 20 + 10. A lead of 6 is a tie.
+    quote = "qzx"
+    old = A + P + quote + S + B + "\n" + W1 + "\n" + W2
+    stayed = "#" * 20 + P[-12:] + quote + S[:12] + "#" * 20
+    for copy, found in (
+        (keep_prefix(20) + quote + keep_suffix(10), False),
+        (P + quote + keep_suffix(10), True),
+    ):
+        new = A + stayed + B + "\n" + W1 + "\n" + copy + "\n" + W2
+        result = anchor(at(old, quote), new, TextDiff(old, new))
+        if found:
+            start = new.index(copy) + len(P)
+            assert result == Anchor(AnchorState.MOVED, start, start + 3, 1.0)
+        else:
+            assert result.is_orphaned
+
+
+@pytest.mark.parametrize(
+    ("old_words", "new_words", "paired"), [(2000, 2000, True), (41, 97561, False)]
+)
+def test_the_word_diff_stops_beyond_max_token_pairs(old_words, new_words, paired):
+    # A rewritten paragraph of old_words tokens against new_words (the same first word):
+    # 2000 x 2000 = MAX_TOKEN_PAIRS is still compared word by word, 41 x 97561 is not.
+    assert 2000 * 2000 == MAX_TOKEN_PAIRS < 41 * 97561
+    old = "top\n" + "".join(f"w{i} " for i in range(old_words - 1)) + "end\nbottom"
+    new = "top\n" + "w0 " + "".join(f"v{i} " for i in range(1, new_words - 1)) + "end\nbottom"
+    assert ((4, 4, 3) in TextDiff(old, new).blocks) is paired
