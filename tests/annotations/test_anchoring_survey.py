@@ -14,7 +14,6 @@ import pytest
 from annotations.anchoring import (
     CONTEXT,
     EDGE_CREDIT,
-    KEY,
     MAX_OCCURRENCES,
     MAX_TOKEN_PAIRS,
     ORPHANED,
@@ -68,7 +67,7 @@ def test_describe_takes_integer_offsets_only(start, end):
 
 
 def test_an_orphan_has_no_place_and_no_score():
-    assert ORPHANED == Anchor(AnchorState.ORPHANED, None, None, 0.0)
+    assert Anchor(AnchorState.ORPHANED, None, None, 0.0) == ORPHANED
     text = A + P + "qzx" + S + B
     assert anchor(at(text, "qzx"), words(9, 500)) == Anchor(AnchorState.ORPHANED, None, None, 0.0)
 
