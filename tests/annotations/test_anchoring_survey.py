@@ -747,3 +747,32 @@ def test_the_word_diff_stops_beyond_max_token_pairs(old_words, new_words, paired
     old = "top\n" + "".join(f"w{i} " for i in range(old_words - 1)) + "end\nbottom"
     new = "top\n" + "w0 " + "".join(f"v{i} " for i in range(1, new_words - 1)) + "end\nbottom"
     assert ((4, 4, 3) in TextDiff(old, new).blocks) is paired
+
+
+def test_the_text_start_is_a_neighbour_only_where_the_text_starts_with_the_short_prefix():
+    # An edit at the old offsets of a text starting otherwise is no better than any other
+    # words: as similar as the edit next to the whole suffix, it does not make a tie.
+    text = "Ab cd " + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = "Xy zz " + edit(Q20, 1) + junk(50) + W1 + "\n" + "#" * 9 + edit(Q20, 1) + S + B
+    start = edited.index(S) - 20
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+def test_the_text_end_is_a_neighbour_only_where_the_text_ends_with_the_short_suffix():
+    text = A + P + Q20 + " ef gh"
+    selectors = at(text, Q20)
+    edited = B + P + edit(Q20, 1) + junk(51) + W1 + "\n" + edit(Q20, 1) + " xy zw"
+    start = edited.index(P) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+def test_words_added_after_an_edit_beyond_what_the_quote_could_become_are_left_out():
+    # Between both old neighbours, the edit (0.95) and 7 more characters: 27 is longer
+    # than a 20-character quote can become at 0.75 similarity (26), so the neighbours do
+    # not frame one candidate: the edit next to the whole prefix is taken.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + P + edit(Q20, 1) + " xyzvw " + S + B
+    start = len(NEW + A + P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
