@@ -767,12 +767,23 @@ def test_the_text_end_is_a_neighbour_only_where_the_text_ends_with_the_short_suf
     assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
 
 
-def test_words_added_after_an_edit_beyond_what_the_quote_could_become_are_left_out():
-    # Between both old neighbours, the edit (0.95) and 7 more characters: 27 is longer
-    # than a 20-character quote can become at 0.75 similarity (26), so the neighbours do
-    # not frame one candidate: the edit next to the whole prefix is taken.
+@pytest.mark.parametrize("where", ["after", "before"])
+@pytest.mark.parametrize(("added", "found"), [(6, False), (7, True)])
+def test_words_added_next_to_an_edit_beyond_what_the_quote_could_become_are_left_out(
+    where, added, found
+):
+    # Between both old neighbours, the edit (0.95) and 6 more characters: 26, as long as
+    # a 20-character quote can become at 0.75 similarity, so the neighbours frame one
+    # candidate, compared whole (0.73: orphaned). One more character and they do not: the
+    # edit next to one whole neighbour is taken, without the added words.
     text = A + P + Q20 + S + B
     selectors = at(text, Q20)
-    edited = NEW + A + P + edit(Q20, 1) + " xyzvw " + S + B
-    start = len(NEW + A + P)
-    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    more = " " + words(52, added - 2) + " "
+    framed = edit(Q20, 1) + more if where == "after" else more + edit(Q20, 1)
+    edited = NEW + A + P + framed + S + B
+    result = anchor(selectors, edited)
+    if found:
+        start = len(NEW + A + P) + (0 if where == "after" else added)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
