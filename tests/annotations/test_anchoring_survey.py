@@ -787,3 +787,27 @@ def test_words_added_next_to_an_edit_beyond_what_the_quote_could_become_are_left
         assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
     else:
         assert result.is_orphaned
+
+
+def test_a_long_edit_next_to_the_prefix_ends_where_the_quote_s_last_characters_are():
+    # 36 characters cut from a 300-character quote: the edge search must land on its last
+    # characters (found verbatim), not on a nearly as similar end further on.
+    quote = words(1288, 299) + "q"
+    cut = quote[:255] + quote[291:]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + A + P + cut + " " + words(9288, 400) + B
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + 264)
+
+
+def test_a_long_edit_next_to_the_suffix_starts_where_the_quote_s_first_characters_are():
+    quote = words(1314, 199) + "q"
+    added = quote[:38] + words(5314, 34) + quote[38:]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + words(9314, 400) + added + S + B
+    end = edited.index(S)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, end - 234, end)
