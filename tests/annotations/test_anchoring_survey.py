@@ -811,3 +811,16 @@ def test_a_long_edit_next_to_the_suffix_starts_where_the_quote_s_first_character
     end = edited.index(S)
     result = anchor(selectors, edited)
     assert (result.state, result.start, result.end) == (AnchorState.CHANGED, end - 234, end)
+
+
+def test_of_equally_similar_edges_the_one_keeping_the_quote_s_length_is_taken():
+    # The last letter replaced: 20 characters with one changed, or 19 with one dropped,
+    # are as similar (0.95); the quote's length decides. The same for the first letter.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + P + Q20[:-1] + "X" + "#" * 9 + B
+    start = len(NEW + A + P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    edited = NEW + A + "#" * 9 + "X" + Q20[1:] + S + B
+    end = edited.index(S)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, end - 20, end, 0.95)
