@@ -824,3 +824,24 @@ def test_of_equally_similar_edges_the_one_keeping_the_quote_s_length_is_taken():
     edited = NEW + A + "#" * 9 + "X" + Q20[1:] + S + B
     end = edited.index(S)
     assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, end - 20, end, 0.95)
+
+
+def test_a_one_letter_quote_still_after_a_short_prefix_at_the_text_start_is_anchored():
+    text = "ab " + "q" + S + B
+    selectors = at(text, "q")
+    assert anchor(selectors, "ab q" + "#" * 32 + B) == Anchor(AnchorState.ANCHORED, 3, 4, 1.0)
+
+
+def test_words_shorter_than_the_quote_can_become_are_no_rival_of_an_edit():
+    # A 21-character quote edited between both neighbours (0.81). After the prefix again,
+    # its first 12 and last 3 characters: 15 characters, 0.71 similar, within the
+    # similarity margin, but shorter than the 16 a 21-character quote can become at 0.75
+    # similarity; at 16 characters or more they are 0.67 similar: no tie.
+    quote = words(53, 20).strip() + "q"
+    quote += "q" * (21 - len(quote))
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + A + P + edit(quote, 4) + S + B + "\n" + P + quote[:12] + quote[-3:] + junk(54)
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + 21)
