@@ -7,6 +7,7 @@ by chance. Pure functions only: no database.
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -21,6 +22,8 @@ from annotations.anchoring import (
     AnchorState,
     Selectors,
     TextDiff,
+    _best_end,
+    _best_start,
     _find_all,
     _full_after,
     _full_before,
@@ -845,3 +848,52 @@ def test_words_shorter_than_the_quote_can_become_are_no_rival_of_an_edit():
     start = len(NEW + A + P)
     result = anchor(selectors, edited)
     assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + 21)
+
+
+def edited_case(seed: int) -> tuple[str, str, str, str]:
+    """(quote, its edited version, words before, words after): a random cut or insertion,
+    sometimes in a quote whose end repeats a few letters many times."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300])
+    quote = words(seed + 1000, length - 1) + "q"
+    if r.random() < 0.3:
+        unit = words(seed + 7, 8)
+        quote = unit * (length // 16) + quote[: length - len(unit) * (length // 16)]
+        quote = quote[::-1] if r.random() < 0.5 else quote
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, length - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40])
+    after = words(seed + 9000, 400) if r.random() < 0.7 else quote[-20:] * 5
+    return quote, changed, before, after
+
+
+@pytest.mark.parametrize("seed", [415, 763, 1677])
+def test_the_end_search_lands_on_the_edited_passage_s_end(seed):
+    quote, changed, before, after = edited_case(seed)
+    text = before + changed + after
+    start = len(before)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+
+
+@pytest.mark.parametrize("seed", [558])
+def test_the_start_search_lands_on_the_edited_passage_s_start(seed):
+    quote, changed, _, after = edited_case(seed)
+    text = after[::-1] + changed + "#" * 40
+    end = len(after) + len(changed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+def test_an_edit_now_at_the_very_start_of_the_text_is_found_from_its_suffix():
+    # Its old prefix is gone: the quote, its first letter edited, starts the text.
+    text = "ab " + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = "X" + Q20[1:] + S + B
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 0, 20, 0.95)
