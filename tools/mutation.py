@@ -218,6 +218,7 @@ TARGETS: dict[str, Target] = {
             "tests/annotations/test_anchoring_corpus.py",
             "tests/annotations/test_anchoring_context.py",
             "tests/annotations/test_anchoring_diff.py",
+            "tests/annotations/test_anchoring_survey.py",
         ),
     ),
 }

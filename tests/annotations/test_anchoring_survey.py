@@ -1,0 +1,899 @@
+"""annotations.anchoring's search steps (verbatim copies, the survey of the old neighbours)
+and their helpers, each pinned by cases on both sides of its boundaries.
+
+Like test_anchoring_thresholds, texts are random consonant words, so that nothing agrees
+by chance. Pure functions only: no database.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from annotations.anchoring import (
+    CONTEXT,
+    EDGE_CREDIT,
+    MAX_OCCURRENCES,
+    MAX_TOKEN_PAIRS,
+    ORPHANED,
+    Anchor,
+    AnchorState,
+    Selectors,
+    TextDiff,
+    _best_end,
+    _best_start,
+    _find_all,
+    _full_after,
+    _full_before,
+    _occurrences,
+    _prefix_agreement,
+    _search,
+    _suffix_agreement,
+    anchor,
+    describe,
+)
+
+
+def words(seed: int, size: int) -> str:
+    """size characters of random consonant words."""
+    rng = random.Random(seed)
+    out = ""
+    while len(out) < size:
+        out += "".join(rng.choice("bcdfghjklmnpqrstvwz") for _ in range(rng.randint(3, 8))) + " "
+    return out[:size]
+
+
+P = words(1, CONTEXT - 1) + " "  # the quote's prefix
+S = " " + words(2, CONTEXT - 1)  # and suffix
+A = words(3, 300) + "\n"  # paragraphs around it
+B = "\n" + words(4, 300)
+NEW = words(5, 80) + "\n"  # a paragraph inserted at the top: every offset moves
+
+
+def at(text: str, quote: str, occurrence: int = 0) -> Selectors:
+    """Selectors of the occurrence-th copy of quote in text."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(quote, start + 1)
+    return describe(text, start, start + len(quote))
+
+
+# --- describe and the orphan.
+
+
+@pytest.mark.parametrize(("start", "end"), [(0.0, 2), (0, 2.0), (True, 2), ("0", 2), (0, "2")])
+def test_describe_takes_integer_offsets_only(start, end):
+    with pytest.raises(TypeError, match="start and end must be integers"):
+        describe("abcdef", start, end)
+
+
+def test_an_orphan_has_no_place_and_no_score():
+    assert Anchor(AnchorState.ORPHANED, None, None, 0.0) == ORPHANED
+    text = A + P + "qzx" + S + B
+    assert anchor(at(text, "qzx"), words(9, 500)) == Anchor(AnchorState.ORPHANED, None, None, 0.0)
+
+
+def test_an_empty_quote_is_orphaned():
+    # Even where its neighbours meet.
+    selectors = Selectors("", P, S, len(A + P), len(A + P))
+    assert anchor(selectors, A + P + S + B) == ORPHANED
+
+
+# --- Context agreement.
+
+
+def test_prefix_agreement_counts_back_from_the_position():
+    # The prefix is anywhere but right before the position: nothing agrees.
+    assert _prefix_agreement("abc" + "xyz" + "Q", 6, "abc") == 0
+    # Agreement runs back to the text's start and no further (text[-1] is not before it).
+    assert _prefix_agreement("bcQ z", 2, "zbc") == 2
+    # Quote styles count as the same character, up to the prefix's first one.
+    assert _prefix_agreement("x'cQ", 3, "’c") == 2
+    assert _prefix_agreement("c'cQ", 3, "’c") == 2
+
+
+def test_prefix_agreement_credits_the_text_start_only_for_a_whole_short_prefix():
+    assert _prefix_agreement("abQ", 2, "ab") == 2 + EDGE_CREDIT
+    assert _prefix_agreement("xbQ", 2, "ab") == 1
+    whole = words(11, CONTEXT)
+    assert _prefix_agreement(whole + "Q", CONTEXT, whole) == CONTEXT
+
+
+def test_suffix_agreement_counts_on_from_the_position():
+    assert _suffix_agreement("Qxxdef", 1, "def") == 0
+    # Quote styles agree; the count stops at the text's end.
+    assert _suffix_agreement("Qa'", 1, "a’b") == 2
+    assert _suffix_agreement("Qa'b z", 1, "a’b") == 3
+
+
+def test_suffix_agreement_credits_the_text_end_only_for_a_whole_short_suffix():
+    assert _suffix_agreement("Qab", 1, "ab") == 2 + EDGE_CREDIT
+    assert _suffix_agreement("Qa'", 1, "a’") == 2 + EDGE_CREDIT
+    assert _suffix_agreement("Qxb", 1, "ab") == 0
+    assert _suffix_agreement("Qab z", 1, "ab") == 2
+    whole = words(12, CONTEXT)
+    assert _suffix_agreement("Q" + whole, 1, whole) == CONTEXT
+
+
+@pytest.mark.parametrize("prefix", ["", "ab", words(13, CONTEXT - 1), words(13, CONTEXT)])
+def test_full_context_is_what_a_whole_context_at_the_edge_scores(prefix):
+    # At the text's start and end, as when they were described.
+    assert _full_before(prefix) == _prefix_agreement(prefix + "Q", len(prefix), prefix)
+    assert _full_after(prefix) == _suffix_agreement("Q" + prefix, 1, prefix)
+
+
+def test_find_all_finds_overlapping_occurrences():
+    assert _find_all("aaaa", "aa") == [0, 1, 2]
+
+
+# --- _search: the best window edge with few evaluations.
+
+
+@pytest.mark.parametrize(("low", "high"), [(0, 10), (100, 131), (7, 70), (0, 63)])
+def test_search_over_fewer_than_64_positions_tries_every_one(low, high):
+    for peak in range(low, high + 1):
+        found = _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [])
+        assert found == peak
+
+
+def test_search_never_leaves_its_range():
+    assert _search(lambda p: p, 0, 10, 0, []) == 10
+    assert _search(lambda p: -p, 5, 10, 10, []) == 5
+    assert _search(lambda p: p, 0, 100, 0, []) == 100
+    assert _search(lambda p: -p, 0, 100, 100, []) == 0
+
+
+@pytest.mark.parametrize("expected", [0, 7, 10])
+def test_search_ties_go_to_the_expected_position(expected):
+    assert _search(lambda p: 0.5, 0, 10, expected, []) == expected
+
+
+@pytest.mark.parametrize(("low", "high"), [(0, 64), (0, 95), (0, 200), (13, 1000)])
+@pytest.mark.parametrize("expected", ["low", "high"])
+def test_search_finds_the_peak_of_a_v_shaped_score(low, high, expected):
+    # The edit distance as the window's edge moves: one more per position off the peak.
+    for peak in range(low, high + 1, 7):
+        found = _search(
+            lambda p, peak=peak: 1 - abs(p - peak) / 1000,
+            low,
+            high,
+            low if expected == "low" else high,
+            [],
+        )
+        assert found == peak
+
+
+# --- Step 2: frequent short quotes (more than MAX_OCCURRENCES copies).
+
+
+def filler(count: int, word: str, seed: int) -> str:
+    """count paragraphs each holding word once, between random words."""
+    rng = random.Random(seed)
+    return "".join(
+        words(rng.randrange(10**6), 20) + word + " " + words(rng.randrange(10**6), 20) + "\n"
+        for _ in range(count)
+    )
+
+
+@pytest.mark.parametrize(
+    ("copies", "found"), [(MAX_OCCURRENCES, True), (MAX_OCCURRENCES + 1, False)]
+)
+def test_beyond_max_occurrences_copies_others_are_bounded_not_weighed(copies, found):
+    # "qzx" with 30 characters of prefix agreeing and none of the suffix: 33 >= 32 of
+    # evidence, and far ahead of every other copy weighed one by one. Beyond
+    # MAX_OCCURRENCES copies the others are only bounded: they could agree on up to 28
+    # characters (2 * (15 - 1), not found with 15 of context), which is no clear lead.
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = filler(copies - 1, quote, 1) + "#" + P[-30:] + quote + "#" + B
+    assert edited.count(quote) == copies
+    result = anchor(selectors, edited)
+    if found:
+        assert (result.state, result.start) == (AnchorState.MOVED, edited.index("#" + P[-30:]) + 31)
+    else:
+        assert result.is_orphaned
+
+
+@pytest.mark.parametrize(
+    ("length", "side"),
+    [(3, "both")] + [(n, s) for n in (16, 31, 32, 40) for s in ("prefix", "suffix", "both")],
+)
+def test_a_frequent_quote_is_found_by_its_context(length, side):
+    # (A 3-letter quote with one side only is no clear lead over the bound of the others.)
+    quote = words(14, length - 1) + "q"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    before = P if side != "suffix" else "#"
+    after = S if side != "prefix" else "#"
+    edited = filler(40, quote, 2) + before + quote + after + "\n" + filler(40, quote, 3)
+    assert edited.count(quote) > MAX_OCCURRENCES
+    result = anchor(selectors, edited)
+    assert (result.state, result.start) == (
+        AnchorState.MOVED,
+        edited.index(before + quote) + len(before),
+    )
+
+
+def test_occurrences_of_a_frequent_quote_are_those_with_enough_context():
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    with_prefix = "#" + P[-15:] + quote + "#"
+    with_suffix = "#" + quote + S[:15] + "#"
+    with_less = "#" + P[-14:] + quote + S[:14] + "#"
+    edited = filler(70, quote, 4) + with_prefix + with_suffix + with_less
+    positions, unseen = _occurrences(selectors, edited, 29)  # half: 15 a side
+    base = len(filler(70, quote, 4))
+    assert positions == [base + 16, base + len(with_prefix) + 1]
+    assert unseen == 28
+
+
+def test_occurrences_at_the_text_edges_are_weighed_for_their_edge_credit():
+    # A short prefix (the quote was near the start) and a short suffix: at the start and
+    # at the end of the text, the edge is worth as much as half a context.
+    quote = "qzx"
+    text = "ab " + quote + " cd"
+    selectors = at(text, quote)
+    middle = filler(70, quote, 5)
+    for edited, position in [
+        ("ab " + quote + "\n" + middle, 3),
+        (middle + quote + " cd", len(middle)),
+    ]:
+        positions, _ = _occurrences(selectors, edited, 29)
+        assert position in positions
+    # The quote was the text's start: it still is.
+    text = quote + " cd ef"
+    positions, _ = _occurrences(at(text, quote), quote + "#" + middle, 29)
+    assert positions[0] == 0
+    # Nothing is found before the text's start.
+    positions, _ = _occurrences(selectors, quote + " cd" + middle, 29)
+    assert all(p >= 0 for p in positions)
+
+
+# --- anchor: when the old neighbours are asked about other places.
+
+Q = "qzxv wktr"  # a short quote
+EDIT = "qzxv wkmr"  # and an edited version of it (similarity 0.89)
+
+
+def test_a_quote_at_its_offsets_with_its_whole_context_is_anchored_whatever_is_elsewhere():
+    # The old neighbours also enclose an edit of the quote further on (a repeated
+    # paragraph, edited): nothing beats the quote with its context at its old place.
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    edited = A + P + Q + S + B + "\n" + P + EDIT + S + "\n" + A
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0
+    )
+
+
+def test_a_moved_quote_with_its_whole_context_competes_with_an_edit_between_the_same_neighbours():
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    edited = NEW + A + P + Q + S + B + "\n" + P + EDIT + S + "\n" + A
+    assert anchor(selectors, edited).is_orphaned
+    # Without the edited copy it has moved.
+    edited = NEW + A + P + Q + S + B
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.MOVED, len(NEW + A + P), len(NEW + A + P + Q), 1.0
+    )
+
+
+def test_a_quote_at_its_offsets_with_part_of_its_context_competes_with_an_edit():
+    # At the old offsets the suffix changed; the old neighbours enclose an edit elsewhere.
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    edited = A + P + Q + " " + words(20, 31) + B + "\n" + P + EDIT + S + "\n"
+    assert anchor(selectors, edited).is_orphaned
+    edited = A + P + Q + " " + words(20, 31) + B
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.ANCHORED, len(A + P), len(A + P + Q), 1.0
+    )
+
+
+# --- A verbatim copy's neighbours: its paragraph's breaks.
+
+QP = words(21, 49).strip() + "q"  # a quote long enough to be evidence (>= MIN_EVIDENCE)
+W1, W2, W3, W4 = (words(22 + i, 120 - 20 * i).strip() for i in range(4))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "found"),
+    [
+        # The first paragraph, now elsewhere as a paragraph.
+        (QP + "\n" + W1 + "\n" + W2, W3 + "\n" + QP + "\n" + W4, True),
+        # The start of the first paragraph is not a paragraph.
+        (QP + " " + W1 + "\n" + W2, W3 + "\n" + QP + "\n" + W4, False),
+        # A paragraph, now the first one.
+        (W1 + "\n" + QP + "\n" + W2, QP + "\n" + W4 + "\n" + W3, True),
+        # The last paragraph, now in the middle.
+        (W1 + "\n" + QP, W3 + "\n" + QP + "\n" + W4, True),
+        # A paragraph, now the last one.
+        (W1 + "\n" + QP + "\n" + W2, W3 + "\n" + QP, True),
+        # A paragraph, now the end of one or the start of one: not a paragraph.
+        (W1 + "\n" + QP + "\n" + W2, W3 + " " + QP + "\n" + W4, False),
+        (W1 + "\n" + QP + "\n" + W2, W3 + "\n" + QP + " " + W4, False),
+        (W1 + "\n" + QP + "\n" + W2, QP + " " + W4, False),
+        # The end of a paragraph was not a paragraph.
+        (W1 + "\n" + QP + " " + W2, W3 + "\n" + QP + "\n" + W4, False),
+        (W1 + " " + QP + "\n" + W2, W3 + "\n" + QP + "\n" + W4, False),
+        (W1 + " " + QP, W3 + "\n" + QP + "\n" + W4, False),
+    ],
+)
+def test_a_whole_paragraph_moved_keeps_its_breaks_as_neighbours(old, new, found):
+    selectors = at(old, QP)
+    result = anchor(selectors, new)
+    if found:
+        assert result == Anchor(AnchorState.MOVED, new.index(QP), new.index(QP) + len(QP), 1.0)
+    else:
+        assert result.is_orphaned
+
+
+# --- Step 1 and 2: which verbatim copy.
+
+LONG = words(30, 259).strip() + "q"  # longer than UNIQUE_QUOTE: evidence alone
+
+
+def test_a_long_quote_moved_without_any_context_is_found_where_it_is():
+    text = A + P + LONG + S + B
+    selectors = at(text, LONG)
+    edited = NEW + A + "#" + LONG + "#" + B
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.MOVED, edited.index(LONG), edited.index(LONG) + len(LONG), 1.0
+    )
+
+
+@pytest.mark.parametrize(("before", "after"), [(10, 0), (0, 10), (5, 0)])
+def test_a_long_quote_with_a_little_context_on_one_side_is_found(before, after):
+    text = A + P + LONG + S + B
+    selectors = at(text, LONG)
+    edited = NEW + A + "#" + P[len(P) - before :] + LONG + S[:after] + "#" + B
+    start = edited.index(LONG)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(LONG), 1.0)
+
+
+def test_two_copies_of_a_long_quote_without_context_are_told_apart_by_the_old_offsets():
+    text = A + P + LONG + S + B
+    selectors = at(text, LONG)
+    # At the old offsets and elsewhere, neither with its context.
+    edited = A + "#" * len(P) + LONG + "#" + B + "\n#" + LONG + "#\n"
+    assert edited.index(LONG) == selectors.start
+    assert anchor(selectors, edited) == Anchor(
+        AnchorState.ANCHORED, selectors.start, selectors.end, 1.0
+    )
+    # Elsewhere only: two copies with as little context are a tie.
+    edited = NEW + edited
+    assert anchor(selectors, edited).is_orphaned
+
+
+def test_a_long_quote_with_a_little_more_context_is_no_clear_winner():
+    text = A + P + LONG + S + B
+    selectors = at(text, LONG)
+    for before, after in ((5, 0), (3, 3), (4, 3)):
+        ours = "#" + P[len(P) - before :] + LONG + S[:after] + "#"
+        edited = NEW + ours + B + "\n#" + LONG + "#\n"
+        assert anchor(selectors, edited).is_orphaned
+
+
+def test_a_copy_elsewhere_with_its_context_outweighs_the_old_offsets_without():
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    for copy in (P + Q + S, keep_prefix(20) + Q + keep_suffix(14)):
+        edited = A + "#" * len(P) + Q + "#" * len(S) + B + "\n" + copy + "\n"
+        assert edited.index(Q) == selectors.start
+        start = edited.rindex(Q)
+        assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+def test_at_the_old_offsets_exactly_min_evidence_characters_are_enough():
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    # 3 + 16 + 13 = 32 = MIN_EVIDENCE, at the old offsets.
+    kept = A + "#" * 16 + P[-16:] + quote + S[:13] + "#" * 19 + B
+    assert kept.index(quote) == selectors.start
+    assert anchor(selectors, kept) == Anchor(
+        AnchorState.ANCHORED, selectors.start, selectors.end, 1.0
+    )
+    fewer = A + "#" * 16 + P[-16:] + quote + S[:12] + "#" * 20 + B
+    assert anchor(selectors, fewer).is_orphaned
+
+
+def keep_prefix(k: int) -> str:
+    """P of which only the last k characters agree."""
+    return P if k >= len(P) else P[: len(P) - k - 1] + "#" + P[len(P) - k :]
+
+
+def keep_suffix(k: int) -> str:
+    return S if k >= len(S) else S[:k] + "#" + S[k + 1 :]
+
+
+def test_a_copy_with_less_context_earlier_in_the_text_is_still_the_runner_up():
+    # The weaker copy comes first: 60 against 64 characters is no clear lead.
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    weaker = "\n" + keep_prefix(28) + Q + S + "\n"
+    edited = NEW + weaker + A + P + Q + S + B
+    assert anchor(selectors, edited).is_orphaned
+    weaker = "\n" + keep_prefix(20) + Q + S + "\n"
+    edited = NEW + weaker + A + P + Q + S + B
+    start = edited.rindex(Q)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("best", "other", "found"),
+    [
+        # The same prefix at both: the lead is the suffix, 10 characters, no neighbour.
+        ((20, 10), (20, 0), False),
+        ((20, 15), (20, 0), False),
+        # 16 characters of suffix are a neighbour.
+        ((20, 16), (20, 0), True),
+        ((20, 20), (20, 0), True),
+        # Mirrored.
+        ((10, 20), (0, 20), False),
+        ((16, 20), (0, 20), True),
+        # A lead on both sides.
+        ((20, 10), (0, 0), True),
+    ],
+)
+def test_a_lead_on_one_side_only_must_be_a_neighbour(best, other, found):
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    ours = keep_prefix(best[0]) + Q + keep_suffix(best[1])
+    copy = keep_prefix(other[0]) + Q + keep_suffix(other[1])
+    edited = NEW + W1 + "\n" + ours + "\n" + W2 + "\n" + copy + "\n" + W3
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(ours) + len(P)
+        assert result == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+    else:
+        assert result.is_orphaned
+
+
+# --- Step 3 and the rivals of a verbatim copy: what the old neighbours enclose.
+
+Q20 = words(40, 19).strip() + "q"
+while len(Q20) < 20:
+    Q20 += "q"
+
+
+def edit(quote: str, changes: int) -> str:
+    """quote with changes letters replaced (Levenshtein similarity 1 - changes / len)."""
+    step = len(quote) / changes
+    out = list(quote)
+    for i in range(changes):
+        out[int(i * step)] = "X"
+    return "".join(out)
+
+
+def junk(seed: int) -> str:
+    return " " + words(seed, 40).strip() + "\n"
+
+
+@pytest.mark.parametrize(("changes", "found"), [(4, True), (5, True), (6, False)])
+def test_between_both_neighbours_the_edge_of_min_similarity_both_sides_is_kept(changes, found):
+    # 16 characters of suffix agree: both neighbours, 0.75 is enough (not 0.85 as for one).
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + P + edit(Q20, changes) + keep_suffix(16) + B
+    result = anchor(selectors, edited)
+    start = len(NEW + A + P)
+    if found:
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 1 - changes / 20)
+    else:
+        assert result.is_orphaned
+
+
+def test_next_to_the_old_suffix_alone_an_edit_is_found():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + "#" * 10 + edit(Q20, 2) + S + B
+    start = len(NEW + A) + 10
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.9)
+
+
+def two_places(first: str, second: str) -> str:
+    return NEW + A + first + junk(41) + W1 + "\n" + second + B
+
+
+@pytest.mark.parametrize(("other_changes", "found"), [(2, False), (3, False), (4, True)])
+def test_an_edit_needs_a_similarity_margin_over_any_other_place(other_changes, found):
+    # Ours: 0.95 next to the whole prefix. The other: next to the whole suffix, further
+    # on; 0.9 and 0.85 are within SIMILARITY_MARGIN, 0.8 is not.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = two_places("#" * 9 + edit(Q20, other_changes) + S, P + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(P) + len(P)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_of_two_ends_the_closest_edit_is_taken():
+    # The old suffix's first half twice after the prefix: the edit up to the first one.
+    quote = words(42, 99).strip() + "q"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    changed = edit(quote, 3)
+    edited = NEW + A + P + changed + S[:16] + "xy" + S[:16] + "#" + B
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (
+        AnchorState.CHANGED,
+        start,
+        start + len(quote),
+    )
+
+
+@pytest.mark.parametrize(
+    ("between", "found"), [(2 * 20 + CONTEXT, False), (2 * 20 + CONTEXT + 1, True)]
+)
+def test_the_old_neighbours_meeting_elsewhere_enclose_at_most_twice_the_quote_and_a_context(
+    between, found
+):
+    # Next to the whole prefix an edit (0.95); elsewhere both old neighbours (16 characters
+    # each, exactly KEY) around other words: the passage was there, replaced, unless they
+    # are further apart than 2 * len(quote) + CONTEXT.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    other = words(43, between - 1) + " "
+    edited = two_places(keep_prefix(16) + other + keep_suffix(16), P + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(P) + len(P)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_old_neighbours_far_apart_or_in_the_wrong_order_are_not_a_place():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    # The suffix before the prefix, and the prefix again far after the edit.
+    edited = NEW + A + "#" + S + junk(44) + P + edit(Q20, 1) + "#" * 9 + junk(45) + W1 + "\n" + P
+    result = anchor(selectors, edited)
+    start = edited.index(P) + len(P)
+    assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+@pytest.mark.parametrize(("overlap", "found"), [(8, False), (9, True)])
+def test_old_neighbours_meeting_with_a_few_shared_characters_are_the_old_place(overlap, found):
+    # Where the passage was deleted the prefix's last characters are the suffix's first
+    # ones ("\n\n" written once): up to SNAP of them.
+    shared = "zq" * 5
+    prefix = words(46, CONTEXT - 10) + shared
+    suffix = shared + words(47, CONTEXT - 10)
+    text = A + prefix + Q20 + suffix + B
+    selectors = at(text, Q20)
+    met = prefix + suffix[overlap:]
+    edited = two_places(met, prefix + edit(Q20, 1) + "#" * 9)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.rindex(prefix) + len(prefix)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_an_edit_right_after_the_text_start_is_found_by_the_start():
+    # A prefix shorter than a key: the quote was 6 characters from the text's start.
+    text = "Ab cd " + Q20 + S + B
+    selectors = at(text, Q20)
+    assert selectors.prefix == "Ab cd "
+    edited = "Ab cd " + edit(Q20, 1) + "#" * 9 + B
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 6, 26, 0.95)
+    # Not when the text starts otherwise.
+    assert anchor(selectors, "Xy zz " + edit(Q20, 1) + "#" * 9 + B).is_orphaned
+
+
+def test_an_edit_right_before_the_text_end_is_found_by_the_end():
+    text = A + P + Q20 + " ef gh"
+    selectors = at(text, Q20)
+    assert selectors.suffix == " ef gh"
+    edited = B + "#" * 9 + edit(Q20, 1) + " ef gh"
+    start = len(B) + 9
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    assert anchor(selectors, B + "#" * 9 + edit(Q20, 1) + " ef zz").is_orphaned
+
+
+# --- The rivals of a verbatim copy.
+
+
+def test_a_copy_with_its_whole_context_outweighs_an_edit_next_to_one_neighbour():
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    for other in (P + EDIT + "#" * 9, "#" * 9 + EDIT + S):
+        edited = NEW + other + junk(48) + W1 + "\n" + P + Q + S + B
+        start = edited.rindex(Q)
+        assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+def test_a_copy_is_not_its_own_rival():
+    # A word appended to the quote: the verbatim quote, with its prefix, is where the old
+    # neighbours enclose the longer words.
+    text = A + P + Q + S + B
+    selectors = at(text, Q)
+    edited = NEW + A + P + Q + "xy" + S + B
+    start = len(NEW + A + P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + len(Q), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "found"),
+    [
+        (5, False),  # 0.5: looks like an edit of the quote
+        (11, True),  # 0.45
+    ],
+)
+def test_a_weak_copy_competes_with_words_like_the_quote_next_to_a_whole_neighbour(changes, found):
+    quote = Q20 if changes > 5 else Q20[:10]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    copy = keep_prefix(24) + quote + "#" * 9
+    edited = two_places(P + edit(quote, changes) + "#" * 9, copy)
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(copy) + len(P)
+        assert result == Anchor(AnchorState.MOVED, start, start + len(quote), 1.0)
+    else:
+        assert result.is_orphaned
+
+
+def test_a_weak_copy_is_not_outweighed_by_words_after_part_of_a_neighbour():
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    copy = keep_prefix(24) + Q20 + "#" * 9
+    edited = two_places(keep_prefix(20) + edit(Q20, 8) + "#" * 9, copy)
+    start = edited.index(copy) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+
+
+def test_a_complete_copy_competes_with_much_longer_words_between_the_old_neighbours():
+    # The quote with as many words again, between both old neighbours: 0.5.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    longer = P + Q20 + " " + words(49, 19) + S
+    edited = two_places(longer, P + Q20 + S)
+    assert anchor(selectors, edited).is_orphaned
+    longer = P + edit(Q20, 2) + " " + words(49, 19) + S  # 0.45
+    edited = two_places(longer, P + Q20 + S)
+    start = edited.rindex(P + Q20) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+
+
+def with_diff(quote: str, old_place: str, copy: str) -> tuple[Anchor, Anchor, int]:
+    """Anchor quote, once between P and S, in a text where its paragraph became old_place
+    and a new paragraph holds copy: with the diff, without it, and the copy's quote start."""
+    old = A + P + quote + S + B + "\n" + W1 + "\n" + W2
+    new = A + old_place + B + "\n" + W1 + "\n" + copy + "\n" + W2
+    selectors = at(old, quote)
+    start = new.index(copy) + copy.index(quote)
+    return anchor(selectors, new, TextDiff(old, new)), anchor(selectors, new), start
+
+
+def test_with_the_diff_a_copy_with_a_whole_neighbour_outweighs_words_like_it_next_to_one():
+    # The old place now holds words looking like an edit (0.6) after the old prefix; the
+    # copy, new text, keeps the whole prefix: the diff says it is not old text from
+    # elsewhere, so one complete neighbour against one.
+    quote = Q20
+    copy = P + quote + "#" * 9
+    moved, searched, start = with_diff(quote, P + edit(quote, 8) + "#" * 32, copy)
+    assert moved == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+    # Without the diff the copy may be a passage repeated with its neighbour.
+    assert searched.is_orphaned
+    # The mirror: the old suffix.
+    copy = "#" * 9 + quote + S
+    moved, searched, start = with_diff(quote, "#" * 32 + edit(quote, 8) + S, copy)
+    assert moved == Anchor(AnchorState.MOVED, start, start + 20, 1.0)
+    assert searched.is_orphaned
+
+
+def test_with_the_diff_a_copy_without_a_whole_neighbour_competes_with_words_like_it():
+    copy = keep_prefix(24) + Q20 + "#" * 9
+    moved, _, _ = with_diff(Q20, P + edit(Q20, 8) + "#" * 32, copy)
+    assert moved.is_orphaned
+    copy = "#" * 9 + Q20 + keep_suffix(24)
+    moved, _, _ = with_diff(Q20, "#" * 32 + edit(Q20, 8) + S, copy)
+    assert moved.is_orphaned
+
+
+def test_with_the_diff_an_acceptable_edit_next_to_one_neighbour_competes_with_any_copy():
+    # 0.9 after the whole old prefix: step 3 would take it; so would a copy with its prefix.
+    copy = P + Q20 + "#" * 9
+    moved, _, _ = with_diff(Q20, P + edit(Q20, 2) + "#" * 32, copy)
+    assert moved.is_orphaned
+
+
+def test_a_quote_still_after_a_short_prefix_at_the_text_start_is_anchored():
+    # Too little evidence for step 2 (3 + 3 + EDGE_CREDIT < MIN_EVIDENCE), but its whole
+    # prefix and the text's start agree: step 3 takes it, verbatim.
+    text = "ab " + "qzx" + S + B
+    selectors = at(text, "qzx")
+    assert anchor(selectors, "ab qzx" + "#" * 32 + B) == Anchor(AnchorState.ANCHORED, 3, 6, 1.0)
+    assert anchor(selectors, "ab qzx" + "#" * 32 + B + "\nab qzx") == Anchor(
+        AnchorState.ANCHORED, 3, 6, 1.0
+    )
+
+
+def test_with_the_diff_the_quote_left_in_place_with_less_context_is_still_the_runner_up():
+    # The quote stayed (unchanged, the diff says) but lost most of its context: 12 + 12
+    # characters, no neighbour; a new copy has 20 + 10. A lead of 6 is a tie.
+    quote = "qzx"
+    old = A + P + quote + S + B + "\n" + W1 + "\n" + W2
+    stayed = "#" * 20 + P[-12:] + quote + S[:12] + "#" * 20
+    for copy, found in (
+        (keep_prefix(20) + quote + keep_suffix(10), False),
+        (P + quote + keep_suffix(10), True),
+    ):
+        new = A + stayed + B + "\n" + W1 + "\n" + copy + "\n" + W2
+        result = anchor(at(old, quote), new, TextDiff(old, new))
+        if found:
+            start = new.index(copy) + len(P)
+            assert result == Anchor(AnchorState.MOVED, start, start + 3, 1.0)
+        else:
+            assert result.is_orphaned
+
+
+@pytest.mark.parametrize(
+    ("old_words", "new_words", "paired"), [(2000, 2000, True), (41, 97561, False)]
+)
+def test_the_word_diff_stops_beyond_max_token_pairs(old_words, new_words, paired):
+    # A rewritten paragraph of old_words tokens against new_words (the same first word):
+    # 2000 x 2000 = MAX_TOKEN_PAIRS is still compared word by word, 41 x 97561 is not.
+    assert 2000 * 2000 == MAX_TOKEN_PAIRS < 41 * 97561
+    old = "top\n" + "".join(f"w{i} " for i in range(old_words - 1)) + "end\nbottom"
+    new = "top\n" + "w0 " + "".join(f"v{i} " for i in range(1, new_words - 1)) + "end\nbottom"
+    assert ((4, 4, 3) in TextDiff(old, new).blocks) is paired
+
+
+def test_the_text_start_is_a_neighbour_only_where_the_text_starts_with_the_short_prefix():
+    # An edit at the old offsets of a text starting otherwise is no better than any other
+    # words: as similar as the edit next to the whole suffix, it does not make a tie.
+    text = "Ab cd " + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = "Xy zz " + edit(Q20, 1) + junk(50) + W1 + "\n" + "#" * 9 + edit(Q20, 1) + S + B
+    start = edited.index(S) - 20
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+def test_the_text_end_is_a_neighbour_only_where_the_text_ends_with_the_short_suffix():
+    text = A + P + Q20 + " ef gh"
+    selectors = at(text, Q20)
+    edited = B + P + edit(Q20, 1) + junk(51) + W1 + "\n" + edit(Q20, 1) + " xy zw"
+    start = edited.index(P) + len(P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+@pytest.mark.parametrize(("added", "found"), [(6, False), (7, True)])
+def test_words_added_next_to_an_edit_beyond_what_the_quote_could_become_are_left_out(
+    where, added, found
+):
+    # Between both old neighbours, the edit (0.95) and 6 more characters: 26, as long as
+    # a 20-character quote can become at 0.75 similarity, so the neighbours frame one
+    # candidate, compared whole (0.73: orphaned). One more character and they do not: the
+    # edit next to one whole neighbour is taken, without the added words.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    more = " " + words(52, added - 2) + " "
+    framed = edit(Q20, 1) + more if where == "after" else more + edit(Q20, 1)
+    edited = NEW + A + P + framed + S + B
+    result = anchor(selectors, edited)
+    if found:
+        start = len(NEW + A + P) + (0 if where == "after" else added)
+        assert result == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    else:
+        assert result.is_orphaned
+
+
+def test_a_long_edit_next_to_the_prefix_ends_where_the_quote_s_last_characters_are():
+    # 36 characters cut from a 300-character quote: the edge search must land on its last
+    # characters (found verbatim), not on a nearly as similar end further on.
+    quote = words(1288, 299) + "q"
+    cut = quote[:255] + quote[291:]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + A + P + cut + " " + words(9288, 400) + B
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + 264)
+
+
+def test_a_long_edit_next_to_the_suffix_starts_where_the_quote_s_first_characters_are():
+    quote = words(1314, 199) + "q"
+    added = quote[:38] + words(5314, 34) + quote[38:]
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + words(9314, 400) + added + S + B
+    end = edited.index(S)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, end - 234, end)
+
+
+def test_of_equally_similar_edges_the_one_keeping_the_quote_s_length_is_taken():
+    # The last letter replaced: 20 characters with one changed, or 19 with one dropped,
+    # are as similar (0.95); the quote's length decides. The same for the first letter.
+    text = A + P + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = NEW + A + P + Q20[:-1] + "X" + "#" * 9 + B
+    start = len(NEW + A + P)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, start, start + 20, 0.95)
+    edited = NEW + A + "#" * 9 + "X" + Q20[1:] + S + B
+    end = edited.index(S)
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, end - 20, end, 0.95)
+
+
+def test_a_one_letter_quote_still_after_a_short_prefix_at_the_text_start_is_anchored():
+    text = "ab " + "q" + S + B
+    selectors = at(text, "q")
+    assert anchor(selectors, "ab q" + "#" * 32 + B) == Anchor(AnchorState.ANCHORED, 3, 4, 1.0)
+
+
+def test_words_shorter_than_the_quote_can_become_are_no_rival_of_an_edit():
+    # A 21-character quote edited between both neighbours (0.81). After the prefix again,
+    # its first 12 and last 3 characters: 15 characters, 0.71 similar, within the
+    # similarity margin, but shorter than the 16 a 21-character quote can become at 0.75
+    # similarity; at 16 characters or more they are 0.67 similar: no tie.
+    quote = words(53, 20).strip() + "q"
+    quote += "q" * (21 - len(quote))
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = NEW + A + P + edit(quote, 4) + S + B + "\n" + P + quote[:12] + quote[-3:] + junk(54)
+    start = len(NEW + A + P)
+    result = anchor(selectors, edited)
+    assert (result.state, result.start, result.end) == (AnchorState.CHANGED, start, start + 21)
+
+
+def edited_case(seed: int) -> tuple[str, str, str, str]:
+    """(quote, its edited version, words before, words after): a random cut or insertion,
+    sometimes in a quote whose end repeats a few letters many times."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300])
+    quote = words(seed + 1000, length - 1) + "q"
+    if r.random() < 0.3:
+        unit = words(seed + 7, 8)
+        quote = unit * (length // 16) + quote[: length - len(unit) * (length // 16)]
+        quote = quote[::-1] if r.random() < 0.5 else quote
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, length - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40])
+    after = words(seed + 9000, 400) if r.random() < 0.7 else quote[-20:] * 5
+    return quote, changed, before, after
+
+
+@pytest.mark.parametrize("seed", [415, 763, 1677])
+def test_the_end_search_lands_on_the_edited_passage_s_end(seed):
+    quote, changed, before, after = edited_case(seed)
+    text = before + changed + after
+    start = len(before)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+
+
+@pytest.mark.parametrize("seed", [558])
+def test_the_start_search_lands_on_the_edited_passage_s_start(seed):
+    quote, changed, _, after = edited_case(seed)
+    text = after[::-1] + changed + "#" * 40
+    end = len(after) + len(changed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+def test_an_edit_now_at_the_very_start_of_the_text_is_found_from_its_suffix():
+    # Its old prefix is gone: the quote, its first letter edited, starts the text.
+    text = "ab " + Q20 + S + B
+    selectors = at(text, Q20)
+    edited = "X" + Q20[1:] + S + B
+    assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 0, 20, 0.95)
