@@ -196,3 +196,84 @@ def test_the_fast_parser_takes_the_input_tags_it_documents(html: str) -> None:
     fast = _fast_parse(html)
     assert fast is not None
     assert _html5lib_serialize(fast) == _html5lib_serialize(parse_fragment(html))
+
+
+# ---------------------------------------------------------------- the allowlists
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<img src="http://e.com/a.png" alt="x">', '<img alt="x" src="http://e.com/a.png">'),
+        ('<img src="https://e.com/a.png" alt="x">', '<img alt="x" src="https://e.com/a.png">'),
+        ('a<img src="mailto:a@e.com" alt="x">b', "ab"),
+        (
+            '<a href="http://e.com/" title="t" rel="me">x</a>',
+            '<a href="http://e.com/" rel="nofollow noopener noreferrer" title="t">x</a>',
+        ),
+        (
+            '<a href="https://e.com/">x</a>',
+            '<a href="https://e.com/" rel="nofollow noopener noreferrer">x</a>',
+        ),
+        (
+            '<a href="mailto:a@e.com">x</a>',
+            '<a href="mailto:a@e.com" rel="nofollow noopener noreferrer">x</a>',
+        ),
+        ('<a href="ftp://e.com/">x</a>', "x"),
+        (
+            '<table><tr><th colspan="2" rowspan="3">a</th><td colspan="2" rowspan="3">b</td>'
+            "</tr></table>",
+            '<table><tbody><tr><th colspan="2" rowspan="3">a</th>\n'
+            '<td colspan="2" rowspan="3">b</td></tr></tbody></table>',
+        ),
+        (
+            "<table><thead><tr><th>a</th></tr></thead></table>",
+            "<table><thead><tr><th>a</th></tr></thead></table>",
+        ),
+        (
+            "<p>x</p><h2>x</h2><h3>x</h3><h4>x</h4><ul><li>x</li></ul><ol><li>x</li></ol>"
+            "<blockquote>x</blockquote><pre>x</pre><code>x</code> <em>x</em> <strong>x</strong>"
+            " <b>x</b> <i>x</i>x<br>y<figure>x<figcaption>y</figcaption></figure>",
+            "<p>x</p>\n<h2>x</h2>\n<h3>x</h3>\n<h4>x</h4>\n<ul><li>x</li></ul>\n<ol><li>x</li></ol>"
+            "\n<blockquote>x</blockquote>\n<pre>x</pre>\n<code>x</code> <em>x</em> <strong>x"
+            "</strong> <b>x</b> <i>x</i>x<br>\ny\n<figure>x\n<figcaption>y</figcaption></figure>",
+        ),
+    ],
+)
+def test_the_article_allowlist_keeps_each_of_its_tags_and_attributes(
+    html: str, expected: str
+) -> None:
+    assert sanitize_article_html(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("*e* **s** `c`", "<p><em>e</em> <strong>s</strong> <code>c</code></p>"),
+        ("```\nx\n```", "<pre><code>x\n</code></pre>"),
+        ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
+        ("1. a", "<ol>\n<li>a</li>\n</ol>"),
+        ("> q", "<blockquote>\n<p>q</p>\n</blockquote>"),
+        ("a  \nb", "<p>a<br>\nb</p>"),
+        (
+            "[l](http://e.com/)",
+            '<p><a href="http://e.com/" rel="nofollow noopener noreferrer">l</a></p>',
+        ),
+        (
+            "[l](https://e.com/)",
+            '<p><a href="https://e.com/" rel="nofollow noopener noreferrer">l</a></p>',
+        ),
+        (
+            "[l](mailto:a@e.com)",
+            '<p><a href="mailto:a@e.com" rel="nofollow noopener noreferrer">l</a></p>',
+        ),
+        ("[l](ftp://e.com/)", "<p>l</p>"),
+        (
+            "see http://e.com/x",
+            '<p>see <a href="http://e.com/x" rel="nofollow noopener noreferrer">'
+            "http://e.com/x</a></p>",
+        ),
+    ],
+)
+def test_the_comment_allowlist_keeps_each_of_its_tags(source: str, expected: str) -> None:
+    assert render_comment(source) == expected
