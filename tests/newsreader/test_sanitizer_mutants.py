@@ -273,7 +273,56 @@ def test_the_article_allowlist_keeps_each_of_its_tags_and_attributes(
             '<p>see <a href="http://e.com/x" rel="nofollow noopener noreferrer">'
             "http://e.com/x</a></p>",
         ),
+        # A scheme in capitals is linkified too.
+        (
+            "see HTTPS://E.COM/x",
+            '<p>see <a href="HTTPS://E.COM/x" rel="nofollow noopener noreferrer">'
+            "HTTPS://E.COM/x</a></p>",
+        ),
+        (
+            "Http://e.com/",
+            '<p><a href="Http://e.com/" rel="nofollow noopener noreferrer">Http://e.com/</a></p>',
+        ),
     ],
 )
 def test_the_comment_allowlist_keeps_each_of_its_tags(source: str, expected: str) -> None:
     assert render_comment(source) == expected
+
+
+# ---------------------------------------------------------------- empty elements
+
+
+@pytest.mark.parametrize(
+    "tag", ["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "ul", "ol", "table"]
+)
+def test_a_blank_block_goes_and_its_edges_still_separate_words(tag: str) -> None:
+    assert sanitize_article_html(f"a<{tag}> </{tag}>b") == "a\nb"
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<ul><li>a</li><li> </li><li>b</li></ul>", "<ul><li>a</li>\n<li>b</li></ul>"),
+        ("<figure>a<figcaption> </figcaption>b</figure>", "<figure>a\nb</figure>"),
+        ("a<table><tr><td> </td></tr></table>b", "a\nb"),
+        ("a<pre></pre>b", "a\nb"),
+        # An inline element goes only when it holds no text at all.
+        ("a<em></em>b", "ab"),
+        ("a<em> </em>b", "a<em> </em>b"),
+        ("a<strong></strong>b", "ab"),
+        ("a<b></b>b", "ab"),
+        ("a<i></i>b", "ab"),
+        ("a<code></code>b", "ab"),
+        ('a<a href="http://e.com"></a>b', "ab"),
+    ],
+)
+def test_empty_elements_are_dropped(html: str, expected: str) -> None:
+    assert sanitize_article_html(html) == expected
+
+
+def test_nothing_is_added_inside_pre() -> None:
+    assert sanitize_article_html("<pre>a<p>b</p>c</pre>") == "<pre>a<p>b</p>c</pre>"
+    assert (
+        sanitize_article_html("<pre>a<ul><li>b</li><li>c</li></ul></pre>")
+        == "<pre>a<ul><li>b</li><li>c</li></ul></pre>"
+    )
