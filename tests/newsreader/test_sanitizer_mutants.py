@@ -326,3 +326,24 @@ def test_nothing_is_added_inside_pre() -> None:
         sanitize_article_html("<pre>a<ul><li>b</li><li>c</li></ul></pre>")
         == "<pre>a<ul><li>b</li><li>c</li></ul></pre>"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Inline marks go without a space: only blocks and line breaks separate words.
+        ("a*b*c", "abc"),
+        ("a**b**c", "abc"),
+        ("x`code`y", "xcodey"),
+        ("[link](http://e.com/)s", "links"),
+        ("- a\n- b\n\n> q\n\n    code", "a b q code"),
+        ("a\n\nb", "a b"),
+        ("a\nb", "a b"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_markdown_to_text_joins_inline_runs_and_separates_blocks(
+    source: str, expected: str
+) -> None:
+    assert markdown_to_text(source) == expected
