@@ -12,12 +12,24 @@ from newsreader.sanitizer import (
     _fast_parse,
     _html5lib_serialize,
     check_comment,
+    cleaning,
+    html5,
     html_to_text,
     markdown_to_text,
     render_comment,
     sanitize_article_html,
 )
 from newsreader.sanitizer.html5 import parse_fragment
+
+
+@pytest.fixture(autouse=True)
+def _fresh_per_thread_state() -> None:
+    # The Markdown parsers, bleach Cleaners and the HTML5 parser are built on first use in
+    # a thread and kept: each test here builds its own, so it exercises how they are built
+    # (the mutation run only gives a mutant the tests that reach its line).
+    vars(cleaning._local).clear()
+    vars(html5._local).clear()
+
 
 # ---------------------------------------------------------------- canonical rounds
 
@@ -171,6 +183,19 @@ def test_check_comment_refuses_lists_nested_past_the_cap(levels: int) -> None:
         check_comment(_nested_list(levels))
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<div>\nhi\n</div>",  # raw HTML is text in both parses
+        "a\n\n---\n\nb",  # rules are disabled in both
+        "<!-- c -->\n\nx",
+        "title\n===",
+    ],
+)
+def test_check_comment_accepts_what_both_parsers_read_alike(source: str) -> None:
+    check_comment(source)
+
+
 def test_check_comment_refuses_quotes_nested_past_the_cap() -> None:
     with pytest.raises(ValueError, match="nest too deeply"):
         check_comment("> " * 20 + "x")
@@ -268,6 +293,7 @@ def test_the_article_allowlist_keeps_each_of_its_tags_and_attributes(
             '<p><a href="mailto:a@e.com" rel="nofollow noopener noreferrer">l</a></p>',
         ),
         ("[l](ftp://e.com/)", "<p>l</p>"),
+        ("mail a@b.com", "<p>mail a@b.com</p>"),  # addresses are not linkified
         (
             "see http://e.com/x",
             '<p>see <a href="http://e.com/x" rel="nofollow noopener noreferrer">'
