@@ -294,6 +294,12 @@ def test_the_article_allowlist_keeps_each_of_its_tags_and_attributes(
         ),
         ("[l](ftp://e.com/)", "<p>l</p>"),
         ("mail a@b.com", "<p>mail a@b.com</p>"),  # addresses are not linkified
+        # Raw HTML is text.
+        (
+            "<b>x</b> <script>y</script> <!-- c -->",
+            "<p>&lt;b&gt;x&lt;/b&gt; &lt;script&gt;y&lt;/script&gt; &lt;!-- c --&gt;</p>",
+        ),
+        ("<div>\nhi\n</div>", "<p>&lt;div&gt;<br>\nhi<br>\n&lt;/div&gt;</p>"),
         (
             "see http://e.com/x",
             '<p>see <a href="http://e.com/x" rel="nofollow noopener noreferrer">'
