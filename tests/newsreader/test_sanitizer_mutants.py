@@ -81,6 +81,18 @@ def test_other_unwrapped_blocks_separate_words(html: str, expected: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("tag", "renamed"), [("h1", "h2"), ("h2", "h2"), ("h3", "h3"), ("h5", "h4"), ("h6", "h4")]
+)
+def test_a_heading_edge_is_marked_before_its_inner_blocks_are_unwrapped(
+    tag: str, renamed: str
+) -> None:
+    # The newline goes at the heading's edge, the shallowest boundary, not inside it at
+    # the edge of the <div> the policy then unwraps.
+    html = f"<{tag}><div>a</div></{tag}>b"
+    assert sanitize_article_html(html) == f"<{renamed}>a</{renamed}>\nb"
+
+
+@pytest.mark.parametrize(
     ("html", "expected"),
     [
         ("a<p>b</p>c", "a\n<p>b</p>\nc"),
