@@ -135,6 +135,7 @@ def test_kept_blocks_are_separated_at_the_shallowest_boundary(html: str, expecte
         ("<pre><b>a</b><br>b</pre>", "<pre><b>a</b>\nb</pre>"),
         # The newline goes after the last element before the <br>, not the first.
         ("<pre><b>a</b><i>b</i><br>c</pre>", "<pre><b>a</b><i>b</i>\nc</pre>"),
+        ("<pre><b>a</b>x<i>b</i>y<br>c</pre>", "<pre><b>a</b>x<i>b</i>y\nc</pre>"),
         ("<pre>a<br><br>b</pre>", "<pre>a\n\nb</pre>"),
         ("<pre><code>a<br>b</code></pre>", "<pre><code>a\nb</code></pre>"),
     ],
