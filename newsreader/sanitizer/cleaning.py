@@ -505,8 +505,8 @@ def _is_settled(root: ET.Element, serialized: str) -> bool:
     _fast_text accepts only HTML whose parse is its tags' nesting with its decoded
     text, and the serializer's escapes decode to exactly what they escaped. What is
     left are the two things a parser normalizes: CR (the serializer writes it raw) and
-    the newline right after <pre> (the policy drops one, a second one would go on the
-    next parse). The policy is idempotent on everything else.
+    the newline right after <pre> (the policy drops them all, so that check is only a
+    guard). The policy is idempotent on everything else.
     """
     if "\r" in serialized:
         return False
