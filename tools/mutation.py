@@ -90,6 +90,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/newsreader/test_sanitizer.py",
             "tests/newsreader/test_sanitizer_fastpath_grid.py",
+            "tests/newsreader/test_sanitizer_mutants.py",
             "tests/articles/test_ingest_text_contract.py",
         ),
     ),

@@ -337,8 +337,10 @@ class _Policy:
                     del attrib[span]
         if tag == "pre" and element.text and element.text.startswith("\n"):
             # A parser drops one newline right after <pre>, so a text starting
-            # with "\n" would lose it when the stored string is parsed again.
-            element.text = element.text[1:] or None
+            # with "\n" would lose it when the stored string is parsed again. All
+            # the leading newlines go at once: one a round, eleven of them outlasted
+            # _canonicalize's rounds and the stored string was not canonical.
+            element.text = element.text.lstrip("\n") or None
         if tag in _EMPTY_CHECKED:
             strip = tag in _EMPTY_BLOCKS
             if not _has_text(element, strip=strip) and element.find(".//img") is None:
@@ -503,8 +505,8 @@ def _is_settled(root: ET.Element, serialized: str) -> bool:
     _fast_text accepts only HTML whose parse is its tags' nesting with its decoded
     text, and the serializer's escapes decode to exactly what they escaped. What is
     left are the two things a parser normalizes: CR (the serializer writes it raw) and
-    the newline right after <pre> (the policy drops one, a second one would go on the
-    next parse). The policy is idempotent on everything else.
+    the newline right after <pre> (the policy drops them all, so that check is only a
+    guard). The policy is idempotent on everything else.
     """
     if "\r" in serialized:
         return False
