@@ -447,12 +447,21 @@ def test_every_occurrence_is_found_overlapping_ones_included(text, needle):
 @pytest.mark.parametrize(
     ("word", "period"),
     [("a", 1), ("aaaa", 1), ("abab", 2), ("ababa", 2), ("abcab", 3), ("aab", 3), ("abaab", 3),
-     ("abacaba", 4), ("", 0)],
+     ("abacaba", 4), ("aabaaa", 4), ("", 0)],
 )  # fmt: skip
 def test_the_smallest_period_of_a_word(word, period):
     from annotations.anchoring import _smallest_period
 
     assert _smallest_period(word) == period
+
+
+@given(st.text(alphabet="ab", min_size=1, max_size=14))
+def test_the_smallest_period_is_the_first_shift_that_matches(word):
+    from annotations.anchoring import _smallest_period
+
+    assert _smallest_period(word) == next(
+        p for p in range(1, len(word) + 1) if word[p:] == word[: len(word) - p]
+    )
 
 
 def test_a_quote_that_repeats_itself_in_a_story_that_does_is_found_in_linear_time():
@@ -469,7 +478,10 @@ def test_a_quote_that_repeats_itself_in_a_story_that_does_is_found_in_linear_tim
             calls["find"] += 1
             return str.find(self, *args, **kwargs)
 
-    hits = real(Counting("a" * 100_000), "a" * 10_000)
-    assert hits == list(range(90_001))
-    # The first hit, the second (which shows the overlap), and the search after the run.
-    assert calls["find"] == 3
+    for lead in ("", "b" * 20_000):  # the run far from the text's start too
+        calls["find"] = 0
+        hits = real(Counting(lead + "a" * 100_000 + "b."), "a" * 10_000)
+        assert hits == list(range(len(lead), len(lead) + 90_001))
+        # The first hit, the second (which shows the overlap), and the search after
+        # the run.
+        assert calls["find"] == 3
