@@ -411,20 +411,20 @@ class PostgresBackend(Backend):
         }
 
 
-def _score_sql(spec: Index, terms_table: str, where: str = "") -> str:
+def _score_sql(spec: Index, terms_table: str) -> str:
     """Each (term, document)'s score from an fts5vocab instance table: per column,
     the column's points × 1000·tf/(tf+1) (integer division), added up."""
     points = " ".join(f"WHEN '{c.name}' THEN {c.points}" for c in spec.columns)
     return (
         f"INSERT INTO {spec.scores_table} (term, doc, score) "  # noqa: S608
         f"SELECT term, doc, SUM((CASE col {points} ELSE 1 END) * (1000 * n / (n + 1))) "
-        f"FROM (SELECT term, doc, col, COUNT(*) AS n FROM {terms_table}{where} "
+        f"FROM (SELECT term, doc, col, COUNT(*) AS n FROM {terms_table} "
         "GROUP BY term, doc, col) GROUP BY term, doc"
     )
 
 
 def install_scores(cursor: CursorWrapper, spec: Index) -> None:
-    """SQLite: create the scores table of spec when missing. Indexing asks each time:
+    """SQLite: create the scores table of spec when missing. Every write asks:
     data migrations of other apps index with today's code, at points of the migration
     graph before library 0009 (which fills the table for what was indexed before it)."""
     cursor.execute(
