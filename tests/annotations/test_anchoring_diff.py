@@ -9,8 +9,6 @@ run of exactly NEIGHBOUR characters, exactly MAX_TOKEN_PAIRS token pairs).
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from annotations.anchoring import (
@@ -577,13 +575,7 @@ def test_context_before_counts_a_leading_paragraph_break_as_the_text_start():
 # --- Step 0 through the diff: the quote unchanged.
 
 
-def words(seed: int, size: int) -> str:
-    """size characters of random consonant words (nothing agrees by chance)."""
-    rng = random.Random(seed)
-    out = ""
-    while len(out) < size:
-        out += "".join(rng.choice("bcdfghjklmnpqrstvwz") for _ in range(rng.randint(3, 8))) + " "
-    return out[:size]
+from tests.annotations.test_anchoring_thresholds import words  # noqa: E402
 
 
 def _follow(old: str, new: str, start: int, end: int) -> Anchor:

@@ -34,22 +34,7 @@ from annotations.anchoring import (
     anchor,
     describe,
 )
-
-
-def words(seed: int, size: int) -> str:
-    """size characters of random consonant words."""
-    rng = random.Random(seed)
-    out = ""
-    while len(out) < size:
-        out += "".join(rng.choice("bcdfghjklmnpqrstvwz") for _ in range(rng.randint(3, 8))) + " "
-    return out[:size]
-
-
-P = words(1, CONTEXT - 1) + " "  # the quote's prefix
-S = " " + words(2, CONTEXT - 1)  # and suffix
-A = words(3, 300) + "\n"  # paragraphs around it
-B = "\n" + words(4, 300)
-NEW = words(5, 80) + "\n"  # a paragraph inserted at the top: every offset moves
+from tests.annotations.test_anchoring_thresholds import NEW, A, B, P, S, words
 
 
 def at(text: str, quote: str, occurrence: int = 0) -> Selectors:
