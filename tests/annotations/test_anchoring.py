@@ -20,6 +20,7 @@ from annotations.anchoring import (
     describe,
 )
 from bench.anchoring import run
+from tests.cpu import slowness
 
 SHARED_SAMPLE = Path("/work/shared/samples/techradar-kaspersky-uk.txt")
 SAMPLE = Path(__file__).resolve().parents[2] / "articles" / "samples" / "techradar-kaspersky-uk.txt"
@@ -425,8 +426,10 @@ def test_it_anchors_quickly_on_a_100_kb_text() -> None:
     timings.sort()
     mean, p95 = statistics.fmean(timings) * 1000, timings[int(len(timings) * 0.95)] * 1000
     print(f"anchor() on {len(text)} chars: mean {mean:.3f} ms, p95 {p95:.3f} ms")
-    assert mean < 5
-    assert p95 < 20
+    # In milliseconds of the reference machine (tests/cpu.py), which takes about 1 and 4.
+    slow = slowness()
+    assert mean < 5 * slow
+    assert p95 < 20 * slow
 
 
 # --- Finding every occurrence, overlapping ones included

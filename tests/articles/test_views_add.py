@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import re
 import socket
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -369,18 +368,22 @@ def test_a_worst_case_paste_of_the_maximum_size_takes_well_under_a_second(signed
     body = "Title\n" + "\n".join(lines)
     body = body[: PLAIN_TEXT_MAX_CHARS - 10]
     split_glued_words("wasbanned")  # loads wordfreq's dictionary once per process: 0.5 s
-    start = time.process_time()
-    response = signed_in.post(reverse("add_paste"), {"text": body, "format": "text"})
-    assert time.process_time() - start < 1
+    # A new paste each try, so that a repeat is not the paste of one already stored.
+    response = within_cpu(
+        1.0,
+        lambda attempt: signed_in.post(
+            reverse("add_paste"), {"text": f"{body[:-10]}\nTry {attempt}.", "format": "text"}
+        ),
+    )
     assert response.status_code in (302, 400)
 
 
 def test_an_html_paste_with_more_elements_than_an_article_is_refused_quickly(signed_in):
     # Was 47 s of CPU for 5 MB of "<b>a</b>": now refused after one lxml parse.
     body = "<html><body>" + "<b>a</b>" * 600_000 + "</body></html>"
-    start = time.process_time()
-    response = signed_in.post(reverse("add_paste"), {"text": body, "format": "html"})
-    assert time.process_time() - start < 2
+    response = within_cpu(
+        2.0, lambda _: signed_in.post(reverse("add_paste"), {"text": body, "format": "html"})
+    )
     assert response.status_code == 400
     assert f"more than {MAX_ELEMENTS:,} HTML elements" in text(response)
     assert Story.objects.count() == 0
