@@ -934,6 +934,32 @@ def test_it_keeps_paragraphs_that_mention_offers(paragraph):
     assert kept([p(PROSE[0]), p(paragraph), p(PROSE[1])]) == [PROSE[0], paragraph, PROSE[1]]
 
 
+_CLOSING = (
+    "From finding a toy that blocks a kitchen drain to planning the repair of a city's main "
+    "sewer, inspection cameras are changing how plumbers work, and if you want to know how "
+    "your business can use one, contact us today."
+)
+
+
+def test_it_keeps_a_closing_paragraph_that_ends_on_a_call_to_action():
+    # 40 words: the post's last paragraph, whose last sentence asks the reader to call.
+    assert len(_CLOSING.split()) == 40
+    assert kept([p(PROSE[0]), p(_CLOSING)]) == [PROSE[0], _CLOSING]
+
+
+def test_it_drops_a_call_to_action_of_up_to_thirty_words():
+    cta = "Want to know how your business can use an inspection camera? " + (
+        "Our team of plumbers has the answers, so contact us today."
+    )
+    assert len(cta.split()) == 22
+    longest = cta.replace("Our team", "Our friendly, experienced and local team", 1)
+    longest = longest.replace("the answers", "all of the answers you need", 1)
+    assert len(longest.split()) == 30
+    assert kept([p(PROSE[0]), p(cta)]) == [PROSE[0]]
+    assert kept([p(PROSE[0]), p(longest)]) == [PROSE[0]]
+    assert kept([p(PROSE[0]), p(longest + " Thanks.")]) == [PROSE[0], longest + " Thanks."]
+
+
 def test_it_drops_the_pitch_over_a_sales_button():
     blocks = [p(PROSE[0]), h("Ready to ship faster?", 3), p("Book a demo"), p(PROSE[1])]
     assert kept(blocks) == [PROSE[0], PROSE[1]]
