@@ -1069,6 +1069,14 @@ def test_it_keeps_companies_described_in_the_story(closing):
     assert kept(blocks) == [*PROSE, closing]
 
 
+def test_it_keeps_the_last_company_of_a_list_the_story_reviews():
+    # Without an "About Northwind" label over it, the paragraph is the list's last entry.
+    entry = "Northwind is a design studio in Lisbon. We liked how it helps teams ship fast."
+    blocks = [*(p(text) for text in PROSE), h("5. Northwind", 3), p(entry)]
+    assert kept(blocks) == [*PROSE, "5. Northwind", entry]
+    assert kept([*(p(text) for text in PROSE), p(entry)]) == [*PROSE, entry]
+
+
 @pytest.mark.parametrize(
     ("before", "after", "lost"),
     [
