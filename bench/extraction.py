@@ -121,15 +121,34 @@ def glued_words(text: str) -> list[str]:
     return [token for token in _WORD.findall(text) if is_glued(token)]
 
 
+# A token at least this common is a word, whatever the truth has beside it: "area" is
+# not "are" + "a", nor "today" "to" + "day".
+JOINED_WORD_MAX = 3.0
+
+
 def joined_words(text: str, truth: str) -> list[str]:
-    """Tokens of ``text`` that the truth has as two or three words in a row ("cottonhemp"
-    for "cotton", "hemp"; "1kyle" for a table's "1", "Kyle"): text whose separator was
-    lost, most often between two blocks. A token the truth itself has is not counted."""
-    wanted = words(truth)
+    """Tokens of ``text`` that the truth has as two or three words in a row, with only
+    whitespace between them ("cottonhemp" for "cotton hemp"; "1kyle" for a table's "1",
+    "Kyle"): text whose separator was lost, most often between two blocks. Not counted: a
+    token the truth itself has, a common word ("area"), and parts the truth joins with
+    punctuation, which no lost separator explains ("U.S." and "US", "1,000" and "1000",
+    "e-learning" and "elearning": the page wrote them so)."""
+    lowered = truth.lower()
+    found = list(_WORD.finditer(lowered))
+    wanted = [match.group() for match in found]
+    apart = [not lowered[a.end() : b.start()].strip() for a, b in pairwise(found)]
+    joined = {wanted[i] + wanted[i + 1] for i, spaced in enumerate(apart) if spaced}
+    joined |= {
+        wanted[i] + wanted[i + 1] + wanted[i + 2]
+        for i in range(len(apart) - 1)
+        if apart[i] and apart[i + 1]
+    }
     vocabulary = set(wanted)
-    joined = {a + b for a, b in pairwise(wanted)}
-    joined |= {a + b + c for a, b, c in zip(wanted, wanted[1:], wanted[2:], strict=False)}
-    return [token for token in words(text) if token not in vocabulary and token in joined]
+    return [
+        token
+        for token in words(text)
+        if token not in vocabulary and token in joined and _zipf(token) < JOINED_WORD_MAX
+    ]
 
 
 def _normalized(text: str) -> str:

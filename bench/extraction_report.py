@@ -265,8 +265,10 @@ def section(halves: Halves, *, pages: int, repeat: int, when: datetime) -> str:
             "6+ letters that wordfreq does not know (Zipf < 1.5) but that splits into two "
             'common words (Zipf ≥ 3 each); that counts real compounds too ("codebases"), '
             "so words joined across a lost separator are counted against the truth: a token "
-            "the truth does not have but that is two or three of its words in a row "
-            '("cottonhemp", "1kyle"). The pipeline is scored on the stored `body_text` '
+            "the truth does not have but that is two or three of its words in a row with "
+            'only whitespace between them ("cottonhemp", "1kyle"; not a common word such '
+            'as "area", Zipf ≥ 3, nor "us" for "U.S."). The pipeline is scored on the '
+            "stored `body_text` "
             "itself. Speed: both systems run on the same decoded "
             f"pages in one process, interleaved, {timing}; reading and gunzip are not "
             "timed; pages/second is pages over the summed wall-clock time, and the CPU-time "

@@ -475,3 +475,9 @@ def test_it_counts_words_joined_where_the_truth_has_them_apart():
     assert joined_words("cotton\nhemp and linen", truth) == []
     # A word the truth itself writes as one is not a joined one.
     assert joined_words("a codebase", "the code base and the codebase") == []
+
+
+def test_a_common_word_or_parts_joined_by_punctuation_are_not_joined_words():
+    truth = "They are a team in the U.S. with 1,000 staff in e-learning, working to day."
+    assert joined_words("an area in the US with 1000 staff in elearning today", truth) == []
+    assert joined_words("teamin", truth) == ["teamin"]
