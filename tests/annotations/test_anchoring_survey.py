@@ -66,6 +66,23 @@ def test_an_empty_quote_is_orphaned():
     assert anchor(selectors, A + P + S + B) == ORPHANED
 
 
+@pytest.mark.parametrize("with_diff", [False, True])
+@pytest.mark.parametrize("ending", ["", " end."])
+def test_a_quote_edited_shorter_than_itself_is_found_in_a_text_shorter_than_the_quote(
+    with_diff, ending
+):
+    # A passage that was nearly all of the text, 8 of its 60 characters cut: 0.87 similar
+    # after its whole prefix (the text start). That the text is now shorter than the quote
+    # (without the old ending) says nothing against it: only a verbatim copy needs room.
+    quote = words(61, 59).strip() + "q"
+    text = "Intro: " + quote + " end."
+    selectors = at(text, quote)
+    edited = "Intro: " + quote[:20] + quote[28:] + ending
+    assert (len(edited) < len(quote)) is (ending == "")
+    diff = TextDiff(text, edited) if with_diff else None
+    assert anchor(selectors, edited, diff) == Anchor(AnchorState.CHANGED, 7, 59, 52 / 60)
+
+
 # --- Context agreement.
 
 
