@@ -960,3 +960,32 @@ def test_old_neighbours_overlapping_by_snap_characters_where_they_meet_are_its_o
     moved = A + B + copy
     result = anchor(describe(old, start, start + len(quote)), moved)
     assert (result.state, result.start) == (AnchorState.CHANGED, moved.index(edited))
+
+
+def test_with_the_diff_the_unchanged_sentence_after_a_moved_quote_is_no_rival():
+    # The quote moved to another paragraph with its suffix; its old prefix is now followed
+    # by the sentence that came after it, unchanged, and 0.95 similar to it (list items:
+    # "Rating: 4.4" moved, "Rating: 4.5" stays). The diff says those words were all there,
+    # after the passage: another passage, not an edit of this one. (Their old place is
+    # after the quote's end: an overlap test without "old < end" would take it as ours.)
+    quote = words(71, 39).strip() + "q"
+    similar = "X" + quote[1:30] + "Y" + quote[31:]
+    rest, head = words(72, 200), words(73, 200) + "\n"
+    old = head + P + quote + S + " " + similar + " " + rest
+    new = head + P + similar + " " + rest + "\n" + "#" + quote + S + "#" + words(74, 50)
+    start = len(head + P)
+    moved = new.index("#" + quote) + 1
+    result = _follow(old, new, start, start + len(quote))
+    assert result == Anchor(AnchorState.MOVED, moved, moved + len(quote), 1.0)
+
+
+def test_with_the_diff_a_copy_only_starting_in_old_text_is_weighed_as_the_quote():
+    # "b" + quote's first word lost its doubled "b": the quote is still there verbatim,
+    # one character earlier, right after the unchanged "Hi, ". Only a copy the diff holds
+    # whole (all of it old text from elsewhere) is another passage; this one starts where
+    # an unchanged stretch ends and is the quote, moved: found whole, not as an edit of
+    # it one letter shorter.
+    quote = "b" + words(81, 39).strip() + "q"
+    old = "Hi, b" + quote + S + B
+    new = "Hi, " + quote + S + B
+    assert _follow(old, new, 5, 5 + len(quote)) == Anchor(AnchorState.MOVED, 4, 45, 1.0)

@@ -140,6 +140,24 @@ def test_search_over_fewer_than_64_positions_tries_every_one(low, high):
         assert found == peak
 
 
+@pytest.mark.parametrize(("low", "high", "grid"), [(0, 64, 2), (0, 100, 3), (10, 330, 10)])
+def test_search_over_64_positions_or_more_samples_every_32nd_of_its_range(low, high, grid):
+    # The grid's step is (high - low) // 32 (then refined around the best): a score that
+    # is not V-shaped, one isolated peak off the grid and away from the expected
+    # position, is not seen (a real edit distance never spikes like this). A finer grid
+    # (// 33) would step 1, 3, 9 and land on these peaks.
+    assert (high - low) // 32 == grid
+    for peak in range(low + 1, high, grid):
+        if peak - low <= grid:  # found by the refinement around the expected position
+            continue
+        found = _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [])
+        assert found == low
+        # Named among the extra positions (the snapped edges), it is found.
+        assert (
+            _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [peak]) == peak
+        )
+
+
 def test_search_never_leaves_its_range():
     assert _search(lambda p: p, 0, 10, 0, []) == 10
     assert _search(lambda p: -p, 5, 10, 10, []) == 5
@@ -899,3 +917,240 @@ def test_an_edit_now_at_the_very_start_of_the_text_is_found_from_its_suffix():
     selectors = at(text, Q20)
     edited = "X" + Q20[1:] + S + B
     assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 0, 20, 0.95)
+
+
+def snapped_case(seed: int) -> tuple[str, str, str, str]:
+    """Like edited_case, but more often a quote of a short repeated unit, and often
+    followed by many copies of its last (or first) characters: more places to snap an
+    edge to than MAX_SNAPS."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300, 400])
+    quote = words(seed + 1000, length - 1) + "q"
+    if r.random() < 0.6:
+        unit = words(seed + 7, r.choice([2, 3, 4, 8, 9, 12]))
+        n = length // len(unit) - r.randint(0, 3)
+        quote = unit * n + quote[: length - len(unit) * n]
+        quote = quote[::-1] if r.random() < 0.5 else quote
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, length - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40])
+    if r.random() < 0.5:
+        after = words(seed + 9000, 400)
+    elif r.random() < 0.5:
+        after = quote[-r.randint(8, 30) :] * 20
+    else:
+        after = quote[: r.randint(8, 30)] * 20
+    return quote, changed, before, after
+
+
+# Seeds where the edge is found only with the first MAX_SNAPS places its last (first)
+# characters occur, each taken once, in order, within the range searched.
+@pytest.mark.parametrize("seed", [328, 10674, 11697])
+def test_the_end_search_lands_on_the_end_of_a_repetitive_edited_passage(seed):
+    quote, changed, before, after = snapped_case(seed)
+    text = before + changed + after
+    start = len(before)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+
+
+@pytest.mark.parametrize("seed", [11797, 14212])
+def test_the_start_search_lands_on_the_start_of_a_repetitive_edited_passage(seed):
+    quote, changed, _, after = snapped_case(seed)
+    text = after[::-1] + changed + "#" * 40
+    end = len(after) + len(changed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+# Small texts found by a differential search of anchor() against mutants of the survey's
+# window limits, tie-breaks and rival tests: two- and three-letter texts make the old
+# neighbours' keys and the quote's edges recur, which is where those limits decide. Each
+# answer was checked by reading the texts: the edit found is the closest one (or the
+# one nearest the old offsets, or with the most context), and where it is orphaned the
+# alternative would take in characters of the old prefix or suffix, or pick one of two
+# places that compete.
+@pytest.mark.parametrize(
+    ("old", "start", "end", "new", "with_diff", "expected"),
+    [
+        pytest.param(
+            "bbbaa,bbabaabba\nbbbaaaab,",
+            10,
+            17,
+            "aaaab babbaa.bbbbaaa,ab,a bb,bbb.ababbaaa b\naba aaaababb.aa.abaaabbb,aaaa abaaabaa,bb,ababababaab,abbb,aaaab.bbab abaaabb\nab aaba.aaaaab aaaaab b.ababba,aaaaba bb b bb\nbb aa,bbbbbaa,bbab,aaaabba,aa\nbababba\nbbbaaaab,",
+            True,
+            Anchor(AnchorState.CHANGED, 199, 207, 0.875),
+            id="start search stops after the prefix's tail: one letter more similar",
+        ),
+        pytest.param(
+            "aabbab ab\nbbbaaa abbbb,baabab\nba",
+            31,
+            32,
+            "aabbab ab\nbbbaaa abbbb,baabab\nbaa.",
+            False,
+            Anchor(AnchorState.ANCHORED, 31, 32, 1.0),
+            id="a one-letter quote at the text's end, text added after it",
+        ),
+        pytest.param(
+            "aaac.ab,bbca\nccabcc ab.ccab bbcb acabb a,aacbca,aa bccacac cabbbb\naccaaa\nccbb bbcbc\nbacbbbbc ab caccb\nbc,",
+            1,
+            73,
+            "cb,bccbc ab.ccab bbcb acabb a,aacbca,aa bccacac cabbbb\naccaaa\nccbb bbcbc\nbacbbbbc ab caccb\nbc,",
+            False,
+            Anchor(AnchorState.CHANGED, 0, 62, 0.8611),
+            id="a short prefix of SNAP characters bounds the start search",
+        ),
+        pytest.param(
+            "bbb a.ababaa,aabaabb aaabaa.aaabaaaa,abbbaba aba\nba aaa bbbab abbabb bb\nb,bbaabaab,babaaba.abbbbabb,b ab.aa",
+            8,
+            75,
+            "abaabbb a.abaabaaaa,abbbaba aba\nba aaa bbbab abbabb bb\nb,bbaabaab,babaaba.abbbbabb,b ab.aa",
+            False,
+            ORPHANED,
+            id="the start search never reaches back into the old prefix",
+        ),
+        pytest.param(
+            "ababaa.bbaba a bbaababb baabb.baaa,aabbbbbb,bb\naa.babb aaaabb abbabaaa\naabbba.aaabaab ",
+            1,
+            78,
+            "aabaa.bbaba bbaababb baabb.baaa,aabbbbbbbb\naa.babb aaaabb abaaabaab a",
+            False,
+            ORPHANED,
+            id="the end search stops at the old suffix found right after the prefix",
+        ),
+        pytest.param(
+            "b b aa\naabbabaa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            8,
+            30,
+            "b b aa\naa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            False,
+            ORPHANED,
+            id="the prefix found right before the edit bounds the start search",
+        ),
+        pytest.param(
+            "baa baaab b aa\naabbabaa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            16,
+            38,
+            "baa baaab b aa\naa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            False,
+            ORPHANED,
+            id="the prefix found past the longest start still bounds the start search",
+        ),
+        pytest.param(
+            "zjhgghrjnpk lc nnbfqt lbvrchg mfd ql pt",
+            0,
+            7,
+            "zjhgghjhgghrjnpk lc nnbfqt lbvrchg mfd ql pt",
+            False,
+            Anchor(AnchorState.CHANGED, 5, 12, 0.8571),
+            id="equally similar: the one with more context on both sides",
+        ),
+        pytest.param(
+            "t gw zhvcpcn ls nt fttqvv dcrdg\nbmvrtnq hrb mncwpvgm vnzzkzkh pldnt llrpd wdwjp b",
+            32,
+            49,
+            "nt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nt gw zhvcpcn ls nt fttqvv dcrdg\nbmvrtnq hrb mncwpvgm vnzzkzkh pldnt llrpd wdwjp bnt fttqvv dcrdg\nbnqZrbZ mncwpvgm vnzzkzkh pld",
+            False,
+            ORPHANED,
+            id="a rival with exactly KEY characters of suffix counts as both neighbours",
+        ),
+        pytest.param(
+            "w cpsknpnm fqrstvkwq lk zppw wvztwgrckfz vhkhcmv",
+            17,
+            32,
+            " cpsknpnm fqrstvqlkX zpw wvztwgrckfz vhkhcmvkwq lk zppw wvztwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmv",
+            True,
+            ORPHANED,
+            id="a rival between both neighbours outweighs a copy with its own neighbour",
+        ),
+        pytest.param(
+            "kdj pv jwv ptcpn\ntgq hrk mhvnfvrv zfdb mkdhz mqcmbt vnqbwg qp vchghrrn qrf qnjwpm qjngf rwszf fdzvwp hhftzkz rqgjft kbtdp hzb qgs ndjtztcf bzhwj cmfrrccb dszpk nmtl zp zmwsb qsfdntf qcwfcz pzmkqvfs fltnz njvkpb qqqp lnrpcsl ztrcf sg dzlbmj qvm fqjpnlc fcn vt kzfsg wdjnlk vgn r\nwzp dzjvd drhkj",
+            17,
+            277,
+            "dj pv jwv ptcpn\nYjwpmYjngfrYsXzf fdzvYwp hhftZkz rqgjftkbtp Xhzb qgY ndjtztcfbzhwj mfrrYcb Ydszp nmtzp zmwsbZX qXdnf qcwZXcz pZzmkqvfs ltnYXz ZYkpX Yqqp nZXl ztrcf sg dzlZmj qv fXjpnYYcY fcn vt kYfYZ wdjnk vgYnr\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkjtgq hrk mhvnfvrv zfdb mkdhz mqcmbt vnqbwg qp vchghrrn qrf qnjwpm qjngf rwszf fdzvwp hhftzkz rqgjft kbtdp hzb qgs ndjtztcf bzhwj cmfrrccb dszpk nmtl zp zmwsb qsfdntf qcwfcz pzmkqvfs fltnz njvkpb qqqp lnrpcsl ztrcf sg dzlbmj qvm fqjpnlc fcn vt kzfsg wdjnlk vgn r",
+            False,
+            ORPHANED,
+            id="an edit with exactly KEY characters of suffix is a rival of a weak copy",
+        ),
+        pytest.param(
+            "hcp pbmpghf jllg fssmsgp gwsc ptjdw rc fzrdfzwk ghkngf mfzntwh qv rz wpj bqcfjf jqkm btbmqgf wb qbtp wqpc cdlkvd grktsz vwvvbjjn dzvnkr mlmkjq gf bqpv jjqrktsd fszkht dbbfkw zshm zmhdt zzdbhq mkmft shffpbgm mggh srsr bbs hmdznv dj tstkfrm rlhfrbsw gzct gkgkb wgq twmdjgm pzrjvsff mlrct lvnb qlpsdctt cjl jchffgqt tl hdnw rrp",
+            32,
+            292,
+            "lpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchf fssmsgp gwsc ptjdw rc z cdlkvd grktszY vwvvbjjn dzvnkr mlmZjqZ gf bqpv Xjqrktsd fsXkht dbbfkwXzsYhm zmZht zzbhq mkmft sYhffpbgmX gXh srr bb Zhmdznv d tstkfrm rlhfsw gzct gkgYb wgq tZmZdjgm Ypzrvsff lrZct lvnb qlpsdctt cjl jchfhcp pbmpghf jllg fssmsgp gwsc ptjdw rc fzrdfzwk ghkngf mfzntwh qv rz wpj bqcfjf jqkm btbmqgf wb qbtp wqpc cdlkvd grktsz vwvvbjjn dzvnkr mlmkjq gf bqpv jjqrktsd fszkht dbbfkw zshm zmhdt zzdbhq mkmft shffpbgm mggh srsr bbs hmdznv dj tstkfrm rlhfrbsw gzct gkgkb wgq twmdjgm pzrjvsff mlrct lvnb qlpsdctt cjl jchffgqt tl hdnw rrp",
+            False,
+            ORPHANED,
+            id="an edit with exactly KEY characters of prefix is a rival of a whole copy",
+        ),
+        pytest.param(
+            "a.bab baaa,bbbbbbab ababa\nabbbbb baabb\nb\nb\n",
+            15,
+            43,
+            "a.bab baaa,bbbbba\nabbbbb baabb\nb\nb\n",
+            False,
+            ORPHANED,
+            id="the start search reaches back to the text start for the prefix",
+        ),
+        pytest.param(
+            "aaa,bbbbbbab ababa\nabbbbb baabb\nb\nb\n",
+            8,
+            36,
+            "aaa,bbbbba\nabbbbb baabb\nb\nb\n",
+            False,
+            ORPHANED,
+            id="the start search finds the prefix at the very text start",
+        ),
+        pytest.param(
+            "bbb ab ab",
+            0,
+            1,
+            "bb ab ab",
+            False,
+            ORPHANED,
+            id="the old suffix at the text start: the quote that began it was deleted",
+        ),
+        pytest.param(
+            "abbbcbc acaa cbcbba ccc acacb baac cbc c",
+            0,
+            40,
+            "\nabbbcbc acaa cbcbba ccc acacb baac cbc c\nabbbcbc acaa cbcbba ccc acacb baac cbc ccccba ",
+            False,
+            ORPHANED,
+            id="two whole copies of a whole-text quote: a tie",
+        ),
+        pytest.param(
+            "qfgbbp pddl wmkmggsc fsh wnwppbcf hzsk \nbv jnfn pz jqmvtbhg\nfkqswt wk czjf nggnzv mmpwtnjl ",
+            40,
+            59,
+            "ddl wmkmggsc fsh wnwppbcf hzsk \nbv jnfn pz jqmvth jnfn pz jqmvtbhg\nfkqswt wk czjf nggnzv mmpwtnjl ",
+            False,
+            Anchor(AnchorState.CHANGED, 47, 66, 0.8947),
+            id="equally similar and as much context: the one closer to the old offsets",
+        ),
+        pytest.param(
+            "stbwh kptmgjlh qpcht jhp\nhb jldls bbzd msq sltckjpl wmns",
+            0,
+            24,
+            "kptmjlqXpchXt jZhp\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd mstbwh kptmgjlh qpcht jhp\nhb jldls bbzd msq sltckjpl wmns",
+            True,
+            ORPHANED,
+            id="an edit with exactly KEY characters of prefix is a rival of a weak copy",
+        ),
+    ],
+)
+def test_the_survey_s_limits_in_texts_where_every_key_recurs(
+    old, start, end, new, with_diff, expected
+):
+    diff = TextDiff(old, new) if with_diff else None
+    result = anchor(describe(old, start, end), new, diff)
+    assert (result.state, result.start, result.end) == (
+        expected.state,
+        expected.start,
+        expected.end,
+    )
+    assert result.score == pytest.approx(expected.score, abs=1e-4)
