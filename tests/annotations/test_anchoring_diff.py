@@ -989,3 +989,19 @@ def test_with_the_diff_a_copy_only_starting_in_old_text_is_weighed_as_the_quote(
     old = "Hi, b" + quote + S + B
     new = "Hi, " + quote + S + B
     assert _follow(old, new, 5, 5 + len(quote)) == Anchor(AnchorState.MOVED, 4, 45, 1.0)
+
+
+def test_with_the_diff_the_quote_s_own_words_left_in_place_compete_with_a_copy_elsewhere():
+    # The quote's last word went at the text's end, where it was after its prefix, and
+    # a verbatim copy with part of its suffix appeared in another paragraph. The words
+    # left after the prefix are the passage's own (the diff: unchanged, at its old place),
+    # 0.95 similar next to the whole prefix: the passage edited in place, or moved? Two
+    # answers: orphaned. (Words the diff says were elsewhere in the old text would not
+    # compete: see the unchanged sentence after a moved quote.)
+    base = words(77, 37).strip()
+    quote = base + " zq"
+    head, rest = words(73, 200) + "\n", " " + words(72, 200)
+    old = head + P + quote + S + rest
+    new = head + "#" + quote + S[:20] + "#" + words(74, 50) + "\n" + P + base + " "
+    start = len(head + P)
+    assert _follow(old, new, start, start + len(quote)).is_orphaned

@@ -15,6 +15,7 @@ import pytest
 from annotations.anchoring import (
     CONTEXT,
     EDGE_CREDIT,
+    MAX_KEY_HITS,
     MAX_OCCURRENCES,
     MAX_TOKEN_PAIRS,
     ORPHANED,
@@ -1141,6 +1142,24 @@ def test_the_start_search_lands_on_the_start_of_a_repetitive_edited_passage(seed
             ORPHANED,
             id="an edit with exactly KEY characters of prefix is a rival of a weak copy",
         ),
+        pytest.param(
+            " rh hthqc wrl hndlrdt qswm wsp jhthwwzw hzq vrrqfrpg ld lt fm qq sjvn csqpsp cjmp qqn nkjdjdb fc fpfl nqgmk nk ljrhk jkzr kbfb qk zmdc vmdmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc dw rpgg",
+            1,
+            261,
+            " hcnbtfp\nrh htmdc vmdmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc dw rpgg\npr nlt wpcgfsh mwkrlh hcnbtfp\nrh hthqc wrl hndlrdt qswm wsp jhthwwzw hzq vrrqfrpg ld ldmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc ",
+            False,
+            ORPHANED,
+            id="two edits, one without the quote's last characters after it: both weighed",
+        ),
+        pytest.param(
+            "rddknfhdw tcddbz\nzngs gllhw jkn rlmf vbcmn vbjjz",
+            2,
+            16,
+            "rdfhdw tcddbz\nzngs gllhw jkn rlmf vbcmn vbjjz",
+            True,
+            Anchor(AnchorState.CHANGED, 2, 13, 0.7857),
+            id="an edit exactly as short as the quote can become between both neighbours",
+        ),
     ],
 )
 def test_the_survey_s_limits_in_texts_where_every_key_recurs(
@@ -1154,3 +1173,117 @@ def test_the_survey_s_limits_in_texts_where_every_key_recurs(
         expected.end,
     )
     assert result.score == pytest.approx(expected.score, abs=1e-4)
+
+
+def periodic_edge_case(seed: int) -> tuple[str, str, str, str]:
+    """A quote starting and ending with a unit of one to three letters repeated past SNAP
+    characters, often next to more of it: its first or last SNAP characters occur at
+    overlapping places, one character apart."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300])
+    unit = r.choice(["q", "qz", "qqz", "ab", "aab"])
+    edge = unit * (8 // len(unit) + 1)
+    quote = edge + words(seed + 1000, length - 16) + edge
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, len(quote) - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40, unit * 20])
+    after = r.choice([words(seed + 9000, 400), unit * r.randint(5, 60) + words(seed + 9000, 400)])
+    return quote, changed, before, after
+
+
+# Each overlapping place is snapped to (the next search starts one character on), and the
+# start's snaps are looked for up to where a quote-long window could start.
+@pytest.mark.parametrize(("seed", "edge"), [(4528, "end"), (5825, "start")])
+def test_the_edge_searches_land_on_an_edited_passage_with_periodic_edges(seed, edge):
+    quote, changed, before, after = periodic_edge_case(seed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    if edge == "end":
+        text, start = before + changed + after, len(before)
+        assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+    else:
+        text, end = after[::-1] + changed + before[::-1], len(after) + len(changed)
+        assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+@pytest.mark.parametrize("side", ["prefix", "suffix"])
+def test_a_whole_context_repeated_as_boilerplate_locates_nothing_even_at_the_text_s_edge(side):
+    # The quote's neighbour on one side is a whole context (CONTEXT characters: the quote
+    # was not at the text's edge), now repeated more than MAX_KEY_HITS times: it locates
+    # nothing, even where the text now starts (ends) with it, as only a shorter context
+    # says the quote was at the edge. An edit of the quote next to it is orphaned.
+    quote = words(91, 19).strip() + "q"
+    edited = quote[:10] + "X" + quote[11:]
+    if side == "prefix":
+        line = words(92, CONTEXT - 1) + "\n"
+        old = words(93, 60) + "\n" + line + quote + " " + words(94, 60)
+        new = line + edited + "\n" + line * MAX_KEY_HITS + words(95, 60)
+    else:
+        line = "\n" + words(92, CONTEXT - 1)
+        old = words(93, 60) + " " + quote + line + "\n" + words(94, 60)
+        new = words(95, 60) + line * MAX_KEY_HITS + "\n" + edited + line
+    assert len(line) == CONTEXT
+    selectors = at(old, quote)
+    assert (selectors.prefix if side == "prefix" else selectors.suffix) == line
+    assert anchor(selectors, new) == ORPHANED
+
+
+@pytest.mark.parametrize("kept", ["before", "after"])
+def test_a_quote_between_two_copies_of_a_phrase_is_found_next_to_the_copy_left(kept):
+    # The quote sat between two copies of the same 16 characters, so its prefix's key is
+    # its suffix's key. With one copy gone, the one left (the key the edit is found
+    # next to) ends (starts) right at the edit: it is not the old suffix (prefix) already
+    # following (preceding) the prefix (suffix), which would mean the quote was deleted.
+    quote = words(111, 29).strip() + "q"
+    phrase = words(112, 15) + " "
+    before, after = words(113, 100) + " ", " " + words(114, 100)
+    old = A + before + phrase + quote + phrase + after + B
+    edited = quote[:10] + "Z" + quote[11:]
+    if kept == "before":
+        new = NEW + A + before + phrase + edited + " " + words(115, 100) + B
+    else:
+        new = NEW + A + words(116, 100) + " " + edited + phrase + after + B
+    start = new.index(edited)
+    expected = Anchor(AnchorState.CHANGED, start, start + len(quote), 29 / 30)
+    assert anchor(at(old, quote), new) == expected
+
+
+@pytest.mark.parametrize("kept", ["before", "after"])
+def test_an_old_neighbour_that_may_begin_inside_the_other_one_is_where_the_quote_was_deleted(
+    kept,
+):
+    # The quote sat between two runs of 16 "a"s, its prefix's and its suffix's keys. Now 17
+    # "a"s are next to the edit: the old suffix (prefix) may begin one letter into the
+    # prefix (suffix), i.e. the neighbours closed up over a deleted quote; only after a
+    # whole prefix (before a whole suffix) would the edit be taken, and that is where the
+    # other neighbour may begin. Orphaned, rather than the edit with an "a" added.
+    quote = words(111, 29).strip() + "q"
+    run = "a" * 16
+    before, after = words(113, 100) + " ", " " + words(114, 100)
+    old = A + before + run + quote + run + after + B
+    edited = quote[:10] + "Z" + quote[11:]
+    if kept == "before":
+        new = NEW + A + before + run + "a" + edited + " " + words(115, 100) + B
+    else:
+        new = NEW + A + words(116, 100) + " " + edited + "a" + run + after + B
+    assert anchor(at(old, quote), new) == ORPHANED
+
+
+def test_an_old_prefix_of_exactly_snap_characters_still_bounds_an_edit_next_to_the_suffix():
+    # The quote began the text after an 8-character prefix (SNAP: long enough to look
+    # for) ending with the word the quote starts with. One "abc " went and a letter
+    # changed: found after the whole suffix, the edit may not reach back into the old
+    # prefix "Xyz abc " (that would take "abc " + the rest, 0.96); what is after it is too
+    # short (0.79 next to one neighbour), so the quote is orphaned.
+    rest = words(121, 23).strip() + "q"
+    quote = "abc " + rest
+    old = "Xyz abc " + quote + S + B
+    new = "Intro. " + "Xyz abc " + rest[:12] + "Z" + rest[13:] + S + B
+    selectors = at(old, quote)
+    assert selectors.prefix == "Xyz abc "
+    assert anchor(selectors, new) == ORPHANED
