@@ -1287,3 +1287,37 @@ def test_an_old_prefix_of_exactly_snap_characters_still_bounds_an_edit_next_to_t
     selectors = at(old, quote)
     assert selectors.prefix == "Xyz abc "
     assert anchor(selectors, new) == ORPHANED
+
+
+@pytest.mark.parametrize("side", ["prefix", "suffix"])
+@pytest.mark.parametrize(("best", "found"), [(21, False), (22, True)])
+def test_a_frequent_quote_s_runner_up_with_its_whole_short_context_is_weighed(side, best, found):
+    # "qz" more than MAX_OCCURRENCES times; the quote was 15 characters from the text's
+    # start (end), so its short context on that side is 15 characters, which is half of
+    # what it needs (32 - 2 = 30): copies are looked up with the whole of it. Two copies
+    # keep it whole, one with `best` characters of the other side's context, the other
+    # with 14: 15 + 14 = 29 must be weighed as the runner-up (not bounded by 28, as if
+    # found by neither key), and 15 + 21 = 36 is then no clear lead (CONTEXT_MARGIN).
+    filler = "".join("#qz# " + words(200 + i, 10) + "\n" for i in range(70))
+    long_side = words(133, CONTEXT - 1) + " "
+    if side == "prefix":
+        short = words(131, 14) + " "
+        old = short + "qz" + S + B
+        start = len(short)
+        copies = [short + "qz" + S[:k] for k in (best, 14)]
+    else:
+        short = " " + words(132, 14)
+        old = words(134, 100) + " " + long_side + "qz" + short
+        start = len(old) - len(short) - 2
+        copies = [long_side[-k:] + "qz" + short for k in (best, 14)]
+    assert len(short) == 15
+    new = filler + "".join(
+        "#" + copy + "#" + words(300 + i, 30) + "\n" for i, copy in enumerate(copies)
+    )
+    new += filler
+    result = anchor(describe(old, start, start + 2), new)
+    if found:
+        at_ = new.index(copies[0]) + (len(short) if side == "prefix" else best)
+        assert result == Anchor(AnchorState.MOVED, at_, at_ + 2, 1.0)
+    else:
+        assert result == ORPHANED
