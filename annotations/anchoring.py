@@ -522,7 +522,9 @@ def anchor(selectors: Selectors, text: str, diff: TextDiff | None = None) -> Anc
     of the quote that were already elsewhere in the old text are never taken for it.
     """
     exact = selectors.exact
-    if not exact or len(exact) > len(text):
+    # (A text shorter than the quote can still hold an edited version of it: the passage
+    # was most of the text, and words of it were cut.)
+    if not exact:
         return ORPHANED
     if diff is not None and not diff.describes(selectors, text):
         diff = None

@@ -960,3 +960,48 @@ def test_old_neighbours_overlapping_by_snap_characters_where_they_meet_are_its_o
     moved = A + B + copy
     result = anchor(describe(old, start, start + len(quote)), moved)
     assert (result.state, result.start) == (AnchorState.CHANGED, moved.index(edited))
+
+
+def test_with_the_diff_the_unchanged_sentence_after_a_moved_quote_is_no_rival():
+    # The quote moved to another paragraph with its suffix; its old prefix is now followed
+    # by the sentence that came after it, unchanged, and 0.95 similar to it (list items:
+    # "Rating: 4.4" moved, "Rating: 4.5" stays). The diff says those words were all there,
+    # after the passage: another passage, not an edit of this one. (Their old place is
+    # after the quote's end: an overlap test without "old < end" would take it as ours.)
+    quote = words(71, 39).strip() + "q"
+    similar = "X" + quote[1:30] + "Y" + quote[31:]
+    rest, head = words(72, 200), words(73, 200) + "\n"
+    old = head + P + quote + S + " " + similar + " " + rest
+    new = head + P + similar + " " + rest + "\n" + "#" + quote + S + "#" + words(74, 50)
+    start = len(head + P)
+    moved = new.index("#" + quote) + 1
+    result = _follow(old, new, start, start + len(quote))
+    assert result == Anchor(AnchorState.MOVED, moved, moved + len(quote), 1.0)
+
+
+def test_with_the_diff_a_copy_only_starting_in_old_text_is_weighed_as_the_quote():
+    # "b" + quote's first word lost its doubled "b": the quote is still there verbatim,
+    # one character earlier, right after the unchanged "Hi, ". Only a copy the diff holds
+    # whole (all of it old text from elsewhere) is another passage; this one starts where
+    # an unchanged stretch ends and is the quote, moved: found whole, not as an edit of
+    # it one letter shorter.
+    quote = "b" + words(81, 39).strip() + "q"
+    old = "Hi, b" + quote + S + B
+    new = "Hi, " + quote + S + B
+    assert _follow(old, new, 5, 5 + len(quote)) == Anchor(AnchorState.MOVED, 4, 45, 1.0)
+
+
+def test_with_the_diff_the_quote_s_own_words_left_in_place_compete_with_a_copy_elsewhere():
+    # The quote's last word went at the text's end, where it was after its prefix, and
+    # a verbatim copy with part of its suffix appeared in another paragraph. The words
+    # left after the prefix are the passage's own (the diff: unchanged, at its old place),
+    # 0.95 similar next to the whole prefix: the passage edited in place, or moved? Two
+    # answers: orphaned. (Words the diff says were elsewhere in the old text would not
+    # compete: see the unchanged sentence after a moved quote.)
+    base = words(77, 37).strip()
+    quote = base + " zq"
+    head, rest = words(73, 200) + "\n", " " + words(72, 200)
+    old = head + P + quote + S + rest
+    new = head + "#" + quote + S[:20] + "#" + words(74, 50) + "\n" + P + base + " "
+    start = len(head + P)
+    assert _follow(old, new, start, start + len(quote)).is_orphaned

@@ -15,6 +15,7 @@ import pytest
 from annotations.anchoring import (
     CONTEXT,
     EDGE_CREDIT,
+    MAX_KEY_HITS,
     MAX_OCCURRENCES,
     MAX_TOKEN_PAIRS,
     ORPHANED,
@@ -64,6 +65,23 @@ def test_an_empty_quote_is_orphaned():
     # Even where its neighbours meet.
     selectors = Selectors("", P, S, len(A + P), len(A + P))
     assert anchor(selectors, A + P + S + B) == ORPHANED
+
+
+@pytest.mark.parametrize("with_diff", [False, True])
+@pytest.mark.parametrize("ending", ["", " end."])
+def test_a_quote_edited_shorter_than_itself_is_found_in_a_text_shorter_than_the_quote(
+    with_diff, ending
+):
+    # A passage that was nearly all of the text, 8 of its 60 characters cut: 0.87 similar
+    # after its whole prefix (the text start). That the text is now shorter than the quote
+    # (without the old ending) says nothing against it: only a verbatim copy needs room.
+    quote = words(61, 59).strip() + "q"
+    text = "Intro: " + quote + " end."
+    selectors = at(text, quote)
+    edited = "Intro: " + quote[:20] + quote[28:] + ending
+    assert (len(edited) < len(quote)) is (ending == "")
+    diff = TextDiff(text, edited) if with_diff else None
+    assert anchor(selectors, edited, diff) == Anchor(AnchorState.CHANGED, 7, 59, 52 / 60)
 
 
 # --- Context agreement.
@@ -121,6 +139,24 @@ def test_search_over_fewer_than_64_positions_tries_every_one(low, high):
     for peak in range(low, high + 1):
         found = _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [])
         assert found == peak
+
+
+@pytest.mark.parametrize(("low", "high", "grid"), [(0, 64, 2), (0, 100, 3), (10, 330, 10)])
+def test_search_over_64_positions_or_more_samples_every_32nd_of_its_range(low, high, grid):
+    # The grid's step is (high - low) // 32 (then refined around the best): a score that
+    # is not V-shaped, one isolated peak off the grid and away from the expected
+    # position, is not seen (a real edit distance never spikes like this). A finer grid
+    # (// 33) would step 1, 3, 9 and land on these peaks.
+    assert (high - low) // 32 == grid
+    for peak in range(low + 1, high, grid):
+        if peak - low <= grid:  # found by the refinement around the expected position
+            continue
+        found = _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [])
+        assert found == low
+        # Named among the extra positions (the snapped edges), it is found.
+        assert (
+            _search(lambda p, peak=peak: 1.0 if p == peak else 0.0, low, high, low, [peak]) == peak
+        )
 
 
 def test_search_never_leaves_its_range():
@@ -882,3 +918,406 @@ def test_an_edit_now_at_the_very_start_of_the_text_is_found_from_its_suffix():
     selectors = at(text, Q20)
     edited = "X" + Q20[1:] + S + B
     assert anchor(selectors, edited) == Anchor(AnchorState.CHANGED, 0, 20, 0.95)
+
+
+def snapped_case(seed: int) -> tuple[str, str, str, str]:
+    """Like edited_case, but more often a quote of a short repeated unit, and often
+    followed by many copies of its last (or first) characters: more places to snap an
+    edge to than MAX_SNAPS."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300, 400])
+    quote = words(seed + 1000, length - 1) + "q"
+    if r.random() < 0.6:
+        unit = words(seed + 7, r.choice([2, 3, 4, 8, 9, 12]))
+        n = length // len(unit) - r.randint(0, 3)
+        quote = unit * n + quote[: length - len(unit) * n]
+        quote = quote[::-1] if r.random() < 0.5 else quote
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, length - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40])
+    if r.random() < 0.5:
+        after = words(seed + 9000, 400)
+    elif r.random() < 0.5:
+        after = quote[-r.randint(8, 30) :] * 20
+    else:
+        after = quote[: r.randint(8, 30)] * 20
+    return quote, changed, before, after
+
+
+# Seeds where the edge is found only with the first MAX_SNAPS places its last (first)
+# characters occur, each taken once, in order, within the range searched.
+@pytest.mark.parametrize("seed", [328, 10674, 11697])
+def test_the_end_search_lands_on_the_end_of_a_repetitive_edited_passage(seed):
+    quote, changed, before, after = snapped_case(seed)
+    text = before + changed + after
+    start = len(before)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+
+
+@pytest.mark.parametrize("seed", [11797, 14212])
+def test_the_start_search_lands_on_the_start_of_a_repetitive_edited_passage(seed):
+    quote, changed, _, after = snapped_case(seed)
+    text = after[::-1] + changed + "#" * 40
+    end = len(after) + len(changed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+# Small texts found by a differential search of anchor() against mutants of the survey's
+# window limits, tie-breaks and rival tests: two- and three-letter texts make the old
+# neighbours' keys and the quote's edges recur, which is where those limits decide. Each
+# answer was checked by reading the texts: the edit found is the closest one (or the
+# one nearest the old offsets, or with the most context), and where it is orphaned the
+# alternative would take in characters of the old prefix or suffix, or pick one of two
+# places that compete.
+@pytest.mark.parametrize(
+    ("old", "start", "end", "new", "with_diff", "expected"),
+    [
+        pytest.param(
+            "bbbaa,bbabaabba\nbbbaaaab,",
+            10,
+            17,
+            "aaaab babbaa.bbbbaaa,ab,a bb,bbb.ababbaaa b\naba aaaababb.aa.abaaabbb,aaaa abaaabaa,bb,ababababaab,abbb,aaaab.bbab abaaabb\nab aaba.aaaaab aaaaab b.ababba,aaaaba bb b bb\nbb aa,bbbbbaa,bbab,aaaabba,aa\nbababba\nbbbaaaab,",
+            True,
+            Anchor(AnchorState.CHANGED, 199, 207, 0.875),
+            id="start search stops after the prefix's tail: one letter more similar",
+        ),
+        pytest.param(
+            "aabbab ab\nbbbaaa abbbb,baabab\nba",
+            31,
+            32,
+            "aabbab ab\nbbbaaa abbbb,baabab\nbaa.",
+            False,
+            Anchor(AnchorState.ANCHORED, 31, 32, 1.0),
+            id="a one-letter quote at the text's end, text added after it",
+        ),
+        pytest.param(
+            "aaac.ab,bbca\nccabcc ab.ccab bbcb acabb a,aacbca,aa bccacac cabbbb\naccaaa\nccbb bbcbc\nbacbbbbc ab caccb\nbc,",
+            1,
+            73,
+            "cb,bccbc ab.ccab bbcb acabb a,aacbca,aa bccacac cabbbb\naccaaa\nccbb bbcbc\nbacbbbbc ab caccb\nbc,",
+            False,
+            Anchor(AnchorState.CHANGED, 0, 62, 0.8611),
+            id="a short prefix of SNAP characters bounds the start search",
+        ),
+        pytest.param(
+            "bbb a.ababaa,aabaabb aaabaa.aaabaaaa,abbbaba aba\nba aaa bbbab abbabb bb\nb,bbaabaab,babaaba.abbbbabb,b ab.aa",
+            8,
+            75,
+            "abaabbb a.abaabaaaa,abbbaba aba\nba aaa bbbab abbabb bb\nb,bbaabaab,babaaba.abbbbabb,b ab.aa",
+            False,
+            ORPHANED,
+            id="the start search never reaches back into the old prefix",
+        ),
+        pytest.param(
+            "ababaa.bbaba a bbaababb baabb.baaa,aabbbbbb,bb\naa.babb aaaabb abbabaaa\naabbba.aaabaab ",
+            1,
+            78,
+            "aabaa.bbaba bbaababb baabb.baaa,aabbbbbbbb\naa.babb aaaabb abaaabaab a",
+            False,
+            ORPHANED,
+            id="the end search stops at the old suffix found right after the prefix",
+        ),
+        pytest.param(
+            "b b aa\naabbabaa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            8,
+            30,
+            "b b aa\naa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            False,
+            ORPHANED,
+            id="the prefix found right before the edit bounds the start search",
+        ),
+        pytest.param(
+            "baa baaab b aa\naabbabaa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            16,
+            38,
+            "baa baaab b aa\naa\nb.baaaab b.aaaab,a a,abaaaaab.aa,bbaaaa\nbbaabb",
+            False,
+            ORPHANED,
+            id="the prefix found past the longest start still bounds the start search",
+        ),
+        pytest.param(
+            "zjhgghrjnpk lc nnbfqt lbvrchg mfd ql pt",
+            0,
+            7,
+            "zjhgghjhgghrjnpk lc nnbfqt lbvrchg mfd ql pt",
+            False,
+            Anchor(AnchorState.CHANGED, 5, 12, 0.8571),
+            id="equally similar: the one with more context on both sides",
+        ),
+        pytest.param(
+            "t gw zhvcpcn ls nt fttqvv dcrdg\nbmvrtnq hrb mncwpvgm vnzzkzkh pldnt llrpd wdwjp b",
+            32,
+            49,
+            "nt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nnt fttqvv dcrdg\nt gw zhvcpcn ls nt fttqvv dcrdg\nbmvrtnq hrb mncwpvgm vnzzkzkh pldnt llrpd wdwjp bnt fttqvv dcrdg\nbnqZrbZ mncwpvgm vnzzkzkh pld",
+            False,
+            ORPHANED,
+            id="a rival with exactly KEY characters of suffix counts as both neighbours",
+        ),
+        pytest.param(
+            "w cpsknpnm fqrstvkwq lk zppw wvztwgrckfz vhkhcmv",
+            17,
+            32,
+            " cpsknpnm fqrstvqlkX zpw wvztwgrckfz vhkhcmvkwq lk zppw wvztwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmvtwgrckfz vhkhcmv",
+            True,
+            ORPHANED,
+            id="a rival between both neighbours outweighs a copy with its own neighbour",
+        ),
+        pytest.param(
+            "kdj pv jwv ptcpn\ntgq hrk mhvnfvrv zfdb mkdhz mqcmbt vnqbwg qp vchghrrn qrf qnjwpm qjngf rwszf fdzvwp hhftzkz rqgjft kbtdp hzb qgs ndjtztcf bzhwj cmfrrccb dszpk nmtl zp zmwsb qsfdntf qcwfcz pzmkqvfs fltnz njvkpb qqqp lnrpcsl ztrcf sg dzlbmj qvm fqjpnlc fcn vt kzfsg wdjnlk vgn r\nwzp dzjvd drhkj",
+            17,
+            277,
+            "dj pv jwv ptcpn\nYjwpmYjngfrYsXzf fdzvYwp hhftZkz rqgjftkbtp Xhzb qgY ndjtztcfbzhwj mfrrYcb Ydszp nmtzp zmwsbZX qXdnf qcwZXcz pZzmkqvfs ltnYXz ZYkpX Yqqp nZXl ztrcf sg dzlZmj qv fXjpnYYcY fcn vt kYfYZ wdjnk vgYnr\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkj\nwzp dzjvd drhkjtgq hrk mhvnfvrv zfdb mkdhz mqcmbt vnqbwg qp vchghrrn qrf qnjwpm qjngf rwszf fdzvwp hhftzkz rqgjft kbtdp hzb qgs ndjtztcf bzhwj cmfrrccb dszpk nmtl zp zmwsb qsfdntf qcwfcz pzmkqvfs fltnz njvkpb qqqp lnrpcsl ztrcf sg dzlbmj qvm fqjpnlc fcn vt kzfsg wdjnlk vgn r",
+            False,
+            ORPHANED,
+            id="an edit with exactly KEY characters of suffix is a rival of a weak copy",
+        ),
+        pytest.param(
+            "hcp pbmpghf jllg fssmsgp gwsc ptjdw rc fzrdfzwk ghkngf mfzntwh qv rz wpj bqcfjf jqkm btbmqgf wb qbtp wqpc cdlkvd grktsz vwvvbjjn dzvnkr mlmkjq gf bqpv jjqrktsd fszkht dbbfkw zshm zmhdt zzdbhq mkmft shffpbgm mggh srsr bbs hmdznv dj tstkfrm rlhfrbsw gzct gkgkb wgq twmdjgm pzrjvsff mlrct lvnb qlpsdctt cjl jchffgqt tl hdnw rrp",
+            32,
+            292,
+            "lpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchflpsdctt cjl jchf fssmsgp gwsc ptjdw rc z cdlkvd grktszY vwvvbjjn dzvnkr mlmZjqZ gf bqpv Xjqrktsd fsXkht dbbfkwXzsYhm zmZht zzbhq mkmft sYhffpbgmX gXh srr bb Zhmdznv d tstkfrm rlhfsw gzct gkgYb wgq tZmZdjgm Ypzrvsff lrZct lvnb qlpsdctt cjl jchfhcp pbmpghf jllg fssmsgp gwsc ptjdw rc fzrdfzwk ghkngf mfzntwh qv rz wpj bqcfjf jqkm btbmqgf wb qbtp wqpc cdlkvd grktsz vwvvbjjn dzvnkr mlmkjq gf bqpv jjqrktsd fszkht dbbfkw zshm zmhdt zzdbhq mkmft shffpbgm mggh srsr bbs hmdznv dj tstkfrm rlhfrbsw gzct gkgkb wgq twmdjgm pzrjvsff mlrct lvnb qlpsdctt cjl jchffgqt tl hdnw rrp",
+            False,
+            ORPHANED,
+            id="an edit with exactly KEY characters of prefix is a rival of a whole copy",
+        ),
+        pytest.param(
+            "a.bab baaa,bbbbbbab ababa\nabbbbb baabb\nb\nb\n",
+            15,
+            43,
+            "a.bab baaa,bbbbba\nabbbbb baabb\nb\nb\n",
+            False,
+            ORPHANED,
+            id="the start search reaches back to the text start for the prefix",
+        ),
+        pytest.param(
+            "aaa,bbbbbbab ababa\nabbbbb baabb\nb\nb\n",
+            8,
+            36,
+            "aaa,bbbbba\nabbbbb baabb\nb\nb\n",
+            False,
+            ORPHANED,
+            id="the start search finds the prefix at the very text start",
+        ),
+        pytest.param(
+            "bbb ab ab",
+            0,
+            1,
+            "bb ab ab",
+            False,
+            ORPHANED,
+            id="the old suffix at the text start: the quote that began it was deleted",
+        ),
+        pytest.param(
+            "abbbcbc acaa cbcbba ccc acacb baac cbc c",
+            0,
+            40,
+            "\nabbbcbc acaa cbcbba ccc acacb baac cbc c\nabbbcbc acaa cbcbba ccc acacb baac cbc ccccba ",
+            False,
+            ORPHANED,
+            id="two whole copies of a whole-text quote: a tie",
+        ),
+        pytest.param(
+            "qfgbbp pddl wmkmggsc fsh wnwppbcf hzsk \nbv jnfn pz jqmvtbhg\nfkqswt wk czjf nggnzv mmpwtnjl ",
+            40,
+            59,
+            "ddl wmkmggsc fsh wnwppbcf hzsk \nbv jnfn pz jqmvth jnfn pz jqmvtbhg\nfkqswt wk czjf nggnzv mmpwtnjl ",
+            False,
+            Anchor(AnchorState.CHANGED, 47, 66, 0.8947),
+            id="equally similar and as much context: the one closer to the old offsets",
+        ),
+        pytest.param(
+            "stbwh kptmgjlh qpcht jhp\nhb jldls bbzd msq sltckjpl wmns",
+            0,
+            24,
+            "kptmjlqXpchXt jZhp\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd m\nhb jldls bbzd mstbwh kptmgjlh qpcht jhp\nhb jldls bbzd msq sltckjpl wmns",
+            True,
+            ORPHANED,
+            id="an edit with exactly KEY characters of prefix is a rival of a weak copy",
+        ),
+        pytest.param(
+            " rh hthqc wrl hndlrdt qswm wsp jhthwwzw hzq vrrqfrpg ld lt fm qq sjvn csqpsp cjmp qqn nkjdjdb fc fpfl nqgmk nk ljrhk jkzr kbfb qk zmdc vmdmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc dw rpgg",
+            1,
+            261,
+            " hcnbtfp\nrh htmdc vmdmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc dw rpgg\npr nlt wpcgfsh mwkrlh hcnbtfp\nrh hthqc wrl hndlrdt qswm wsp jhthwwzw hzq vrrqfrpg ld ldmlcst js krgrwh ljrvrn lvr rks jwg trcqcf vvwthq nsrkbbkh gsk jm wqcrsvfv qbpggglh vnrcq lnmjf dqcdt tlfhcjjd cggqc ",
+            False,
+            ORPHANED,
+            id="two edits, one without the quote's last characters after it: both weighed",
+        ),
+        pytest.param(
+            "rddknfhdw tcddbz\nzngs gllhw jkn rlmf vbcmn vbjjz",
+            2,
+            16,
+            "rdfhdw tcddbz\nzngs gllhw jkn rlmf vbcmn vbjjz",
+            True,
+            Anchor(AnchorState.CHANGED, 2, 13, 0.7857),
+            id="an edit exactly as short as the quote can become between both neighbours",
+        ),
+    ],
+)
+def test_the_survey_s_limits_in_texts_where_every_key_recurs(
+    old, start, end, new, with_diff, expected
+):
+    diff = TextDiff(old, new) if with_diff else None
+    result = anchor(describe(old, start, end), new, diff)
+    assert (result.state, result.start, result.end) == (
+        expected.state,
+        expected.start,
+        expected.end,
+    )
+    assert result.score == pytest.approx(expected.score, abs=1e-4)
+
+
+def periodic_edge_case(seed: int) -> tuple[str, str, str, str]:
+    """A quote starting and ending with a unit of one to three letters repeated past SNAP
+    characters, often next to more of it: its first or last SNAP characters occur at
+    overlapping places, one character apart."""
+    r = random.Random(seed)
+    length = r.choice([40, 80, 120, 200, 300])
+    unit = r.choice(["q", "qz", "qqz", "ab", "aab"])
+    edge = unit * (8 // len(unit) + 1)
+    quote = edge + words(seed + 1000, length - 16) + edge
+    k = r.randint(1, max(2, length // 4))
+    at_ = r.randint(0, len(quote) - k)
+    inserted = r.random() < 0.5
+    changed = (
+        quote[:at_]
+        + (words(seed + 5000, k) if inserted else "")
+        + quote[at_ + (0 if inserted else k) :]
+    )
+    before = r.choice(["", "#" * 3, "#" * 40, unit * 20])
+    after = r.choice([words(seed + 9000, 400), unit * r.randint(5, 60) + words(seed + 9000, 400)])
+    return quote, changed, before, after
+
+
+# Each overlapping place is snapped to (the next search starts one character on), and the
+# start's snaps are looked for up to where a quote-long window could start.
+@pytest.mark.parametrize(("seed", "edge"), [(4528, "end"), (5825, "start")])
+def test_the_edge_searches_land_on_an_edited_passage_with_periodic_edges(seed, edge):
+    quote, changed, before, after = periodic_edge_case(seed)
+    shortest, longest = math.ceil(len(quote) * 0.75), math.floor(len(quote) / 0.75)
+    if edge == "end":
+        text, start = before + changed + after, len(before)
+        assert _best_end(text, quote, start, shortest, start + longest) == start + len(changed)
+    else:
+        text, end = after[::-1] + changed + before[::-1], len(after) + len(changed)
+        assert _best_start(text, quote, end, shortest, end - longest) == end - len(changed)
+
+
+@pytest.mark.parametrize("side", ["prefix", "suffix"])
+def test_a_whole_context_repeated_as_boilerplate_locates_nothing_even_at_the_text_s_edge(side):
+    # The quote's neighbour on one side is a whole context (CONTEXT characters: the quote
+    # was not at the text's edge), now repeated more than MAX_KEY_HITS times: it locates
+    # nothing, even where the text now starts (ends) with it, as only a shorter context
+    # says the quote was at the edge. An edit of the quote next to it is orphaned.
+    quote = words(91, 19).strip() + "q"
+    edited = quote[:10] + "X" + quote[11:]
+    if side == "prefix":
+        line = words(92, CONTEXT - 1) + "\n"
+        old = words(93, 60) + "\n" + line + quote + " " + words(94, 60)
+        new = line + edited + "\n" + line * MAX_KEY_HITS + words(95, 60)
+    else:
+        line = "\n" + words(92, CONTEXT - 1)
+        old = words(93, 60) + " " + quote + line + "\n" + words(94, 60)
+        new = words(95, 60) + line * MAX_KEY_HITS + "\n" + edited + line
+    assert len(line) == CONTEXT
+    selectors = at(old, quote)
+    assert (selectors.prefix if side == "prefix" else selectors.suffix) == line
+    assert anchor(selectors, new) == ORPHANED
+
+
+@pytest.mark.parametrize("kept", ["before", "after"])
+def test_a_quote_between_two_copies_of_a_phrase_is_found_next_to_the_copy_left(kept):
+    # The quote sat between two copies of the same 16 characters, so its prefix's key is
+    # its suffix's key. With one copy gone, the one left (the key the edit is found
+    # next to) ends (starts) right at the edit: it is not the old suffix (prefix) already
+    # following (preceding) the prefix (suffix), which would mean the quote was deleted.
+    quote = words(111, 29).strip() + "q"
+    phrase = words(112, 15) + " "
+    before, after = words(113, 100) + " ", " " + words(114, 100)
+    old = A + before + phrase + quote + phrase + after + B
+    edited = quote[:10] + "Z" + quote[11:]
+    if kept == "before":
+        new = NEW + A + before + phrase + edited + " " + words(115, 100) + B
+    else:
+        new = NEW + A + words(116, 100) + " " + edited + phrase + after + B
+    start = new.index(edited)
+    expected = Anchor(AnchorState.CHANGED, start, start + len(quote), 29 / 30)
+    assert anchor(at(old, quote), new) == expected
+
+
+@pytest.mark.parametrize("kept", ["before", "after"])
+def test_an_old_neighbour_that_may_begin_inside_the_other_one_is_where_the_quote_was_deleted(
+    kept,
+):
+    # The quote sat between two runs of 16 "a"s, its prefix's and its suffix's keys. Now 17
+    # "a"s are next to the edit: the old suffix (prefix) may begin one letter into the
+    # prefix (suffix), i.e. the neighbours closed up over a deleted quote; only after a
+    # whole prefix (before a whole suffix) would the edit be taken, and that is where the
+    # other neighbour may begin. Orphaned, rather than the edit with an "a" added.
+    quote = words(111, 29).strip() + "q"
+    run = "a" * 16
+    before, after = words(113, 100) + " ", " " + words(114, 100)
+    old = A + before + run + quote + run + after + B
+    edited = quote[:10] + "Z" + quote[11:]
+    if kept == "before":
+        new = NEW + A + before + run + "a" + edited + " " + words(115, 100) + B
+    else:
+        new = NEW + A + words(116, 100) + " " + edited + "a" + run + after + B
+    assert anchor(at(old, quote), new) == ORPHANED
+
+
+def test_an_old_prefix_of_exactly_snap_characters_still_bounds_an_edit_next_to_the_suffix():
+    # The quote began the text after an 8-character prefix (SNAP: long enough to look
+    # for) ending with the word the quote starts with. One "abc " went and a letter
+    # changed: found after the whole suffix, the edit may not reach back into the old
+    # prefix "Xyz abc " (that would take "abc " + the rest, 0.96); what is after it is too
+    # short (0.79 next to one neighbour), so the quote is orphaned.
+    rest = words(121, 23).strip() + "q"
+    quote = "abc " + rest
+    old = "Xyz abc " + quote + S + B
+    new = "Intro. " + "Xyz abc " + rest[:12] + "Z" + rest[13:] + S + B
+    selectors = at(old, quote)
+    assert selectors.prefix == "Xyz abc "
+    assert anchor(selectors, new) == ORPHANED
+
+
+@pytest.mark.parametrize("side", ["prefix", "suffix"])
+@pytest.mark.parametrize(("best", "found"), [(21, False), (22, True)])
+def test_a_frequent_quote_s_runner_up_with_its_whole_short_context_is_weighed(side, best, found):
+    # "qz" more than MAX_OCCURRENCES times; the quote was 15 characters from the text's
+    # start (end), so its short context on that side is 15 characters, which is half of
+    # what it needs (32 - 2 = 30): copies are looked up with the whole of it. Two copies
+    # keep it whole, one with `best` characters of the other side's context, the other
+    # with 14: 15 + 14 = 29 must be weighed as the runner-up (not bounded by 28, as if
+    # found by neither key), and 15 + 21 = 36 is then no clear lead (CONTEXT_MARGIN).
+    filler = "".join("#qz# " + words(200 + i, 10) + "\n" for i in range(70))
+    long_side = words(133, CONTEXT - 1) + " "
+    if side == "prefix":
+        short = words(131, 14) + " "
+        old = short + "qz" + S + B
+        start = len(short)
+        copies = [short + "qz" + S[:k] for k in (best, 14)]
+    else:
+        short = " " + words(132, 14)
+        old = words(134, 100) + " " + long_side + "qz" + short
+        start = len(old) - len(short) - 2
+        copies = [long_side[-k:] + "qz" + short for k in (best, 14)]
+    assert len(short) == 15
+    new = filler + "".join(
+        "#" + copy + "#" + words(300 + i, 30) + "\n" for i, copy in enumerate(copies)
+    )
+    new += filler
+    result = anchor(describe(old, start, start + 2), new)
+    if found:
+        at_ = new.index(copies[0]) + (len(short) if side == "prefix" else best)
+        assert result == Anchor(AnchorState.MOVED, at_, at_ + 2, 1.0)
+    else:
+        assert result == ORPHANED
