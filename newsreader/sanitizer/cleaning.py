@@ -180,8 +180,11 @@ _INPUT_BLOCKS: Final = SEPARATED_BLOCKS | frozenset(
      "dl", "dt", "dd", "caption", "tfoot", "hr", "details", "summary", "center", "fieldset",
      "legend", "menu", "dir", "hgroup", "listing", "xmp", "plaintext"}
 )  # fmt: skip
-# Whitespace is content inside these: nothing is added there.
-_KEEPS_WHITESPACE: Final = frozenset({"pre", "listing", "xmp", "plaintext", "textarea"})
+# Whitespace is content inside these: nothing is added there. Only <pre>: <listing>, <xmp>
+# and <plaintext> show their whitespace too, but the policy unwraps them into ordinary text,
+# where blocks inside a <listing> need their newlines as anywhere else ("<listing>a<div>b
+# </div>c</listing>" was stored as "abc"); the raw-text ones hold no elements anyway.
+_KEEPS_WHITESPACE: Final = frozenset({"pre"})
 _HTML_WHITESPACE: Final = "\t\n\f\r "
 
 
@@ -493,24 +496,23 @@ def sanitize_article_html(html: str) -> str:
     serialized = _serialize(root)
     if not _bleach_accepts(root, serialized):
         return _canonicalize(_article_cleaner().clean(serialized), _ARTICLE_POLICY)
-    if _is_settled(root, serialized):
+    if _is_settled(serialized):
         return serialized
     return _canonicalize(serialized, _ARTICLE_POLICY)
 
 
-def _is_settled(root: ET.Element, serialized: str) -> bool:
-    """True when parsing ``serialized`` (the serialization of the policed ``root``)
-    gives ``root`` back, so one more round of _canonicalize would change nothing.
+def _is_settled(serialized: str) -> bool:
+    """True when parsing ``serialized`` (the serialization of a policed tree) gives that
+    tree back, so one more round of _canonicalize would change nothing.
 
     _fast_text accepts only HTML whose parse is its tags' nesting with its decoded
     text, and the serializer's escapes decode to exactly what they escaped. What is
     left are the two things a parser normalizes: CR (the serializer writes it raw) and
-    the newline right after <pre> (the policy drops them all, so that check is only a
-    guard). The policy is idempotent on everything else.
+    the newline right after <pre>, which no policed tree has (the policy drops every
+    leading newline of a <pre>, and _separate_blocks adds nothing inside one). The policy
+    is idempotent on everything else.
     """
     if "\r" in serialized:
-        return False
-    if any(pre.text and pre.text.startswith("\n") for pre in root.iter("pre")):
         return False
     text = _fast_text(serialized)
     if text is None:
@@ -564,8 +566,9 @@ def _markdown() -> MarkdownIt:
 def _set_rel(
     attrs: MutableMapping[tuple[str | None, str], str], new: bool = False, /
 ) -> MutableMapping[tuple[str | None, str], str]:
+    # No link here has a target to remove: the Cleaner's sanitizer (a: href only) runs
+    # before this filter, and the links linkify makes have none.
     attrs[(None, "rel")] = REL
-    attrs.pop((None, "target"), None)
     return attrs
 
 
@@ -690,7 +693,7 @@ def iter_text_nodes(html: str) -> Iterator[str]:
         if isinstance(item, str):
             yield item
             continue
-        if item.tail and item is not root:
+        if item.tail:  # (the fragment root has none)
             stack.append(item.tail)
         if not isinstance(item.tag, str) or item.tag == "template":
             continue
