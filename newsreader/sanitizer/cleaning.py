@@ -145,7 +145,7 @@ def _rewrite_children(parent: ET.Element, decide: Callable[[ET.Element], _Action
                 add_text(grand_tail)
         add_text(tail)
     parent[:] = kept
-    parent.text = "".join(lead) or None
+    parent.text = "".join(lead)
 
 
 def _has_text(element: ET.Element, *, strip: bool) -> bool:
@@ -238,7 +238,8 @@ def _separate_blocks(root: ET.Element, blocks: frozenset[str]) -> None:
         if not chunk:
             return
         if pending is not None:
-            if last and last not in _HTML_WHITESPACE and chunk[0] not in _HTML_WHITESPACE:
+            # (last is '' before any text, and '' is in every string)
+            if last not in _HTML_WHITESPACE and chunk[0] not in _HTML_WHITESPACE:
                 _, element, slot = pending
                 if slot == 0:
                     element.text = (element.text or "") + "\n"
@@ -273,12 +274,12 @@ def _separate_blocks(root: ET.Element, blocks: frozenset[str]) -> None:
             text(element.tail)  # comments, foreign and hidden content: not text here
             continue
         if tag in _DROPPED_WHEN_BLANK and _is_blank(element):
-            # The policy drops it with its whitespace, which then separates nothing.
+            # The policy drops it with its whitespace, which then separates nothing. Its
+            # start boundary only: its end, at the same depth, becomes the same place.
             if index:
                 boundary(depth, parent[index - 1], 1)
             else:
                 boundary(depth, parent, 0)
-            boundary(depth, element, 2)
             text(element.tail)
             continue
         if tag in blocks and tag != "br":
@@ -343,7 +344,7 @@ class _Policy:
             # with "\n" would lose it when the stored string is parsed again. All
             # the leading newlines go at once: one a round, eleven of them outlasted
             # _canonicalize's rounds and the stored string was not canonical.
-            element.text = element.text.lstrip("\n") or None
+            element.text = element.text.lstrip("\n")
         if tag in _EMPTY_CHECKED:
             strip = tag in _EMPTY_BLOCKS
             if not _has_text(element, strip=strip) and element.find(".//img") is None:
@@ -397,7 +398,7 @@ def _prepare_and_police(element: ET.Element) -> _Action:
     """h1 becomes h2 and h5/h6 h4, then the article policy (which drops hidden and
     foreign subtrees and comments)."""
     tag = element.tag
-    if isinstance(tag, str) and tag in HEADING_RENAMES:
+    if tag in HEADING_RENAMES:  # (a comment's tag, the ET.Comment function, is not)
         element.tag = HEADING_RENAMES[tag]
     return _ARTICLE_POLICY.decide(element)
 
@@ -640,39 +641,16 @@ def render_comment(source: str) -> str:
     return _canonicalize(_comment_cleaner().clean(rendered), _COMMENT_POLICY)
 
 
-# Elements whose edges separate words in the rendered comment.
-_TEXT_BREAKS: Final = frozenset({"p", "br", "li", "ul", "ol", "pre", "blockquote"})
-
-
 def markdown_to_text(source: str) -> str:
     """A Markdown comment as one line of plain text: what a reader sees of the rendered
     comment (emphasis and code marks gone, a link as its text), for places that take no
     HTML (a link preview's description, a search snippet, a file's title line).
 
     Read from render_comment's output, so it follows whatever renders the Markdown.
-    Blocks and line breaks become single spaces.
+    Blocks and line breaks become single spaces: markdown-it writes a newline at every
+    block's edges and after every <br>, and every run of whitespace becomes one space.
     """
-    html = render_comment(source)
-    if not html:
-        return ""
-    words: list[str] = []
-    stack: list[ET.Element | str] = [_parse_fragment(html)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            words.append(item)
-            continue
-        breaks = isinstance(item.tag, str) and item.tag in _TEXT_BREAKS
-        if item.tail:
-            stack.append(item.tail)
-        if breaks:
-            stack.append(" ")
-        stack.extend(reversed(list(item)))
-        if item.text:
-            stack.append(item.text)
-        if breaks:
-            stack.append(" ")
-    return " ".join("".join(words).split())
+    return " ".join(html_to_text(render_comment(source)).split())
 
 
 # ---------------------------------------------------------------- text contract

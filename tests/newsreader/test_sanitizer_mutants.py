@@ -275,6 +275,14 @@ def test_sanitized_html_is_read_without_a_tree(monkeypatch: pytest.MonkeyPatch) 
     assert html_to_text("<p>a <em>b</em></p>\n<ul><li>c</li></ul>") == "a b\nc"
 
 
+def test_blank_input_is_answered_without_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cleaning, "_parse_fragment", _refuse)
+    monkeypatch.setattr(cleaning, "_markdown", _refuse)
+    assert sanitize_article_html("") == ""
+    assert render_comment(" \n\t") == ""
+    assert markdown_to_text("") == ""
+
+
 def test_the_text_of_the_last_four_sanitized_bodies_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -401,6 +409,17 @@ def test_the_comment_allowlist_keeps_each_of_its_tags(source: str, expected: str
 )
 def test_a_blank_block_goes_and_its_edges_still_separate_words(tag: str) -> None:
     assert sanitize_article_html(f"a<{tag}> </{tag}>b") == "a\nb"
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<em>a</em><p> </p>b", "<em>a</em>\nb"),  # after the element before it
+        ("<em>a<p> </p>b</em>", "<em>a\nb</em>"),  # as its parent's first child
+    ],
+)
+def test_a_blank_block_between_inline_words_leaves_a_newline(html: str, expected: str) -> None:
+    assert sanitize_article_html(html) == expected
 
 
 @pytest.mark.parametrize(
