@@ -257,6 +257,22 @@ def test_the_fast_text_takes_any_whitespace_in_a_table() -> None:
     assert _fast_text(html) == "\t\n\f x"
 
 
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<p irrelevant="x">a</p>', "<p irrelevant>a</p>"),
+        ('<p itemscope="">a</p>', "<p itemscope>a</p>"),
+        ('<img ismap="x" src="http://e.com/a.png">', '<img ismap src="http://e.com/a.png">'),
+    ],
+)
+def test_boolean_attributes_are_serialized_as_html5lib_writes_them(
+    html: str, expected: str
+) -> None:
+    # html5lib's serializer writes these without their value: the fast serializer, which
+    # writes every value, leaves them to it.
+    assert cleaning._serialize(parse_fragment(html)) == expected
+
+
 def _refuse(*args: object) -> None:
     raise AssertionError("the slow path was taken")
 
