@@ -145,7 +145,7 @@ def _rewrite_children(parent: ET.Element, decide: Callable[[ET.Element], _Action
                 add_text(grand_tail)
         add_text(tail)
     parent[:] = kept
-    parent.text = "".join(lead) or None
+    parent.text = "".join(lead)
 
 
 def _has_text(element: ET.Element, *, strip: bool) -> bool:
@@ -180,8 +180,11 @@ _INPUT_BLOCKS: Final = SEPARATED_BLOCKS | frozenset(
      "dl", "dt", "dd", "caption", "tfoot", "hr", "details", "summary", "center", "fieldset",
      "legend", "menu", "dir", "hgroup", "listing", "xmp", "plaintext"}
 )  # fmt: skip
-# Whitespace is content inside these: nothing is added there.
-_KEEPS_WHITESPACE: Final = frozenset({"pre", "listing", "xmp", "plaintext", "textarea"})
+# Whitespace is content inside these: nothing is added there. Only <pre>: <listing>, <xmp>
+# and <plaintext> show their whitespace too, but the policy unwraps them into ordinary text,
+# where blocks inside a <listing> need their newlines as anywhere else ("<listing>a<div>b
+# </div>c</listing>" was stored as "abc"); the raw-text ones hold no elements anyway.
+_KEEPS_WHITESPACE: Final = frozenset({"pre"})
 _HTML_WHITESPACE: Final = "\t\n\f\r "
 
 
@@ -235,7 +238,8 @@ def _separate_blocks(root: ET.Element, blocks: frozenset[str]) -> None:
         if not chunk:
             return
         if pending is not None:
-            if last and last not in _HTML_WHITESPACE and chunk[0] not in _HTML_WHITESPACE:
+            # (last is '' before any text, and '' is in every string)
+            if last not in _HTML_WHITESPACE and chunk[0] not in _HTML_WHITESPACE:
                 _, element, slot = pending
                 if slot == 0:
                     element.text = (element.text or "") + "\n"
@@ -270,12 +274,12 @@ def _separate_blocks(root: ET.Element, blocks: frozenset[str]) -> None:
             text(element.tail)  # comments, foreign and hidden content: not text here
             continue
         if tag in _DROPPED_WHEN_BLANK and _is_blank(element):
-            # The policy drops it with its whitespace, which then separates nothing.
+            # The policy drops it with its whitespace, which then separates nothing. Its
+            # start boundary only: its end, at the same depth, becomes the same place.
             if index:
                 boundary(depth, parent[index - 1], 1)
             else:
                 boundary(depth, parent, 0)
-            boundary(depth, element, 2)
             text(element.tail)
             continue
         if tag in blocks and tag != "br":
@@ -340,7 +344,7 @@ class _Policy:
             # with "\n" would lose it when the stored string is parsed again. All
             # the leading newlines go at once: one a round, eleven of them outlasted
             # _canonicalize's rounds and the stored string was not canonical.
-            element.text = element.text.lstrip("\n") or None
+            element.text = element.text.lstrip("\n")
         if tag in _EMPTY_CHECKED:
             strip = tag in _EMPTY_BLOCKS
             if not _has_text(element, strip=strip) and element.find(".//img") is None:
@@ -394,7 +398,7 @@ def _prepare_and_police(element: ET.Element) -> _Action:
     """h1 becomes h2 and h5/h6 h4, then the article policy (which drops hidden and
     foreign subtrees and comments)."""
     tag = element.tag
-    if isinstance(tag, str) and tag in HEADING_RENAMES:
+    if tag in HEADING_RENAMES:  # (a comment's tag, the ET.Comment function, is not)
         element.tag = HEADING_RENAMES[tag]
     return _ARTICLE_POLICY.decide(element)
 
@@ -493,24 +497,23 @@ def sanitize_article_html(html: str) -> str:
     serialized = _serialize(root)
     if not _bleach_accepts(root, serialized):
         return _canonicalize(_article_cleaner().clean(serialized), _ARTICLE_POLICY)
-    if _is_settled(root, serialized):
+    if _is_settled(serialized):
         return serialized
     return _canonicalize(serialized, _ARTICLE_POLICY)
 
 
-def _is_settled(root: ET.Element, serialized: str) -> bool:
-    """True when parsing ``serialized`` (the serialization of the policed ``root``)
-    gives ``root`` back, so one more round of _canonicalize would change nothing.
+def _is_settled(serialized: str) -> bool:
+    """True when parsing ``serialized`` (the serialization of a policed tree) gives that
+    tree back, so one more round of _canonicalize would change nothing.
 
     _fast_text accepts only HTML whose parse is its tags' nesting with its decoded
     text, and the serializer's escapes decode to exactly what they escaped. What is
     left are the two things a parser normalizes: CR (the serializer writes it raw) and
-    the newline right after <pre> (the policy drops them all, so that check is only a
-    guard). The policy is idempotent on everything else.
+    the newline right after <pre>, which no policed tree has (the policy drops every
+    leading newline of a <pre>, and _separate_blocks adds nothing inside one). The policy
+    is idempotent on everything else.
     """
     if "\r" in serialized:
-        return False
-    if any(pre.text and pre.text.startswith("\n") for pre in root.iter("pre")):
         return False
     text = _fast_text(serialized)
     if text is None:
@@ -564,8 +567,9 @@ def _markdown() -> MarkdownIt:
 def _set_rel(
     attrs: MutableMapping[tuple[str | None, str], str], new: bool = False, /
 ) -> MutableMapping[tuple[str | None, str], str]:
+    # No link here has a target to remove: the Cleaner's sanitizer (a: href only) runs
+    # before this filter, and the links linkify makes have none.
     attrs[(None, "rel")] = REL
-    attrs.pop((None, "target"), None)
     return attrs
 
 
@@ -637,39 +641,16 @@ def render_comment(source: str) -> str:
     return _canonicalize(_comment_cleaner().clean(rendered), _COMMENT_POLICY)
 
 
-# Elements whose edges separate words in the rendered comment.
-_TEXT_BREAKS: Final = frozenset({"p", "br", "li", "ul", "ol", "pre", "blockquote"})
-
-
 def markdown_to_text(source: str) -> str:
     """A Markdown comment as one line of plain text: what a reader sees of the rendered
     comment (emphasis and code marks gone, a link as its text), for places that take no
     HTML (a link preview's description, a search snippet, a file's title line).
 
     Read from render_comment's output, so it follows whatever renders the Markdown.
-    Blocks and line breaks become single spaces.
+    Blocks and line breaks become single spaces: markdown-it writes a newline at every
+    block's edges and after every <br>, and every run of whitespace becomes one space.
     """
-    html = render_comment(source)
-    if not html:
-        return ""
-    words: list[str] = []
-    stack: list[ET.Element | str] = [_parse_fragment(html)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            words.append(item)
-            continue
-        breaks = isinstance(item.tag, str) and item.tag in _TEXT_BREAKS
-        if item.tail:
-            stack.append(item.tail)
-        if breaks:
-            stack.append(" ")
-        stack.extend(reversed(list(item)))
-        if item.text:
-            stack.append(item.text)
-        if breaks:
-            stack.append(" ")
-    return " ".join("".join(words).split())
+    return " ".join(html_to_text(render_comment(source)).split())
 
 
 # ---------------------------------------------------------------- text contract
@@ -690,7 +671,7 @@ def iter_text_nodes(html: str) -> Iterator[str]:
         if isinstance(item, str):
             yield item
             continue
-        if item.tail and item is not root:
+        if item.tail:  # (the fragment root has none)
             stack.append(item.tail)
         if not isinstance(item.tag, str) or item.tag == "template":
             continue

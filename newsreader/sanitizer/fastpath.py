@@ -171,7 +171,7 @@ def _fast_text(html: str) -> str | None:
                     return None  # could be &#10;, which the parser may also drop
                 if raw.startswith("\n"):
                     raw = raw[1:]
-            after_pre = False
+            # (after_pre stays: the next token is a tag, which sets it afresh)
             text = _fast_decode(raw)
             if text is None:
                 return None
@@ -249,16 +249,16 @@ def _fast_parse(html: str) -> ET.Element | None:
                 return None
             if after_pre and raw.startswith("&") and text.startswith("\n"):
                 return None  # a newline reference, which the parser may drop too
-            after_pre = False
             if stack and stack[-1] in _FAST_TABLE_PARENTS and not set(text) <= _HTML_SPACE:
                 return None
             if text:
+                # Each text and tail gets one text token: a text token runs up to the next
+                # tag, which opens an element or closes one.
                 parent = elements[-1]
                 if len(parent):
-                    last = parent[-1]
-                    last.tail = (last.tail or "") + text
+                    parent[-1].tail = text
                 else:
-                    parent.text = (parent.text or "") + text
+                    parent.text = text
             continue
         after_pre = False
         name = name.lower()
@@ -281,8 +281,8 @@ def _fast_parse(html: str) -> ET.Element | None:
             elements.append(sub_element(elements[-1], "tbody"))
             stack.append("tbody")
             implied.add(len(stack))
-        elif implied and len(stack) in implied and name != "tr":
-            return None  # only more rows may follow inside an implied <tbody>
+        # Inside an implied <tbody> only more rows may follow: _fast_start_ok refuses any
+        # other start tag in a table part.
         if name not in _FAST_INPUT_TAGS or not _fast_start_ok(name, stack):
             return None
         if attrs:
@@ -333,22 +333,22 @@ def _fast_serialize(root: ET.Element) -> str | None:
         if closing:
             out.append(f"</{tag}>")
         else:
-            if not isinstance(tag, str) or tag not in _FAST_SERIALIZE_TAGS:
+            if tag not in _FAST_SERIALIZE_TAGS:  # (comments' tag is a function)
                 return None
             attrib = element.attrib
             if attrib:
                 out.append(f"<{tag}")
                 for name in sorted(attrib):
-                    if name in _MINIMIZED_ATTRIBUTES or "{" in name:
+                    # Namespaced ("{…}name") attributes are only on foreign elements,
+                    # refused above.
+                    if name in _MINIMIZED_ATTRIBUTES:
                         return None
                     out.append(f' {name}="{_escape_attribute(attrib[name])}"')
                 out.append(">")
             else:
                 out.append(f"<{tag}>")
-            if tag in _FAST_VOID:
-                if element.text or len(element):
-                    return None
-            else:
+            # A void element (<br>, <img>) has no text and no children in any tree here.
+            if tag not in _FAST_VOID:
                 if element.text:
                     out.append(_escape_text(element.text))
                 stack.append((element, True))
