@@ -24,7 +24,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 
-from . import comparison
+from . import comparison, recovery
 from . import trafilatura_compat as tc
 from .blocks import BLOCK_TAGS, Block
 from .glued_words import space_lost_between
@@ -892,7 +892,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     _prune_boilerplate(tree)
     captions = _wrap_figcaptions(tree)
     _prepare_images(tree, url)
-    with comparison.shortcut():
+    with comparison.shortcut(), recovery.widened():
         document = _bare_extraction(tree)
     if document is None or isinstance(document, dict) or document.body is None:
         raise ExtractionError("No article text could be found in this page.")

@@ -63,7 +63,12 @@ from trafilatura.json_metadata import (  # noqa: E402
     extract_json_parse_error,
     normalize_authors,
 )
-from trafilatura.main_extractor import extract_content  # noqa: E402
+from trafilatura.main_extractor import _elem_text as elem_text  # noqa: E402
+from trafilatura.main_extractor import (  # noqa: E402
+    extract_content,
+    handle_textelem,
+    prune_unwanted_sections,
+)
 from trafilatura.metadata import (  # noqa: E402
     JSON_MINIFY,
     examine_meta,
@@ -72,7 +77,13 @@ from trafilatura.metadata import (  # noqa: E402
     extract_title,
     extract_url,
 )
-from trafilatura.settings import Document, Extractor  # noqa: E402
+from trafilatura.settings import (  # noqa: E402
+    DEDUPE_SCAN_CAP,
+    MIN_DUPLICATE_LENGTH,
+    TAG_CATALOG,
+    Document,
+    Extractor,
+)
 from trafilatura.utils import (  # noqa: E402
     DOCTYPE_TAG,
     FAULTY_HTML,
@@ -81,12 +92,14 @@ from trafilatura.utils import (  # noqa: E402
     fromstring_bytes,
     is_dubious_html,
     load_html,
+    text_chars_test,
     trim,
 )
 from trafilatura.xml import delete_element  # noqa: E402
 from trafilatura.xpaths import REGEXP_NS  # noqa: E402
 
 __all__ = [
+    "DEDUPE_SCAN_CAP",
     "DOCTYPE_TAG",
     "FAULTY_HTML",
     "HTML_PARSER",
@@ -94,8 +107,10 @@ __all__ = [
     "INTERNALS",
     "JSON_MINIFY",
     "JSON_UNICODE_REPLACE",
+    "MIN_DUPLICATE_LENGTH",
     "REGEXP_NS",
     "SANITIZED_XPATH",
+    "TAG_CATALOG",
     "TESTED_RANGE",
     "Document",
     "Extractor",
@@ -103,6 +118,7 @@ __all__ = [
     "compare_extraction",
     "convert_to_html",
     "delete_element",
+    "elem_text",
     "examine_meta",
     "extract_content",
     "extract_json",
@@ -113,13 +129,17 @@ __all__ = [
     "extract_url",
     "fingerprint",
     "fromstring_bytes",
+    "handle_textelem",
     "is_dubious_html",
     "load_html",
     "normalize_authors",
+    "prune_unwanted_sections",
     "strip_tags_as_called",
+    "text_chars_test",
     "trim",
     "wrap_extract_and_compare",
     "wrap_prune_unwanted_nodes",
+    "wrap_recover_wild_text",
     "wrap_strip_tags",
     "xpath_lists",
 ]
@@ -136,15 +156,21 @@ INTERNALS: tuple[str, ...] = (
     "trafilatura.json_metadata:extract_json",
     "trafilatura.json_metadata:extract_json_parse_error",
     "trafilatura.json_metadata:normalize_authors",
+    "trafilatura.main_extractor:_elem_text",
     "trafilatura.main_extractor:extract_content",
+    "trafilatura.main_extractor:handle_textelem",
+    "trafilatura.main_extractor:prune_unwanted_sections",
     "trafilatura.metadata:JSON_MINIFY",
     "trafilatura.metadata:examine_meta",
     "trafilatura.metadata:extract_meta_json",
     "trafilatura.metadata:extract_sitename",
     "trafilatura.metadata:extract_title",
     "trafilatura.metadata:extract_url",
+    "trafilatura.settings:DEDUPE_SCAN_CAP",
     "trafilatura.settings:Document",
     "trafilatura.settings:Extractor",
+    "trafilatura.settings:MIN_DUPLICATE_LENGTH",
+    "trafilatura.settings:TAG_CATALOG",
     "trafilatura.utils:DOCTYPE_TAG",
     "trafilatura.utils:FAULTY_HTML",
     "trafilatura.utils:HTML_PARSER",
@@ -152,15 +178,17 @@ INTERNALS: tuple[str, ...] = (
     "trafilatura.utils:fromstring_bytes",
     "trafilatura.utils:is_dubious_html",
     "trafilatura.utils:load_html",
+    "trafilatura.utils:text_chars_test",
     "trafilatura.utils:trim",
     "trafilatura.xml:delete_element",
     # copied step for step: extract.load_html, extract._normalize_json,
     # extract._meta_json, extract._metadata, extract._author_from_markup and
-    # comparison.skippable / comparison._wrap
+    # comparison.skippable / comparison._wrap, recovery._recover_wild_text
     "trafilatura.utils:repair_faulty_html",
     "trafilatura.json_metadata:normalize_json",
     "trafilatura.metadata:extract_metadata",
     "trafilatura.metadata:extract_author",
+    "trafilatura.main_extractor:recover_wild_text",
     # what extract._prepare_images works around
     "trafilatura.utils:is_image_file",
     "trafilatura.utils:IMAGE_EXTENSION",
@@ -253,6 +281,12 @@ def strip_tags_as_called() -> StripTags:
     """The ``strip_tags`` trafilatura's main extractor calls (wrapped, once installed)."""
     function: StripTags = importlib.import_module("trafilatura.main_extractor").strip_tags
     return function
+
+
+def wrap_recover_wild_text(wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> bool:
+    """Replace ``recover_wild_text`` as trafilatura's main extractor calls it by
+    ``wrap(original)``, once. False if it no longer calls it."""
+    return _wrap_in_modules(("main_extractor",), "recover_wild_text", wrap)
 
 
 # The modules of trafilatura that prune with its XPath lists under this name.

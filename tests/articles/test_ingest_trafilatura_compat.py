@@ -56,6 +56,14 @@ RECORDED = {
     "trafilatura.metadata:extract_author": "(tree) e356580cb8515cbb",
     "trafilatura.utils:is_image_file": "(imagesrc) 1c28c861865fb20a",
     "trafilatura.utils:IMAGE_EXTENSION": "Pattern 5c979a67bc5d74bb",
+    "trafilatura.main_extractor:_elem_text": "(element) e42e0fc090a4f44a",
+    "trafilatura.main_extractor:handle_textelem": "(element, potential_tags, options) 59c8a575858db16d",
+    "trafilatura.main_extractor:prune_unwanted_sections": "(tree, potential_tags, options, keep_teasers=False) e6eb7afcc64d3f37",
+    "trafilatura.settings:DEDUPE_SCAN_CAP": "int 2add1f712f45a706",
+    "trafilatura.settings:MIN_DUPLICATE_LENGTH": "int ea303726ad02c3f7",
+    "trafilatura.settings:TAG_CATALOG": "frozenset f85d4985ef73d830",
+    "trafilatura.utils:text_chars_test": "(string) 6a8df2c52acfd798",
+    "trafilatura.main_extractor:recover_wild_text": "(tree, result_body, options, potential_tags=None, consumed=None) 335f6d13321fd4e3",
 }  # fmt: skip
 
 
