@@ -1,19 +1,21 @@
-"""trafilatura's last resort, made to keep a story's headings and lists.
+"""trafilatura's last resort, made to keep a story's lists.
 
 When trafilatura's main pass finds no frame for the story (no <article>, no "post-content"
 class: a page builder's rich-text block, say), it recovers "wild" text from the whole page
 (``main_extractor.recover_wild_text``), and in its default mode that search takes
-paragraphs, quotes, code and tables only: every heading and list of the story is lost,
-and the story comes out as a run of paragraphs (a guide's "1. QuickBooks" and the
-feature list under it, 531 of a page's 1,131 words). Only the recall mode also took lists.
+paragraphs, quotes, code and tables only: every list of the story is lost (a guide's
+feature lists, most of a page's 1,131 words with its headings). Only the recall mode also
+took lists.
 
-Here the search also takes headings and lists (``head``, ``list``), inside the pipeline's
-extraction only (``widened()``): the same pruning runs first (link-dense lists, menus and
-trafilatura's discard rules go as before), and the same de-duplication after. On the
-extraction corpus's tuning half this raised word F1 from 0.9422 to 0.9482 (20 pages better
-by more than 0.01, one worse); on the check half, measured once after, from 0.9328 to
-0.9415. trafilatura's own note warns that more recovered text can keep a stronger rescue
-(readability's comparison) from running: that is the one page that got worse.
+Here the search also takes lists (``list``), inside the pipeline's extraction only
+(``widened()``): the same pruning runs first (link-dense lists, menus and trafilatura's
+discard rules go as before), and the same de-duplication after. On the extraction
+corpus's tuning half this raised word F1 from 0.9422 to 0.9472 with the same 31 leaked
+boilerplate snippets. Headings were tried too (0.9482 with both) and left out: recovered
+from the whole page they brought in the sidebar's and footer's ("Recent posts:", "Take
+the next step", "Buy now from one of our trusted retail partners": 5 more leaks). The
+check half, measured once after: see docs/benchmarks.md. trafilatura's own note warns that
+more recovered text can keep a stronger rescue (readability's comparison) from running.
 
 The function is trafilatura's, copied step for step with that one change (its
 fingerprint is recorded in trafilatura_compat.INTERNALS, so an upgrade that changes it
@@ -41,9 +43,9 @@ from .trafilatura_compat import (
 
 _ACTIVE = contextvars.ContextVar("recovery_widened", default=False)
 
-# trafilatura's search, then the story's headings and lists.
+# trafilatura's search, then the story's lists.
 _SEARCH = ".//code|.//p|.//quote|.//table|.//div[contains(@class, 'w3-code')]"
-_WIDER = "|.//head|.//list"
+_WIDER = "|.//list"
 
 
 def _recover_wild_text(
@@ -112,7 +114,7 @@ INSTALLED = trafilatura_compat.wrap_recover_wild_text(_wrap)
 
 @contextmanager
 def widened() -> Iterator[None]:
-    """Inside: trafilatura's wild-text recovery also takes headings and lists."""
+    """Inside: trafilatura's wild-text recovery also takes lists."""
     token = _ACTIVE.set(True)
     try:
         yield
