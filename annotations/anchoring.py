@@ -575,10 +575,13 @@ def _exact(
     """(start, context agreement, ambiguous) of the best verbatim occurrence, or None."""
     exact, prefix, suffix = selectors.exact, selectors.prefix, selectors.suffix
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
-    positions, unseen = _occurrences(selectors, text, required - len(exact))
+    positions, hidden = _occurrences(selectors, text, required - len(exact))
     best_position = best_context = -1
-    best_sides = runner_up_sides = (-1, -1)
-    runner_up = unseen  # best context agreement among the other occurrences (-1: none)
+    best_sides = (-1, -1)
+    # Best context agreement among the other occurrences: at first, that of the copies
+    # left out (fewer than `hidden` characters a side; -2 when there are none).
+    runner_up = 2 * hidden - 2
+    weighed: dict[int, tuple[int, int]] = {}  # position: (before, after) agreements
     same_offset_context = -1
     for position in positions:
         if diff is not None and diff.old_place(position, position + len(exact)) not in (
@@ -589,13 +592,14 @@ def _exact(
         before = _prefix_agreement(text, position, prefix)
         after = _suffix_agreement(text, position + len(exact), suffix)
         context = before + after
+        weighed[position] = (before, after)
         if position == selectors.start:
             same_offset_context = context
         if context > best_context:
             runner_up, best_context, best_position = max(runner_up, best_context), context, position
-            runner_up_sides, best_sides = best_sides, (before, after)
+            best_sides = (before, after)
         elif context > runner_up:
-            runner_up, runner_up_sides = context, (before, after)
+            runner_up = context
     if best_position == -1:
         return None
     if not _has_neighbours(selectors, text, best_position, *best_sides):
@@ -610,15 +614,21 @@ def _exact(
     if len(exact) + best_context < required:
         return None
     ambiguous = runner_up >= 0 and best_context - runner_up < CONTEXT_MARGIN
-    # Context agreeing as much at the runner-up on one side (a repeated sentence after
-    # both) tells them apart by nothing: the lead is all on the other side, which must
-    # then be a neighbour on its own.
-    before, after = best_sides
-    if (runner_up_sides[0] == before and after < NEIGHBOUR) or (
-        runner_up_sides[1] == after and before < NEIGHBOUR
-    ):
+    others = [sides for position, sides in weighed.items() if position != best_position]
+    if _lead_on_one_side(best_sides, others, hidden):
         ambiguous = True
     return best_position, best_context, ambiguous
+
+
+def _lead_on_one_side(best: tuple[int, int], others: list[tuple[int, int]], hidden: int) -> bool:
+    """Whether another copy agrees as much as the best on one side (a repeated sentence
+    after both) while the best's other side is no neighbour on its own (see NEIGHBOUR):
+    the lead is then all on that side, too short to tell the two apart. The copies left
+    out by _occurrences agree on fewer than `hidden` characters a side: any might."""
+    before, after = best
+    if before < NEIGHBOUR and (after < hidden or any(a == after for _, a in others)):
+        return True
+    return after < NEIGHBOUR and (before < hidden or any(b == before for b, _ in others))
 
 
 def _has_neighbours(
@@ -646,27 +656,32 @@ def _has_neighbours(
 
 
 def _occurrences(selectors: Selectors, text: str, needed: int) -> tuple[list[int], int]:
-    """Starts of the quote worth weighing, and a bound on the context of the others.
+    """Starts of the quote worth weighing, and a bound on the context of those left out.
 
-    Usually every occurrence (the bound is then -1). A very frequent short quote is only
-    looked up together with enough context to possibly reach the evidence threshold: an
-    occurrence found neither with prefix[-half:] before it nor with suffix[:half] after it
-    agrees on fewer than `half` characters per side, so on at most 2 * (half - 1).
+    Usually every occurrence (none left out: the bound is 0). A quote with more than
+    MAX_OCCURRENCES copies (a word or a letter) is weighed only where enough context
+    could agree to reach the evidence threshold: a copy with neither prefix[-half:]
+    before it nor suffix[:half] after it (quote styles aside, as _same) agrees on fewer
+    than `half` characters a side; the bound is then `half` if any copy was left out.
     """
     exact, prefix, suffix = selectors.exact, selectors.prefix, selectors.suffix
-    if needed <= 0 or text.count(exact) <= MAX_OCCURRENCES:
-        return _find_all(text, exact), -1
+    hits = _find_all(text, exact)
+    if needed <= 0 or len(hits) <= MAX_OCCURRENCES:
+        return hits, 0
     half = math.ceil(needed / 2)
-    positions: set[int] = set()
-    if half <= len(prefix):
-        positions.update(hit + half for hit in _find_all(text, prefix[-half:] + exact))
-    if half <= len(suffix):
-        positions.update(_find_all(text, exact + suffix[:half]))
+    plain = text.translate(_QUOTE_STYLE)
+    before = prefix[-half:].translate(_QUOTE_STYLE) if half <= len(prefix) else None
+    after = suffix[:half].translate(_QUOTE_STYLE) if half <= len(suffix) else None
     # Places where the edge credit alone could make up the difference.
-    for position in (len(prefix), len(text) - len(suffix) - len(exact), selectors.start):
-        if position >= 0 and text.startswith(exact, position):
-            positions.add(position)
-    return sorted(positions), 2 * (half - 1)
+    edges = (len(prefix), len(text) - len(suffix) - len(exact), selectors.start)
+    positions = [
+        hit
+        for hit in hits
+        if hit in edges
+        or (before is not None and plain.endswith(before, 0, hit))
+        or (after is not None and plain.startswith(after, hit + len(exact)))
+    ]
+    return positions, half if len(positions) < len(hits) else 0
 
 
 def _find_all(text: str, needle: str) -> list[int]:

@@ -246,10 +246,10 @@ def test_occurrences_of_a_frequent_quote_are_those_with_enough_context():
     with_suffix = "#" + quote + S[:15] + "#"
     with_less = "#" + P[-14:] + quote + S[:14] + "#"
     edited = filler(70, quote, 4) + with_prefix + with_suffix + with_less
-    positions, unseen = _occurrences(selectors, edited, 29)  # half: 15 a side
+    positions, hidden = _occurrences(selectors, edited, 29)  # half: 15 a side
     base = len(filler(70, quote, 4))
     assert positions == [base + 16, base + len(with_prefix) + 1]
-    assert unseen == 28
+    assert hidden == 15
 
 
 def test_occurrences_at_the_text_edges_are_weighed_for_their_edge_credit():
@@ -272,6 +272,72 @@ def test_occurrences_at_the_text_edges_are_weighed_for_their_edge_credit():
     # Nothing is found before the text's start.
     positions, _ = _occurrences(selectors, quote + " cd" + middle, 29)
     assert all(p >= 0 for p in positions)
+
+
+def test_a_frequent_quote_s_context_agrees_whatever_its_quote_style():
+    # A revision that only turned ' into ’ around the passage: the copy is looked up
+    # by the ends of its context as _same reads them, one character written two ways.
+    quote = "qzx"
+    prefix, suffix = words(21, 30) + " it's ", " don't " + words(22, 30)
+    text = A + prefix + quote + suffix + B
+    selectors = at(text, quote)
+    curly = (prefix + quote + suffix).replace("'", "’")
+    edited = filler(70, quote, 6) + "#" + curly + "#" + B
+    positions, hidden = _occurrences(selectors, edited, 29)
+    start = edited.index(curly) + len(prefix)
+    assert start in positions
+    assert hidden == 15
+    result = anchor(selectors, edited)
+    assert (result.state, result.start) == (AnchorState.MOVED, start)
+
+
+def test_occurrences_of_a_frequent_quote_all_found_by_their_context_leave_nothing_out():
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = "".join(f"{i:03} " + P[-15:] + quote + " #\n" for i in range(70))
+    positions, hidden = _occurrences(selectors, edited, 29)
+    assert len(positions) == 70
+    assert hidden == 0
+
+
+@pytest.mark.parametrize("runner_up_after", [24, 25])
+def test_a_long_frequent_quote_weighs_every_copy(runner_up_after):
+    # A 40-character quote reaches the evidence threshold alone: all of its 70+ copies
+    # are weighed, also one agreeing with little of either side. There the passage kept
+    # its whole prefix (32), and another copy 25 characters of the suffix: no clear lead.
+    quote = words(22, 39) + "q"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    runner_up = "#" + quote + S[:runner_up_after] + "#"
+    edited = filler(35, quote, 7) + "#" + P + quote + "#\n" + runner_up + filler(35, quote, 8)
+    assert edited.count(quote) > MAX_OCCURRENCES
+    result = anchor(selectors, edited)
+    if runner_up_after == 25:
+        assert result == ORPHANED
+    else:
+        start = edited.index(P + quote) + len(P)
+        assert (result.state, result.start) == (AnchorState.MOVED, start)
+
+
+@pytest.mark.parametrize(("order", "found"), [("AB", False), ("BA", False), ("B", True)])
+def test_a_copy_agreeing_as_much_on_one_side_is_weighed_whatever_the_order(order, found):
+    # The passage kept 10 characters of its prefix and all of its suffix (42). Copy A
+    # kept all of the suffix and nothing before (32): the lead over it is those 10
+    # characters, no neighbour, so there is no answer, though copy B ties with A (16 + 16)
+    # and may come first. Without A, B agrees with neither side as much: a clear lead.
+    quote = words(23, 19) + "q"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    best = "#" + P[-10:] + quote + S + "#\n"
+    copies = {"A": "#" + quote + S + "#\n", "B": "#" + P[-16:] + quote + S[:16] + "#\n"}
+    edited = NEW + best + "".join(copies[name] for name in order) + B
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(best) + 11
+        assert (result.state, result.start) == (AnchorState.MOVED, start)
+    else:
+        assert result == ORPHANED
 
 
 # --- anchor: when the old neighbours are asked about other places.
