@@ -24,6 +24,7 @@ from annotations.anchoring import (
     _context_before,
     _key_positions,
     _reaches_break,
+    _Survey,
     anchor,
     describe,
 )
@@ -1005,3 +1006,20 @@ def test_with_the_diff_the_quote_s_own_words_left_in_place_compete_with_a_copy_e
     new = head + "#" + quote + S[:20] + "#" + words(74, 50) + "\n" + P + base + " "
     start = len(head + P)
     assert _follow(old, new, start, start + len(quote)).is_orphaned
+
+
+@pytest.mark.parametrize("side", ["after", "before"])
+def test_words_right_next_to_the_passage_in_the_old_text_were_elsewhere(side):
+    # The diff holds the other sentence unchanged; in the old text it began exactly where
+    # the passage ended (or ended where it began): outside it, another passage's words.
+    quote, other = "Alpha bravo charlie. ", "Delta echo foxtrot "
+    head, tail = words(83, 100) + "\n", "#" + words(84, 100)
+    pair = quote + other if side == "after" else other + quote
+    old, new = head + pair + tail, head + other + tail
+    start = len(head) + pair.index(quote)
+    survey = _Survey(describe(old, start, start + len(quote)), new)
+    diff = TextDiff(old, new)
+    candidate = _Candidate(len(head), len(head) + len(other), 0.9, 0, 0)
+    old_place = start + len(quote) if side == "after" else start - len(other)
+    assert diff.old_place(candidate.start, candidate.end) == old_place
+    assert survey._elsewhere(diff, candidate)
