@@ -575,7 +575,7 @@ def _exact(
     """(start, context agreement, ambiguous) of the best verbatim occurrence, or None."""
     exact, prefix, suffix = selectors.exact, selectors.prefix, selectors.suffix
     required = min(MIN_EVIDENCE, len(exact) + _full_context(selectors))
-    positions, hidden = _occurrences(selectors, text, required - len(exact))
+    positions, hidden = _occurrences(selectors, text, required - len(exact), diff)
     best_position = best_context = -1
     best_sides = (-1, -1)
     # Best context agreement among the other occurrences: at first, that of the copies
@@ -584,11 +584,6 @@ def _exact(
     weighed: dict[int, tuple[int, int]] = {}  # position: (before, after) agreements
     same_offset_context = -1
     for position in positions:
-        if diff is not None and diff.old_place(position, position + len(exact)) not in (
-            None,
-            selectors.start,
-        ):
-            continue  # this copy was already in the old text, elsewhere: another passage
         before = _prefix_agreement(text, position, prefix)
         after = _suffix_agreement(text, position + len(exact), suffix)
         context = before + after
@@ -655,10 +650,13 @@ def _has_neighbours(
     return was_paragraph and is_paragraph
 
 
-def _occurrences(selectors: Selectors, text: str, needed: int) -> tuple[list[int], int]:
+def _occurrences(
+    selectors: Selectors, text: str, needed: int, diff: TextDiff | None = None
+) -> tuple[list[int], int]:
     """Starts of the quote worth weighing, and a bound on the context of those left out.
 
-    Usually every occurrence (none left out: the bound is 0). A quote with more than
+    Never a copy the diff holds as old text from elsewhere: another passage. Of the
+    others, usually all (none left out: the bound is 0). A quote with more than
     MAX_OCCURRENCES copies (a word or a letter) is weighed only where enough context
     could agree to reach the evidence threshold: a copy with neither prefix[-half:]
     before it nor suffix[:half] after it (quote styles aside, as _same) agrees on fewer
@@ -666,6 +664,8 @@ def _occurrences(selectors: Selectors, text: str, needed: int) -> tuple[list[int
     """
     exact, prefix, suffix = selectors.exact, selectors.prefix, selectors.suffix
     hits = _find_all(text, exact)
+    if diff is not None:
+        hits = [h for h in hits if diff.old_place(h, h + len(exact)) in (None, selectors.start)]
     if needed <= 0 or len(hits) <= MAX_OCCURRENCES:
         return hits, 0
     half = math.ceil(needed / 2)

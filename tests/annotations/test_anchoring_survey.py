@@ -320,6 +320,62 @@ def test_a_long_frequent_quote_weighs_every_copy(runner_up_after):
         assert (result.state, result.start) == (AnchorState.MOVED, start)
 
 
+@pytest.mark.parametrize(("after", "found"), [(3, False), (4, True)])
+def test_a_frequent_quote_leads_the_copies_left_out_by_context_margin(after, found):
+    # "qzx" 70 times with little context; the passage kept its whole prefix (32) and
+    # `after` characters of its suffix. Copies left out agree on at most 14 + 14 = 28:
+    # 32 + 4 leads them by CONTEXT_MARGIN, 32 + 3 does not.
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = filler(70, quote, 9) + "#" + P + quote + S[:after] + "#" + B
+    result = anchor(selectors, edited)
+    if found:
+        start = edited.index(P + quote) + len(P)
+        assert (result.state, result.start) == (AnchorState.MOVED, start)
+    else:
+        assert result == ORPHANED
+
+
+def test_a_frequent_quote_s_copy_at_the_text_start_is_looked_up_by_its_context():
+    # The text begins with the last 15 characters of the prefix and a copy of the quote
+    # (then 14 of its suffix): 29 characters of context, weighed, not bounded by 28 as
+    # if found by neither key. The passage's 36 are then no clear lead.
+    quote = "qzx"
+    text = A + P + quote + S + B
+    selectors = at(text, quote)
+    edited = P[-15:] + quote + S[:14] + "#\n" + filler(70, quote, 10)
+    edited += "#" + P + quote + S[:4] + "#" + B
+    assert anchor(selectors, edited) == ORPHANED
+
+
+@pytest.mark.parametrize("side", ["prefix", "suffix"])
+@pytest.mark.parametrize("copies", [60, 70])
+def test_a_frequent_quote_s_lead_on_one_side_may_tie_with_a_copy_left_out(side, copies):
+    # A 20-character quote needs 12 characters of context; beyond MAX_OCCURRENCES copies
+    # those with fewer than 6 a side are left out. The passage, the start of a paragraph
+    # (its prefix agrees through the line break: 15 characters), kept 5 characters of
+    # the other side (through the next break): any copy left out may agree on as many
+    # there, and then the passage leads it by 15 characters on one side only, no
+    # neighbour. With every copy weighed, none does: a clear lead.
+    quote = words(24, 19) + "q"
+    near, far = words(25, 13) + " ", words(26, 4)
+    if side == "prefix":
+        before, after = near, far
+    else:
+        before, after = far, " " + near[:-1]
+    old = A + before + quote + after + B
+    selectors = at(old, quote)
+    edited = filler(copies, quote, 11) + "#\n" + before + quote + after + "\n#" + B
+    assert edited.count(quote) == copies + 1
+    result = anchor(selectors, edited)
+    if copies > MAX_OCCURRENCES:
+        assert result == ORPHANED
+    else:
+        start = edited.index("#\n" + before + quote) + 2 + len(before)
+        assert (result.state, result.start) == (AnchorState.MOVED, start)
+
+
 @pytest.mark.parametrize(("order", "found"), [("AB", False), ("BA", False), ("B", True)])
 def test_a_copy_agreeing_as_much_on_one_side_is_weighed_whatever_the_order(order, found):
     # The passage kept 10 characters of its prefix and all of its suffix (42). Copy A
