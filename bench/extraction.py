@@ -36,8 +36,10 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
+import lxml.html
 import trafilatura
 from django.conf import settings
+from lxml import etree
 from wordfreq import zipf_frequency
 
 from articles.ingest.extract import ExtractionError, collapse
@@ -149,6 +151,45 @@ def joined_words(text: str, truth: str) -> list[str]:
         for token in words(text)
         if token not in vocabulary and token in joined and _zipf(token) < JOINED_WORD_MAX
     ]
+
+
+# Elements a browser lays out on lines of their own by default (the HTML standard's
+# rendering section: display block, list-item, table parts), and <br>. Text in other
+# elements runs on: "<code>U+00DF</code><code>0x</code>" reads "U+00DF0x" on the page.
+_PAGE_BREAKS = frozenset(
+    "address article aside blockquote br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr legend li main menu "
+    "nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_NOT_TEXT = ("script", "style", "noscript", "template", "head")
+
+
+@lru_cache(maxsize=4)
+def page_words(page: str) -> frozenset[str]:
+    """The lower-cased words of a page's own text, read as HTML lays it out: a break at
+    each block element and <br>, none between inline ones; no scripts, styles or head."""
+    try:
+        tree = lxml.html.document_fromstring(page)
+    except (etree.ParserError, ValueError):
+        return frozenset()
+    etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
+    for element in tree.iter(*_PAGE_BREAKS):
+        element.text = "\n" + (element.text or "")
+        element.tail = "\n" + (element.tail or "")
+    text = etree.tostring(tree, method="text", encoding=str)
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def lost_separators(text: str, truth: str, page: str) -> list[str]:
+    """joined_words that the page does not itself glue: words a block break or a space
+    of the page's HTML kept apart and the output ran together. A token the page's own
+    text has ("demandefficiently" typed so; two inline elements side by side) was not
+    separated there, so no extractor lost a separator."""
+    joined = joined_words(text, truth)
+    if not joined:
+        return []
+    own = page_words(page)
+    return [token for token in joined if token not in own]
 
 
 def _normalized(text: str) -> str:
@@ -349,7 +390,8 @@ class PageResult:
     with_total: int
     agreement: dict[str, tuple[int, int]]
     glued: int
-    joined: int
+    joined: int  # words the truth has apart, run together in the output
+    lost: int  # of them, those the page's own text has apart too
     tokens: int
     seconds: float
     cpu_seconds: float
@@ -423,6 +465,7 @@ def score_page(
         agreement=agreement,
         glued=len(glued_words(text)),
         joined=len(joined_words(text, truth.main_content)) if truth.main_content else 0,
+        lost=len(lost_separators(text, truth.main_content, page.html)) if truth.main_content else 0,
         tokens=len(_WORD.findall(text)),
         seconds=seconds[0],
         cpu_seconds=seconds[1],
@@ -532,6 +575,14 @@ class Score:
     @property
     def joined_per_10k(self) -> float:
         return 10_000 * self.joined / self.tokens if self.tokens else 0.0
+
+    @property
+    def lost(self) -> int:
+        return sum(result.lost for result in self.results)
+
+    @property
+    def lost_per_10k(self) -> float:
+        return 10_000 * self.lost / self.tokens if self.tokens else 0.0
 
     @property
     def pages_per_second(self) -> float:

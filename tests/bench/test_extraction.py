@@ -28,6 +28,8 @@ from bench.extraction import (
     is_glued,
     joined_words,
     load_corpus,
+    lost_separators,
+    page_words,
     parse_day,
     run_pipeline,
     same_day,
@@ -481,3 +483,23 @@ def test_a_common_word_or_parts_joined_by_punctuation_are_not_joined_words():
     truth = "They are a team in the U.S. with 1,000 staff in e-learning, working to day."
     assert joined_words("an area in the US with 1000 staff in elearning today", truth) == []
     assert joined_words("teamin", truth) == ["teamin"]
+
+
+def test_a_page_s_own_words_are_read_as_html_lays_them_out():
+    page = (
+        "<html><head><title>Title here</title><script>var scriptword;</script></head><body>"
+        "<ul><li>cotton</li><li>hemp</li></ul><p>spikes in demandefficiently, "
+        "<code>U+00DF</code><code>0x</code> and one<br>two</p><!-- hidden --></body></html>"
+    )
+    words = page_words(page)
+    assert {"cotton", "hemp", "demandefficiently", "00df0x", "one", "two"} <= words
+    assert not {"cottonhemp", "onetwo", "scriptword", "title", "hidden"} & words
+
+
+def test_only_words_the_page_keeps_apart_are_lost_separators():
+    truth = "Made of organic cotton hemp and linen, in demand efficiently."
+    page = "<ul><li>cotton</li><li>hemp</li></ul><p>in demandefficiently.</p>"
+    text = "organic cottonhemp and linen in demandefficiently"
+    assert joined_words(text, truth) == ["cottonhemp", "demandefficiently"]
+    assert lost_separators(text, truth, page) == ["cottonhemp"]
+    assert lost_separators("cotton hemp", truth, page) == []
