@@ -182,13 +182,15 @@ def page_words(page: str) -> frozenset[str]:
 
 def lost_separators(text: str, truth: str, page: str) -> list[str]:
     """joined_words that the page does not itself glue: words a block break or a space
-    of the page's HTML kept apart and the output ran together. A token the page's own
-    text has ("demandefficiently" typed so; two inline elements side by side) was not
-    separated there, so no extractor lost a separator."""
+    of the page's HTML kept apart and the output ran together. A token inside a word
+    of the page's own text ("demandefficiently" typed so; inline elements side by side)
+    was not separated there, so no extractor lost a separator."""
     joined = joined_words(text, truth)
     if not joined:
         return []
-    own = page_words(page)
+    # Within one word of the page: "rosalíaluxcolumbia" glues "Rosalía", "LUX" and
+    # "Columbia" (three inline elements), so "rosalíalux" is the page's own too.
+    own = " ".join(page_words(page))
     return [token for token in joined if token not in own]
 
 

@@ -221,24 +221,80 @@ def _unorphan_cells(root: etree._Element) -> None:
 _INLINE_RUNS = ("a", "b", "i", "u", "em", "strong")
 
 
-def _restore_link_spaces(root: etree._Element) -> None:
+class _PageSpaces:
+    """Whether the page itself has whitespace before and after each run of link, bold
+    or italic text, keyed by the run's words: trafilatura trims the space after a
+    link now and then ("<a>aid your bookkeeping</a> receipts" came out
+    "bookkeepingreceipts"), and the page's own markup says where one was. A run whose
+    copies in the page disagree says nothing."""
+
+    def __init__(self, tree: etree._Element | None = None) -> None:
+        self.before: dict[str, bool] = {}
+        self.after: dict[str, bool] = {}
+        if tree is None:
+            return
+        for run in tree.iter(*_INLINE_RUNS):
+            key = collapse("".join(run.itertext()))
+            if not key:
+                continue
+            after, before = _text_after(run), _text_before(run)
+            self.after[key] = self.after.get(key, True) and after[:1].isspace()
+            self.before[key] = self.before.get(key, True) and before[-1:].isspace()
+
+
+def _text_after(run: etree._Element) -> str:
+    """The text right after an element: its tail, or the next element's first text
+    ("<a>rich</a><span> </span><a>selling</a>")."""
+    if run.tail:
+        return run.tail
+    following = run.getnext()
+    if following is None:
+        return ""
+    return next((text for text in following.itertext() if text), following.tail or "")
+
+
+def _text_before(run: etree._Element) -> str:
+    """The text right before an element: the previous element's tail or last text, or
+    the parent's text when it comes first."""
+    previous = run.getprevious()
+    if previous is None:
+        parent = run.getparent()
+        return (parent.text or "") if parent is not None else ""
+    if previous.tail:
+        return previous.tail
+    texts = [text for text in previous.itertext() if text]
+    return texts[-1] if texts else ""
+
+
+def _restore_link_spaces(root: etree._Element, page: _PageSpaces) -> None:
     """trafilatura drops the space before or after a link or a bold or italic run now and
-    then ("and<a>tasting wine</a>"); put it back where the words on both sides are plainly
-    two words."""
+    then ("and<a>tasting wine</a>"); put it back where the page has one, or where the words
+    on both sides are plainly two words."""
     for link in root.iter(*_INLINE_RUNS):
-        text = link.text or ""
+        text = next((text for text in link.itertext() if text), "")
         previous, parent = link.getprevious(), link.getparent()
         if previous is not None:
             # What comes before: the previous element's tail, or its own last text.
             before = previous.tail or (previous[-1].tail if len(previous) else previous.text)
-            if before and text and space_lost_between(before, text):
+            if before and text and _space_lost(before, text, link, page.before):
                 previous.tail = (previous.tail or "") + " "
-        elif parent is not None and parent.text and space_lost_between(parent.text, text):
+        elif (
+            parent is not None and parent.text and _space_lost(parent.text, text, link, page.before)
+        ):
             parent.text += " "
         # The link's own last text node: its text, or its last child's tail.
         last = link[-1].tail if len(link) else text
-        if link.tail and last and space_lost_between(last, link.tail):
+        if link.tail and last and _space_lost(last, link.tail, link, page.after):
             link.tail = " " + link.tail
+
+
+def _space_lost(before: str, after: str, run: etree._Element, page: dict[str, bool]) -> bool:
+    """Whether two text nodes meeting at a run's edge lost a space: between two word
+    characters where the page has one, or where they read as two words."""
+    words = before[-1:].isalnum() and after[:1].isalnum()
+    if words and page.get(collapse("".join(run.itertext())), False):
+        return True
+    return space_lost_between(before, after)
 
 
 def _absolute(url: str, base: str | None) -> str:
@@ -252,7 +308,9 @@ def _absolute(url: str, base: str | None) -> str:
         return url  # malformed ("http://[x"): the sanitizer refuses it
 
 
-def blocks_from_trafilatura_body(body: etree._Element, base_url: str | None = None) -> list[Block]:
+def blocks_from_trafilatura_body(
+    body: etree._Element, base_url: str | None = None, page: _PageSpaces | None = None
+) -> list[Block]:
     """trafilatura's XML body → our blocks, links and images resolved against
     `base_url` (the page's address). The body is taken apart in the process."""
     tree = body
@@ -267,7 +325,7 @@ def blocks_from_trafilatura_body(body: etree._Element, base_url: str | None = No
     _fix_structure(converted)
     html_body = converted[0]
     _unorphan_cells(html_body)
-    _restore_link_spaces(html_body)
+    _restore_link_spaces(html_body, page or _PageSpaces())
     _normalize_whitespace(html_body)
     # Classes, styles and data attributes would only be dropped by the sanitizer.
     for node in _WITH_ATTRIBUTES(html_body):
@@ -888,6 +946,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
             "article page has: it is not read."
         )
     meta = _metadata(tree, url)
+    spaces = _PageSpaces(tree)
     _strip_inert(tree)
     _prune_boilerplate(tree)
     captions = _wrap_figcaptions(tree)
@@ -902,7 +961,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     )
     if len(document.body) > MAX_BLOCKS:
         raise too_many_blocks
-    blocks = _attach_captions(blocks_from_trafilatura_body(document.body, url), captions)
+    blocks = _attach_captions(blocks_from_trafilatura_body(document.body, url, spaces), captions)
     if not blocks:
         raise ExtractionError("No article text could be found in this page.")
     if len(blocks) > MAX_BLOCKS:

@@ -1,8 +1,9 @@
 """Extraction keeps apart what a page shows apart, even when its markup is broken."""
 
+import lxml.html
 from lxml import etree
 
-from articles.ingest.extract import blocks_from_trafilatura_body
+from articles.ingest.extract import _PageSpaces, blocks_from_trafilatura_body
 from articles.ingest.pipeline import build_body
 
 
@@ -94,3 +95,43 @@ def test_a_furniture_class_on_a_link_in_a_sentence_does_not_cut_the_sentence():
         "",  # the bar of promo spans
         "",  # a button-like link alone in its paragraph
     ]
+
+
+def _page(html: str) -> _PageSpaces:
+    return _PageSpaces(lxml.html.document_fromstring(html))
+
+
+def test_a_space_the_page_has_around_a_link_is_put_back():
+    # trafilatura trimmed the space after a link ("bookkeepingreceipts": "bookkeeping" is
+    # too rare a word to tell from the words alone); the page has it, so it comes back.
+    body = "<body><p><ref target='/x'>aid your bookkeeping</ref>receipts, and so on.</p></body>"
+    page = "<p>It will <a href='/x'>aid your bookkeeping</a> receipts, and so on.</p>"
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body)))
+    assert text == "aid your bookkeepingreceipts, and so on."
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
+    assert text == "aid your bookkeeping receipts, and so on."
+
+
+def test_a_space_in_an_element_of_its_own_counts_and_a_link_s_text_may_start_in_a_child():
+    body = (
+        "<body><p>Some got <hi rend='#u'>rich</hi><ref target='/s'><hi rend='#u'>selling "
+        "icon packs</hi></ref>.</p></body>"
+    )
+    page = "<p>Some got <a href='/r'><u>rich</u></a><span> </span><a href='/s'><u>selling icon packs</u></a>.</p>"
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
+    assert text == "Some got rich selling icon packs."
+
+
+def test_no_space_is_added_where_the_page_has_none_or_its_copies_disagree():
+    body = (
+        "<body><p><ref target='/x'>Glorp</ref>zint and <ref target='/y'>Qux</ref>quux.</p></body>"
+    )
+    for page in (
+        "<p><a href='/x'>Glorp</a>zint and <a href='/y'>Qux</a>quux.</p>",
+        "<p><a href='/x'>Glorp</a> zint, <a href='/x'>Glorp</a>zint, <a href='/y'>Qux</a> q "
+        "<a href='/y'>Qux</a>quux.</p>",
+    ):
+        _html, text = build_body(
+            blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page))
+        )
+        assert text == "Glorpzint and Quxquux."

@@ -503,3 +503,6 @@ def test_only_words_the_page_keeps_apart_are_lost_separators():
     assert joined_words(text, truth) == ["cottonhemp", "demandefficiently"]
     assert lost_separators(text, truth, page) == ["cottonhemp"]
     assert lost_separators("cotton hemp", truth, page) == []
+    # Inside a longer word of the page: three inline elements side by side.
+    page = "<h2><a>Rosalia</a><em>LUX</em><span>Columbia</span></h2>"
+    assert lost_separators("rosalialux columbia", "Rosalia LUX Columbia", page) == []
