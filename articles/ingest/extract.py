@@ -272,16 +272,13 @@ def _restore_link_spaces(root: etree._Element, page: _PageSpaces) -> None:
     on both sides are plainly two words."""
     for link in root.iter(*_INLINE_RUNS):
         text = next((text for text in link.itertext() if text), "")
-        previous, parent = link.getprevious(), link.getparent()
-        if previous is not None:
-            # What comes before: the previous element's tail, or its own last text.
-            before = previous.tail or (previous[-1].tail if len(previous) else previous.text)
-            if before and text and _space_lost(before, text, link, page.before):
+        before = _text_before(link)
+        if before and text and _space_lost(before, text, link, page.before):
+            previous, parent = link.getprevious(), link.getparent()
+            if previous is not None:
                 previous.tail = (previous.tail or "") + " "
-        elif (
-            parent is not None and parent.text and _space_lost(parent.text, text, link, page.before)
-        ):
-            parent.text += " "
+            elif parent is not None:
+                parent.text = (parent.text or "") + " "
         # The link's own last text node: its text, or its last child's tail.
         last = link[-1].tail if len(link) else text
         if link.tail and last and _space_lost(last, link.tail, link, page.after):
