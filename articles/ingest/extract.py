@@ -223,8 +223,8 @@ _INLINE_RUNS = ("a", "b", "i", "u", "em", "strong")
 
 class _PageSpaces:
     """Whether the page itself has whitespace before and after each run of link, bold
-    or italic text, keyed by the run's words: trafilatura trims the space after a
-    link now and then ("<a>aid your bookkeeping</a> receipts" came out
+    or italic text where it meets a word, keyed by the run's words: trafilatura trims
+    the space after a link now and then ("<a>aid your bookkeeping</a> receipts" came out
     "bookkeepingreceipts"), and the page's own markup says where one was. A run whose
     copies in the page disagree says nothing."""
 
@@ -237,33 +237,57 @@ class _PageSpaces:
             key = collapse("".join(run.itertext()))
             if not key:
                 continue
-            after, before = _text_after(run), _text_before(run)
-            self.after[key] = self.after.get(key, True) and after[:1].isspace()
-            self.before[key] = self.before.get(key, True) and before[-1:].isspace()
+            # Only a copy with a space or a letter beside it tells: one at the edge of
+            # its block ("<li><a>pactree</a></li>") or before a comma says nothing of
+            # the copies followed by a word.
+            after, before = _text_after(run) or "", _text_before(run) or ""
+            if after[:1].isspace() or after[:1].isalnum():
+                self.after[key] = self.after.get(key, True) and after[:1].isspace()
+            if before[-1:].isspace() or before[-1:].isalnum():
+                self.before[key] = self.before.get(key, True) and before[-1:].isspace()
 
 
-def _text_after(run: etree._Element) -> str:
+# Elements that wrap a run without breaking the line: the text after the last link in
+# "<strong><a>MacBook Pro</a></strong> with" is the <strong>'s tail.
+_WRAPPERS = frozenset((*_INLINE_RUNS, "span", "hi", "ref", "mark", "small", "font", "sup", "sub"))
+
+
+def _text_after(run: etree._Element) -> str | None:
     """The text right after an element: its tail, or the next element's first text
-    ("<a>rich</a><span> </span><a>selling</a>")."""
-    if run.tail:
-        return run.tail
-    following = run.getnext()
-    if following is None:
-        return ""
-    return next((text for text in following.itertext() if text), following.tail or "")
-
-
-def _text_before(run: etree._Element) -> str:
-    """The text right before an element: the previous element's tail or last text, or
-    the parent's text when it comes first."""
-    previous = run.getprevious()
-    if previous is None:
+    ("<a>rich</a><span> </span><a>selling</a>"), or, for the last thing in an inline
+    element, what comes after that element; None at the end of a block."""
+    while True:
+        if run.tail:
+            return run.tail
+        following = run.getnext()
+        if following is not None:
+            return next((text for text in following.itertext() if text), following.tail or "")
         parent = run.getparent()
-        return (parent.text or "") if parent is not None else ""
-    if previous.tail:
-        return previous.tail
-    texts = [text for text in previous.itertext() if text]
-    return texts[-1] if texts else ""
+        if parent is None or parent.tag not in _WRAPPERS:
+            return None
+        run = parent
+
+
+def _text_before(run: etree._Element) -> str | None:
+    """The text right before an element: the previous element's tail or last text, or
+    the parent's text when it comes first (and, for the first thing in an inline element
+    with no text of its own, what comes before that element); None at the start of a
+    block."""
+    while True:
+        previous = run.getprevious()
+        if previous is not None:
+            if previous.tail:
+                return previous.tail
+            texts = [text for text in previous.itertext() if text]
+            return texts[-1] if texts else ""
+        parent = run.getparent()
+        if parent is None:
+            return None
+        if parent.text:
+            return parent.text
+        if parent.tag not in _WRAPPERS:
+            return None
+        run = parent
 
 
 def _restore_link_spaces(root: etree._Element, page: _PageSpaces) -> None:
@@ -279,8 +303,8 @@ def _restore_link_spaces(root: etree._Element, page: _PageSpaces) -> None:
                 previous.tail = (previous.tail or "") + " "
             elif parent is not None:
                 parent.text = (parent.text or "") + " "
-        # The link's own last text node: its text, or its last child's tail.
-        last = link[-1].tail if len(link) else text
+        # The run's own last text node, however deep ("<hi><ref>MacBook Pro</ref></hi>").
+        last = next((text for text in reversed(list(link.itertext())) if text), "")
         if link.tail and last and _space_lost(last, link.tail, link, page.after):
             link.tail = " " + link.tail
 

@@ -135,3 +135,42 @@ def test_no_space_is_added_where_the_page_has_none_or_its_copies_disagree():
             blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page))
         )
         assert text == "Glorpzint and Quxquux."
+
+
+def test_the_space_after_a_link_inside_bold_is_put_back_from_the_bold_s_tail():
+    # "<strong><a>…</a></strong> with": the page's space is the <strong>'s tail, and
+    # trafilatura's run nests the same way (<hi><ref>…</ref></hi>with).
+    body = (
+        "<body><p><hi rend='#b'><ref target='/m'>new MacBook Pro</ref></hi>with offers. "
+        "<hi rend='#b'><ref target='/e'>Expercom</ref></hi>is knocking.</p></body>"
+    )
+    page = (
+        "<p>Orders for the <strong><a href='/m'>new MacBook Pro</a></strong> with offers. "
+        "<strong><a href='/e'>Expercom</a></strong> is knocking.</p>"
+    )
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
+    assert text == "new MacBook Pro with offers. Expercom is knocking."
+
+
+def test_the_space_before_a_link_inside_bold_is_read_through_the_bold():
+    page = _page("<p>Orders for the <strong><a href='/m'>Glorpzint</a></strong>, now.</p>")
+    assert page.before["Glorpzint"] is True
+    assert "Glorpzint" not in page.after  # a comma says nothing of the space before a word
+    # Nothing is read past a block's edge: a run ending its block says nothing about
+    # the space after its other copies.
+    page = _page("<div><p><a href='/m'>Glorpzint</a></p> tail</div>")
+    assert "Glorpzint" not in page.after
+    page = _page(
+        "<ul><li>See <a href='#p'>pactree</a></li></ul><p>Tools such as <a href='#p'>pactree"
+        "</a> and more.</p>"
+    )
+    assert page.after["pactree"] is True
+
+
+def test_a_copy_before_punctuation_says_nothing_about_the_space_before_a_word():
+    page = _page(
+        "<p>Built by <i>pacman</i>, not by hand; <i>pacman</i>. Then <i>pacman</i> runs.</p>"
+    )
+    assert page.after["pacman"] is True
+    page = _page("<p>Built by <i>pacman</i>, not by hand; <i>pacman</i>runs.</p>")
+    assert page.after["pacman"] is False
