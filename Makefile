@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsreader
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM := $(CHROMIUM)
 
-.PHONY: help install run worker test lint types check test-sqlite test-postgres mutation bench bench-extraction bench-anchoring bench-db bench-pages bench-load clean
+.PHONY: help install run worker test lint types check test-sqlite test-postgres mutation bench bench-extraction bench-shingles bench-anchoring bench-db bench-pages bench-load clean
 
 help:
 	@echo "make run    install what is missing, migrate, load samples, serve http://$(HOST):$(PORT)"
@@ -107,6 +107,12 @@ bench-load: bench-db
 
 bench-extraction: install
 	DEBUG=1 $(MANAGE) bench_extraction --write docs/benchmarks.md
+
+# The ScrapingHub article-extraction-benchmark is not part of the project: clone
+# https://github.com/scrapinghub/article-extraction-benchmark and pass its folder as AEB.
+bench-shingles: install
+	@test -n "$(AEB)" || { echo "Usage: make bench-shingles AEB=path/to/article-extraction-benchmark"; exit 2; }
+	DEBUG=1 $(MANAGE) bench_shingles "$(AEB)" --write docs/benchmarks.md
 
 bench-anchoring: install
 	DEBUG=1 $(MANAGE) bench_anchoring --write docs/benchmarks.md

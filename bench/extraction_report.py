@@ -212,11 +212,11 @@ ORDER = (TUNING, CHECK, "all")
 SYSTEMS = ("pipeline", "trafilatura")
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it); keep the others."""
+def write_section(path: Path, text: str, title: str = SECTION) -> None:
+    """Replace the section ``title`` of ``path`` (or add it); keep the others."""
     existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     lines = existing.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
+    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
     if start is None:
         merged = existing.rstrip("\n") + "\n\n" + text
     else:
