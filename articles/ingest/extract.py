@@ -217,8 +217,11 @@ def _unorphan_cells(root: etree._Element) -> None:
 
 
 # Inline runs whose edges trafilatura loses spaces at: links, and the formatting it keeps
-# (<strong>full EV car</strong> never → "carnever"; "at <b>just</b>" → "atjust").
-_INLINE_RUNS = ("a", "b", "i", "u", "em", "strong")
+# (<strong>full EV car</strong> never → "carnever"; "at <b>just</b>" → "atjust";
+# "<tt>€70</tt> to" → "€70to", its #t rendition comes out as <var>; "feature <code>rt</code>").
+_INLINE_RUNS = (
+    "a", "b", "i", "u", "em", "strong", "code", "kbd", "samp", "tt", "var", "sub", "sup"
+)  # fmt: skip
 
 
 class _PageSpaces:
@@ -782,6 +785,19 @@ def _strip_inert(tree: HtmlElement) -> None:
             script.drop_tree()
 
 
+def _break_code_lines(tree: HtmlElement) -> None:
+    """A newline after each block inside a <pre> that more follows: code highlighters
+    write each line as a <div> ("<div>cargo install --locked</div><div>cargo create</div>"),
+    which HTML lays out one under the other, but the text holds no newline between them,
+    so the lines ran together ("--lockedcargo")."""
+    for pre in tree.iter("pre"):
+        for block in pre.iterdescendants("div", "p"):
+            if (block.tail or "").startswith("\n"):
+                continue
+            if (block.tail or "").strip() or block.getnext() is not None:
+                block.tail = "\n" + (block.tail or "")
+
+
 _JSON_LD = etree.XPath(
     './/script[@type="application/ld+json" or @type="application/settings+json"]'
 )
@@ -971,6 +987,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     _strip_inert(tree)
     _prune_boilerplate(tree)
     captions = _wrap_figcaptions(tree)
+    _break_code_lines(tree)
     _prepare_images(tree, url)
     with comparison.shortcut(), recovery.widened():
         document = _bare_extraction(tree)

@@ -4,7 +4,7 @@ import lxml.html
 from lxml import etree
 
 from articles.ingest.extract import _PageSpaces, blocks_from_trafilatura_body
-from articles.ingest.pipeline import build_body
+from articles.ingest.pipeline import build_body, clean_blocks, extract
 
 
 def test_table_cells_outside_a_table_read_as_their_own_lines():
@@ -174,3 +174,41 @@ def test_a_copy_before_punctuation_says_nothing_about_the_space_before_a_word():
     assert page.after["pacman"] is True
     page = _page("<p>Built by <i>pacman</i>, not by hand; <i>pacman</i>runs.</p>")
     assert page.after["pacman"] is False
+
+
+def test_spaces_around_code_teletype_and_superscript_runs_come_back_where_the_page_has_them():
+    # trafilatura's #t rendition (tt, kbd, samp, var) comes out as <var>, code as <code>.
+    body = (
+        "<body><p><hi rend='#t'>€70</hi>to <hi rend='#t'>€100</hi>per week. Enable "
+        "<hi rend='#b'>crate feature<code>rt</code></hi>only. <hi rend='#sup'>3</hi>tougher "
+        "glass.</p></body>"
+    )
+    page = (
+        "<p><tt>€70</tt> to <tt>€100</tt> per week. Enable <strong>crate feature <code>rt"
+        "</code></strong> only. <sup>3</sup> tougher glass.</p>"
+    )
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
+    assert text == "€70 to €100 per week. Enable crate feature rt only. 3 tougher glass."
+    # A footnote mark the page sets right after its word stays there.
+    body = "<body><p>As shown<hi rend='#sup'>12</hi>, glass.</p></body>"
+    page = "<p>As shown<sup>12</sup>, glass.</p>"
+    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
+    assert text == "As shown12, glass."
+
+
+def test_lines_a_code_highlighter_writes_as_divs_stay_lines():
+    intro = "".join(
+        f"<p>Paragraph {i} of the story, with enough words in it to be read as article text.</p>"
+        for i in range(3)
+    )
+    code = (
+        "<pre><code><div class='line'><span>cargo</span> <span>install</span> <span>--locked"
+        "</span></div><div class='line'><span>cargo</span> <span>create-app</span></div>"
+        "</code></pre>"
+    )
+    page = f"<html><body><article><h1>Title</h1>{intro}{code}{intro}</article></body></html>"
+    assert "cargo install --locked\ncargo create-app" in _stored_text(page)
+
+
+def _stored_text(page: str) -> str:
+    return build_body(clean_blocks(extract(page, "html", None)))[1]
