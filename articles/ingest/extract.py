@@ -234,11 +234,20 @@ class _PageSpaces:
     def __init__(self, tree: etree._Element | None = None) -> None:
         self.before: dict[str, bool] = {}
         self.after: dict[str, bool] = {}
+        self._tree = tree
+
+    def read(self, keys: set[str] | None = None) -> _PageSpaces:
+        """Read the page's runs (only those whose words are in ``keys``, when given: the
+        runs of the extracted text, a few dozen of the page's hundreds). Once."""
+        tree, self._tree = self._tree, None
         if tree is None:
-            return
+            return self
+        firsts = None if keys is None else {key.split(" ", 1)[0] for key in keys}
         for run in tree.iter(*_INLINE_RUNS):
+            if firsts is not None and not _may_be(run, firsts):
+                continue
             key = collapse("".join(run.itertext()))
-            if not key:
+            if not key or (keys is not None and key not in keys):
                 continue
             # Only a copy with a space or a letter beside it tells: one at the edge of
             # its block ("<li><a>pactree</a></li>") or before a comma says nothing of
@@ -248,6 +257,19 @@ class _PageSpaces:
                 self.after[key] = self.after.get(key, True) and after[:1].isspace()
             if before[-1:].isspace() or before[-1:].isalnum():
                 self.before[key] = self.before.get(key, True) and before[-1:].isspace()
+        return self
+
+
+def _may_be(run: etree._Element, firsts: set[str]) -> bool:
+    """Whether a run's words may start with one of ``firsts``, told from its own first
+    text where that settles it (joining all of a run's text cost most of the reading)."""
+    head = run.text
+    if not head or head[:1].isspace():
+        return True
+    word, _, rest = head.partition(" ")
+    if not rest and len(run):
+        return True  # the first word may go on in a child
+    return word.split()[0] in firsts if word.split() else True
 
 
 # Elements that wrap a run without breaking the line: the text after the last link in
@@ -297,6 +319,7 @@ def _restore_link_spaces(root: etree._Element, page: _PageSpaces) -> None:
     """trafilatura drops the space before or after a link or a bold or italic run now and
     then ("and<a>tasting wine</a>"); put it back where the page has one, or where the words
     on both sides are plainly two words."""
+    page.read({collapse("".join(run.itertext())) for run in root.iter(*_INLINE_RUNS)})
     for link in root.iter(*_INLINE_RUNS):
         text = next((text for text in link.itertext() if text), "")
         before = _text_before(link)
@@ -319,6 +342,154 @@ def _space_lost(before: str, after: str, run: etree._Element, page: dict[str, bo
     if words and page.get(collapse("".join(run.itertext())), False):
         return True
     return space_lost_between(before, after)
+
+
+# Elements HTML lays out on lines of their own (the rendering section's display: block,
+# list-item and table defaults), and <br>: text on either side of one is never one word.
+_LINE_BREAKS = frozenset(
+    "address article aside blockquote br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr legend li main menu "
+    "nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_FIRST_WORD = re.compile(r"^\W*(\w+)")
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+# Where two pieces of text run together the join most often shows: a lower-case letter
+# then a capital ("feetWeight"), a digit then a letter or the reverse ("73Save"). ASCII
+# only: Unicode classes made the scan twice as slow, and it reads every page's text.
+_JOIN_MARK = re.compile(r"[a-z][A-Z]|[0-9][A-Za-z]|[A-Za-z][0-9]")
+_WORD_REST = re.compile(r"\w*")
+
+# trafilatura's inline elements: links and formatting. Everything else in its body
+# (paragraphs, headings, items, cells, rows, <lb/>) starts a line.
+_XML_INLINE = ("ref", "hi")
+
+
+def _marked_words(text: str) -> set[str]:
+    """The words of ``text`` that show a join, found from the marks outwards."""
+    words = set()
+    for mark in _JOIN_MARK.finditer(text):
+        start = mark.start()
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        end = _WORD_REST.match(text, mark.end())
+        words.add(text[start : end.end() if end else mark.end()])
+    return words
+
+
+_MANY_MARKED = 64
+_WORD = re.compile(r"\w+")
+
+
+def _glued_across_lines(body: etree._Element, page: str) -> set[str]:
+    """Words of the extracted text, showing a join, that the page never writes
+    (lower-cased): text is only ever taken from the page, so such a word was made by
+    running two pieces of it together. Most pages have none, and only theirs are looked
+    at further. Read within each text node, and across the edges of links and formatting
+    ("<ref>Sandpiper 0</ref>Length"), where a word runs on."""
+    marked = _marked_words("\n".join(body.itertext()))
+    for run in body.iter(*_XML_INLINE):
+        texts = [text for text in run.itertext() if text]
+        if not texts:
+            continue
+        # The two characters that meet must show the join themselves.
+        if run.tail and _JOIN_MARK.fullmatch(texts[-1][-1] + run.tail[0]):
+            marked.add(_edge(texts[-1], run.tail))
+        before = _text_before(run) if texts[0][0].isalnum() else None
+        if before and _JOIN_MARK.fullmatch(before[-1] + texts[0][0]):
+            marked.add(_edge(before, texts[0]))
+    marked.discard("")
+    if len(marked) > _MANY_MARKED:
+        # One search of the page per word would cost seconds on a page of 10,000
+        # "word123"s: the page's words are read once instead.
+        written = set(_WORD.findall(page))
+        return {word.lower() for word in marked if word not in written}
+    # As written: the halves keep the page's own case ("feet", "Weight").
+    return {word.lower() for word in marked if word not in page}
+
+
+def _edge(before: str, after: str) -> str:
+    """The word ending ``before`` and the word starting ``after``, run together."""
+    last, first = _LAST_WORD.search(before), _FIRST_WORD.match(after)
+    if not (last and first and before[-1:].isalnum() and after[:1].isalnum()):
+        return ""
+    return last.group(1) + first.group(1)
+
+
+def _line_break_joins(tree: etree._Element, wanted: set[str]) -> dict[str, tuple[str, str]]:
+    """For each word in ``wanted`` that is the last word before a line break of the page
+    and the first word after it, run together: the two words. A word two different pairs
+    could make is left out."""
+    joins: dict[str, tuple[str, str] | None] = {}
+    last = ""
+    broken = False
+
+    def read(text: str | None) -> None:
+        nonlocal last, broken
+        if not text or not text.strip():
+            return
+        if broken and last and (first := _FIRST_WORD.match(text)):
+            joined = (last + first.group(1)).lower()
+            if joined in wanted:
+                pair = (last, first.group(1))
+                joins[joined] = pair if joins.get(joined, pair) == pair else None
+        found = _LAST_WORD.search(text)
+        last, broken = (found.group(1) if found else ""), False
+
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag
+        if not isinstance(tag, str) or tag == "script":
+            if event == "end":
+                read(element.tail)
+            continue
+        if tag in _LINE_BREAKS:
+            broken = True
+        if event == "start":
+            read(element.text)
+        else:
+            read(element.tail)
+    return {word: pair for word, pair in joins.items() if pair is not None}
+
+
+def _separate_lines(body: etree._Element, tree: etree._Element, page: str) -> None:
+    """Put a space between two words trafilatura ran together across a line break of the
+    page: it trims each piece of a list item's nested blocks and joins them, so a
+    product tile's "<div>13 feet</div><div>Weight</div>" came out "13 feetWeight". Only
+    a word the page never writes is split, and only where the page has its two halves on
+    either side of a break."""
+    wanted = _glued_across_lines(body, page)
+    if not wanted:
+        return
+    joins = _line_break_joins(tree, wanted)
+    if not joins:
+        return
+    halves = {a + b: f"{a} {b}" for a, b in joins.values()}
+
+    def split(text: str | None) -> str | None:
+        # Word by word with a lookup: one pattern of every join would grow with the page.
+        return _WORD.sub(lambda m: halves.get(m.group(), m.group()), text) if text else text
+
+    def joined(before: str, after: str) -> bool:
+        return _edge(before, after).lower() in joins
+
+    for element in body.iter():
+        element.text, element.tail = split(element.text), split(element.tail)
+    # The two words may also meet where an element ends or starts ("<ref>Sandpiper
+    # 0</ref>Length:").
+    for element in body.iter(*_XML_INLINE):
+        texts = [text for text in element.itertext() if text]
+        if not texts:
+            continue
+        if element.tail and joined(texts[-1], element.tail):
+            element.tail = " " + element.tail
+        before = _text_before(element)
+        if before and joined(before, texts[0]):
+            previous, parent = element.getprevious(), element.getparent()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + " "
+            elif parent is not None:
+                parent.text = (parent.text or "") + " "
 
 
 def _absolute(url: str, base: str | None) -> str:
@@ -999,6 +1170,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     )
     if len(document.body) > MAX_BLOCKS:
         raise too_many_blocks
+    _separate_lines(document.body, tree, page)
     blocks = _attach_captions(blocks_from_trafilatura_body(document.body, url, spaces), captions)
     if not blocks:
         raise ExtractionError("No article text could be found in this page.")

@@ -98,7 +98,7 @@ def test_a_furniture_class_on_a_link_in_a_sentence_does_not_cut_the_sentence():
 
 
 def _page(html: str) -> _PageSpaces:
-    return _PageSpaces(lxml.html.document_fromstring(html))
+    return _PageSpaces(lxml.html.document_fromstring(html)).read()
 
 
 def test_a_space_the_page_has_around_a_link_is_put_back():
@@ -212,3 +212,56 @@ def test_lines_a_code_highlighter_writes_as_divs_stay_lines():
 
 def _stored_text(page: str) -> str:
     return build_body(clean_blocks(extract(page, "html", None)))[1]
+
+
+def _story(*extra: str) -> str:
+    intro = "".join(
+        f"<p>Paragraph {i} of the story, with enough words in it to be read as article text.</p>"
+        for i in range(3)
+    )
+    return f"<html><body><article><h1>Title</h1>{intro}{''.join(extra)}</article></body></html>"
+
+
+def test_words_trafilatura_runs_together_across_a_line_break_of_the_page_are_split():
+    # A product tile: trafilatura trims each nested block of a list item and joins them.
+    tiles = "".join(
+        f"<li><a href='/k{i}'>Sandpiper {i}</a><div>Length: <div>13 feet</div></div>"
+        f"<div>Weight Capacity: <div>390 lbs.</div></div><div>$97{i}.73</div><div>Save 25%"
+        "</div></li>"
+        for i in range(3)
+    )
+    text = _stored_text(_story(f"<ul>{tiles}</ul>"))
+    assert "Sandpiper 0 Length:13 feet Weight Capacity:390 lbs.$970.73 Save 25%" in text
+    assert "feetWeight" not in text and "73Save" not in text
+
+
+def test_a_word_the_page_writes_itself_is_not_split():
+    # "feetWeight" written so in the page (here in a caption) is the page's own word.
+    tiles = "".join(
+        f"<li><a href='/k{i}'>Sandpiper {i}</a><div>Length: <div>13 feet</div></div>"
+        "<div>Weight Capacity: <div>390 lbs.</div></div></li>"
+        for i in range(3)
+    )
+    text = _stored_text(_story(f"<ul>{tiles}</ul>", "<p>The field is called feetWeight.</p>"))
+    assert "13 feetWeight Capacity" in text
+
+
+def test_separate_items_and_cells_stay_on_lines_of_their_own():
+    rows = "".join(f"<tr><td>{i}</td><td>Kyle Busch</td><td>50{i}</td></tr>" for i in range(1, 4))
+    items = "".join(f"<li>{i}</li><li>Martin Truex</li>" for i in range(1, 4))
+    text = _stored_text(_story(f"<table>{rows}</table>", f"<ul>{items}</ul>"))
+    assert "1\nKyle Busch\n501" in text
+    assert "1\nMartin Truex\n2\nMartin Truex" in text
+
+
+def test_a_grid_of_many_tiles_is_split_too():
+    # Over 64 words showing a join, the page's words are read once rather than searched
+    # for one by one; the outcome is the same.
+    tiles = "".join(
+        f"<li><a href='/k{i}'>Tile {i}</a><div>Length: <div>{i} feet</div></div>"
+        f"<div>Weight{i} Capacity</div></li>"
+        for i in range(80)
+    )
+    text = _stored_text(_story(f"<ul>{tiles}</ul>"))
+    assert "Tile 79 Length:79 feet Weight79 Capacity" in text
+    assert "Tile 0 Length:0 feet Weight0 Capacity" in text
