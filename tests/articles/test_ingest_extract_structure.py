@@ -101,6 +101,11 @@ def _page(html: str) -> _PageSpaces:
     return _PageSpaces(lxml.html.document_fromstring(html)).read()
 
 
+def _restored(body: str, page: str) -> str:
+    """The stored text of trafilatura's ``body`` with the spaces ``page`` has put back."""
+    return build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))[1]
+
+
 def test_a_space_the_page_has_around_a_link_is_put_back():
     # trafilatura trimmed the space after a link ("bookkeepingreceipts": "bookkeeping" is
     # too rare a word to tell from the words alone); the page has it, so it comes back.
@@ -108,8 +113,7 @@ def test_a_space_the_page_has_around_a_link_is_put_back():
     page = "<p>It will <a href='/x'>aid your bookkeeping</a> receipts, and so on.</p>"
     _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body)))
     assert text == "aid your bookkeepingreceipts, and so on."
-    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
-    assert text == "aid your bookkeeping receipts, and so on."
+    assert _restored(body, page) == "aid your bookkeeping receipts, and so on."
 
 
 def test_a_space_in_an_element_of_its_own_counts_and_a_link_s_text_may_start_in_a_child():
@@ -118,8 +122,7 @@ def test_a_space_in_an_element_of_its_own_counts_and_a_link_s_text_may_start_in_
         "icon packs</hi></ref>.</p></body>"
     )
     page = "<p>Some got <a href='/r'><u>rich</u></a><span> </span><a href='/s'><u>selling icon packs</u></a>.</p>"
-    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
-    assert text == "Some got rich selling icon packs."
+    assert _restored(body, page) == "Some got rich selling icon packs."
 
 
 def test_no_space_is_added_where_the_page_has_none_or_its_copies_disagree():
@@ -148,8 +151,7 @@ def test_the_space_after_a_link_inside_bold_is_put_back_from_the_bold_s_tail():
         "<p>Orders for the <strong><a href='/m'>new MacBook Pro</a></strong> with offers. "
         "<strong><a href='/e'>Expercom</a></strong> is knocking.</p>"
     )
-    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
-    assert text == "new MacBook Pro with offers. Expercom is knocking."
+    assert _restored(body, page) == "new MacBook Pro with offers. Expercom is knocking."
 
 
 def test_the_space_before_a_link_inside_bold_is_read_through_the_bold():
@@ -187,39 +189,37 @@ def test_spaces_around_code_teletype_and_superscript_runs_come_back_where_the_pa
         "<p><tt>€70</tt> to <tt>€100</tt> per week. Enable <strong>crate feature <code>rt"
         "</code></strong> only. <sup>3</sup> tougher glass.</p>"
     )
-    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
-    assert text == "€70 to €100 per week. Enable crate feature rt only. 3 tougher glass."
+    assert (
+        _restored(body, page)
+        == "€70 to €100 per week. Enable crate feature rt only. 3 tougher glass."
+    )
     # A footnote mark the page sets right after its word stays there.
     body = "<body><p>As shown<hi rend='#sup'>12</hi>, glass.</p></body>"
     page = "<p>As shown<sup>12</sup>, glass.</p>"
-    _html, text = build_body(blocks_from_trafilatura_body(etree.fromstring(body), page=_page(page)))
-    assert text == "As shown12, glass."
+    assert _restored(body, page) == "As shown12, glass."
 
 
 def test_lines_a_code_highlighter_writes_as_divs_stay_lines():
-    intro = "".join(
-        f"<p>Paragraph {i} of the story, with enough words in it to be read as article text.</p>"
-        for i in range(3)
-    )
     code = (
         "<pre><code><div class='line'><span>cargo</span> <span>install</span> <span>--locked"
         "</span></div><div class='line'><span>cargo</span> <span>create-app</span></div>"
         "</code></pre>"
     )
-    page = f"<html><body><article><h1>Title</h1>{intro}{code}{intro}</article></body></html>"
-    assert "cargo install --locked\ncargo create-app" in _stored_text(page)
+    assert "cargo install --locked\ncargo create-app" in _stored_text(_story(code, *_INTRO))
 
 
 def _stored_text(page: str) -> str:
     return build_body(clean_blocks(extract(page, "html", None)))[1]
 
 
+_INTRO = [
+    f"<p>Paragraph {i} of the story, with enough words in it to be read as article text.</p>"
+    for i in range(3)
+]
+
+
 def _story(*extra: str) -> str:
-    intro = "".join(
-        f"<p>Paragraph {i} of the story, with enough words in it to be read as article text.</p>"
-        for i in range(3)
-    )
-    return f"<html><body><article><h1>Title</h1>{intro}{''.join(extra)}</article></body></html>"
+    return f"<html><body><article><h1>Title</h1>{''.join(_INTRO)}{''.join(extra)}</article></body></html>"
 
 
 def test_words_trafilatura_runs_together_across_a_line_break_of_the_page_are_split():
