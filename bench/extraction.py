@@ -42,6 +42,7 @@ from django.conf import settings
 from lxml import etree
 from wordfreq import zipf_frequency
 
+from articles.ingest.blocks import LINE_BREAK_TAGS
 from articles.ingest.extract import ExtractionError, collapse
 from articles.ingest.pipeline import build_body, clean_blocks, decode_input, extract
 
@@ -153,14 +154,8 @@ def joined_words(text: str, truth: str) -> list[str]:
     ]
 
 
-# Elements a browser lays out on lines of their own by default (the HTML standard's
-# rendering section: display block, list-item, table parts), and <br>. Text in other
-# elements runs on: "<code>U+00DF</code><code>0x</code>" reads "U+00DF0x" on the page.
-_PAGE_BREAKS = frozenset(
-    "address article aside blockquote br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr legend li main menu "
-    "nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
-)
+# Text in elements outside LINE_BREAK_TAGS runs on: "<code>U+00DF</code><code>0x</code>"
+# reads "U+00DF0x" on the page.
 _NOT_TEXT = ("script", "style", "noscript", "template", "head")
 
 
@@ -173,7 +168,7 @@ def page_words(page: str) -> frozenset[str]:
     except (etree.ParserError, ValueError):
         return frozenset()
     etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
-    for element in tree.iter(*_PAGE_BREAKS):
+    for element in tree.iter(*LINE_BREAK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
     text = etree.tostring(tree, method="text", encoding=str)

@@ -26,7 +26,7 @@ from lxml.html import HtmlElement
 
 from . import comparison, recovery
 from . import trafilatura_compat as tc
-from .blocks import BLOCK_TAGS, Block
+from .blocks import BLOCK_TAGS, LINE_BREAK_TAGS, Block
 from .glued_words import space_lost_between
 from .trafilatura_compat import Document, convert_to_html, delete_element, normalize_authors, trim
 
@@ -344,13 +344,6 @@ def _space_lost(before: str, after: str, run: etree._Element, page: dict[str, bo
     return space_lost_between(before, after)
 
 
-# Elements HTML lays out on lines of their own (the rendering section's display: block,
-# list-item and table defaults), and <br>: text on either side of one is never one word.
-_LINE_BREAKS = frozenset(
-    "address article aside blockquote br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr legend li main menu "
-    "nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
-)
 _FIRST_WORD = re.compile(r"^\W*(\w+)")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 
@@ -443,7 +436,7 @@ def _line_break_joins(tree: etree._Element, wanted: set[str]) -> dict[str, tuple
             if event == "end":
                 read(element.tail)
             continue
-        if tag in _LINE_BREAKS:
+        if tag in LINE_BREAK_TAGS:
             broken = True
         if event == "start":
             read(element.text)
