@@ -360,7 +360,19 @@ _XML_INLINE = ("ref", "hi")
 
 
 def _marked_words(text: str) -> set[str]:
-    """The words of ``text`` that show a join, found from the marks outwards."""
+    """The words of ``text`` that show a join, found from the marks outwards. A word never
+    spans whitespace, so each distinct whitespace-separated token is searched once, and a
+    token of lower-case letters only (most of them) cannot hold a mark."""
+    words: set[str] = set()
+    for token in set(text.split()):
+        if token.isalpha() and token[1:].islower():
+            continue
+        if _JOIN_MARK.search(token):
+            words |= _token_marked_words(token)
+    return words
+
+
+def _token_marked_words(text: str) -> set[str]:
     words = set()
     for mark in _JOIN_MARK.finditer(text):
         start = mark.start()
@@ -1114,6 +1126,11 @@ MAX_BLOCKS = 1_500
 _ALL_TEXT_LENGTH = etree.XPath("string-length(/)")
 _SCRIPT_AND_STYLE_TEXT = etree.XPath("//script/text() | //style/text()", smart_strings=False)
 _CLASS_AND_ID_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
+# What tree.iter() visits (elements, comments, processing instructions), counted without
+# making a Python object for each: a third of the time on an ordinary page.
+_NODE_COUNT = etree.XPath(
+    "count(descendant-or-self::* | descendant::comment() | descendant::processing-instruction())"
+)
 
 
 def _text_length(tree: HtmlElement) -> int:
@@ -1131,7 +1148,7 @@ def _extract_html(page: str, url: str | None) -> Extracted:
     tree = load_html(page)
     if tree is None:
         raise ExtractionError("No article text could be found in this page.")
-    if sum(1 for _ in tree.iter()) > MAX_ELEMENTS:
+    if int(_NODE_COUNT(tree)) > MAX_ELEMENTS:
         raise ExtractionError(
             f"This page has more than {MAX_ELEMENTS:,} HTML elements, more than an article "
             "page has: it is not read."

@@ -3,7 +3,12 @@
 import lxml.html
 from lxml import etree
 
-from articles.ingest.extract import _PageSpaces, blocks_from_trafilatura_body
+from articles.ingest.extract import (
+    _NODE_COUNT,
+    _marked_words,
+    _PageSpaces,
+    blocks_from_trafilatura_body,
+)
 from articles.ingest.pipeline import build_body, clean_blocks, extract
 
 
@@ -265,3 +270,18 @@ def test_a_grid_of_many_tiles_is_split_too():
     text = _stored_text(_story(f"<ul>{tiles}</ul>"))
     assert "Tile 79 Length:79 feet Weight79 Capacity" in text
     assert "Tile 0 Length:0 feet Weight0 Capacity" in text
+
+
+def test_words_showing_a_join_are_found_inside_punctuation_and_only_there():
+    text = "13 feetWeight, (73Save) Tile 0Length\nHello world abc1 NASA iPhone x2y done."
+    assert _marked_words(text) == {"feetWeight", "73Save", "0Length", "abc1", "iPhone", "x2y"}
+    assert _marked_words("Plain words, Capitalised Ones and NASA only.") == set()
+
+
+def test_the_element_cap_counts_what_iterating_the_page_visits():
+    # Elements, comments and processing instructions, as tree.iter() yields them.
+    tree = lxml.html.document_fromstring(
+        "<html><body><!-- a --><p>One<?php echo 1 ?></p><div><span>x</span><!-- b --></div>"
+        "</body></html>"
+    )
+    assert int(_NODE_COUNT(tree)) == sum(1 for _ in tree.iter())
