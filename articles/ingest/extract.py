@@ -362,12 +362,10 @@ _XML_INLINE = ("ref", "hi")
 def _marked_words(text: str) -> set[str]:
     """The words of ``text`` that show a join, found from the marks outwards. A word never
     spans whitespace, so each distinct whitespace-separated token is searched once, and a
-    token of lower-case letters only (most of them) cannot hold a mark."""
+    token of letters with no capital after its first (most of them) cannot hold a mark."""
     words: set[str] = set()
     for token in set(text.split()):
-        if token.isalpha() and token[1:].islower():
-            continue
-        if _JOIN_MARK.search(token):
+        if not (token.isalpha() and token[1:].islower()):
             words |= _token_marked_words(token)
     return words
 
